@@ -1,0 +1,241 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum config_type { CONFIG_STRING, CONFIG_INT };
+
+struct config_key {
+	const char	*name;
+	enum config_type type;
+	size_t		 offset;
+	size_t		 size;		/* buffer size for strings */
+	const char	*defval;
+	long		 min, max;	/* range for ints */
+};
+
+#define STR(f, d)		{ #f, CONFIG_STRING, offsetof(struct config, f), \
+				  sizeof(((struct config *)0)->f), d, 0, 0 }
+#define INT(f, d, lo, hi)	{ #f, CONFIG_INT, offsetof(struct config, f), \
+				  sizeof(int), d, lo, hi }
+
+static const struct config_key config_keys[] = {
+	STR(db_path,		"/var/lib/memeter/memeter.db"),
+	STR(fcgi_socket,	"/run/memeter/fcgi.sock"),
+	STR(notify_socket,	"/run/memeter/notify.sock"),
+	STR(pushd_socket,	"/run/memeter/pushd.sock"),
+	INT(pushd_port,		"0", 0, 65535),
+	STR(metrics_socket,	"/run/memeter/metrics.sock"),
+	STR(control_socket,	"/run/memeter/control.sock"),
+	STR(media_dir,		"/var/lib/memeter/media"),
+	STR(library_dir,	"/var/lib/memeter/library"),
+	STR(media_url,		"/media"),
+	STR(site_origin,	"http://127.0.0.1:8080"),
+	STR(admin_password,	""),
+	STR(log_level,		"info"),
+	INT(workers,		"2", 1, 256),
+	INT(max_upload_bytes,	"10485760", 1024, 1073741824),
+	INT(event_retention,	"100000", 100, 100000000),
+	INT(admin_session_hours, "12", 1, 8760),
+	INT(ping_seconds,	"20", 1, 3600),
+	INT(hangup_seconds,	"45", 2, 7200),
+	INT(send_queue,		"1024", 16, 1048576),
+};
+#define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static const struct config_key *
+config_find(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+static int
+config_apply(struct config *cfg, const struct config_key *k, const char *value,
+    char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	char *end;
+	long n;
+
+	if (k->type == CONFIG_STRING) {
+		if (strlen(value) >= k->size) {
+			snprintf(err, errlen, "%s: value longer than %zu bytes",
+			    k->name, k->size - 1);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || n < k->min ||
+	    n > k->max) {
+		snprintf(err, errlen, "%s: \"%s\" is not a whole number from "
+		    "%ld to %ld", k->name, value, k->min, k->max);
+		return -1;
+	}
+	*(int *)(void *)field = (int)n;
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	const struct config_key *k = config_find(key);
+
+	if (k == NULL) {
+		snprintf(err, errlen, "%s: unknown key", key);
+		return -1;
+	}
+	return config_apply(cfg, k, value, err, errlen);
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	char err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		(void)config_apply(cfg, &config_keys[i], config_keys[i].defval,
+		    err, sizeof(err));
+}
+
+static char *
+config_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int
+config_read_file(struct config *cfg, FILE *fp, const char *path, char *err,
+    size_t errlen)
+{
+	char line[1024], msg[384];
+	int lineno = 0;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *eq, *key, *value, *hash;
+
+		lineno++;
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		key = config_trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"",
+			    path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		key = config_trim(key);
+		value = config_trim(eq + 1);
+		if (config_set(cfg, key, value, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_read_env(struct config *cfg, char *err, size_t errlen)
+{
+	char envname[64], msg[384];
+
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		const char *value;
+		size_t j;
+
+		j = (size_t)snprintf(envname, sizeof(envname), "MEMETER_");
+		for (const char *p = config_keys[i].name; *p &&
+		    j < sizeof(envname) - 1; p++)
+			envname[j++] = (char)toupper((unsigned char)*p);
+		envname[j] = '\0';
+		if ((value = getenv(envname)) == NULL)
+			continue;
+		if (config_apply(cfg, &config_keys[i], value, msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "environment %s: %s", envname, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, int must_exist, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	int rc;
+
+	config_defaults(cfg);
+	if (path != NULL && *path != '\0') {
+		if ((fp = fopen(path, "r")) == NULL) {
+			if (must_exist || errno != ENOENT) {
+				snprintf(err, errlen, "%s: %s", path,
+				    strerror(errno));
+				return -1;
+			}
+		} else {
+			rc = config_read_file(cfg, fp, path, err, errlen);
+			fclose(fp);
+			if (rc == -1)
+				return -1;
+		}
+	}
+	if (config_read_env(cfg, err, errlen) == -1)
+		return -1;
+	if (cfg->hangup_seconds <= cfg->ping_seconds) {
+		snprintf(err, errlen, "hangup_seconds: must be greater than "
+		    "ping_seconds (%d)", cfg->ping_seconds);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+config_default_path(void)
+{
+	const char *p = getenv("MEMETER_CONFIG");
+
+	return p != NULL ? p : "/etc/memeter/memeter.conf";
+}
+
+void
+config_dump(const struct config *cfg, void (*emit)(const char *, const char *,
+    void *), void *arg)
+{
+	char num[32];
+
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		const char *field = (const char *)cfg + config_keys[i].offset;
+
+		if (strcmp(config_keys[i].name, "admin_password") == 0) {
+			emit(config_keys[i].name, *field ? "(set)" : "", arg);
+		} else if (config_keys[i].type == CONFIG_STRING) {
+			emit(config_keys[i].name, field, arg);
+		} else {
+			snprintf(num, sizeof(num), "%d",
+			    *(const int *)(const void *)field);
+			emit(config_keys[i].name, num, arg);
+		}
+	}
+}

@@ -1,0 +1,98 @@
+#include "notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int
+notify_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		log_warnx("%s: socket path too long: %s", __func__, path);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+int
+notify_sender_open(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd == -1)
+		log_warn("%s: socket", __func__);
+	return fd;
+}
+
+int
+notify_send(int fd, const char *path, int64_t seq)
+{
+	struct sockaddr_un sun;
+	char msg[32];
+	int len;
+
+	if (fd < 0 || notify_addr(&sun, path) == -1)
+		return -1;
+	len = snprintf(msg, sizeof(msg), "%" PRId64, seq);
+	if (sendto(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_debug("%s: seq %" PRId64 " to %s: %s", __func__, seq, path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+notify_receiver_open(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	if (notify_addr(&sun, path) == -1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("%s: socket", __func__);
+		return -1;
+	}
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("%s: bind %s", __func__, path);
+		close(fd);
+		return -1;
+	}
+	/* Workers may run as another user of the same group. */
+	(void)chmod(path, 0660);
+	return fd;
+}
+
+int64_t
+notify_receive(int fd)
+{
+	char msg[32], *end;
+	ssize_t n;
+	long long seq;
+
+	n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	if (n == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	msg[n] = '\0';
+	errno = 0;
+	seq = strtoll(msg, &end, 10);
+	if (errno != 0 || end == msg || *end != '\0' || seq <= 0)
+		return -1;
+	return (int64_t)seq;
+}

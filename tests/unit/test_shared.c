@@ -1,0 +1,304 @@
+/* Unit tests of shared/: config, database layer, outbox, tokens, notify. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "event.h"
+#include "notify.h"
+#include "token.h"
+
+static int
+group_setup(void **state)
+{
+	sqlite3 *db = db_open(":memory:", DB_READWRITE);
+
+	if (db == NULL || db_migrate(db) == -1)
+		return -1;
+	*state = db;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	sqlite3_close_v2(*state);
+	return 0;
+}
+
+static int
+test_begin(void **state)
+{
+	return db_exec(*state, "BEGIN");
+}
+
+static int
+test_rollback(void **state)
+{
+	return db_exec(*state, "ROLLBACK");
+}
+
+static void
+config_defaults_then_env(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("MEMETER_WORKERS", "7", 1);
+	setenv("MEMETER_DB_PATH", "/tmp/x.db", 1);
+	assert_int_equal(config_load(&cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(cfg.workers, 7);
+	assert_string_equal(cfg.db_path, "/tmp/x.db");
+	assert_string_equal(cfg.media_url, "/media");
+	unsetenv("MEMETER_WORKERS");
+	unsetenv("MEMETER_DB_PATH");
+}
+
+static void
+config_bad_value_names_key(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("MEMETER_WORKERS", "lots", 1);
+	assert_int_equal(config_load(&cfg, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MEMETER_WORKERS"));
+	unsetenv("MEMETER_WORKERS");
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "nosuchkey", "1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nosuchkey"));
+}
+
+static void
+config_file_parses_and_reports_line(void **state)
+{
+	char path[] = "/tmp/memeter-config-XXXXXX";
+	struct config cfg;
+	char err[512];
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	(void)state;
+	fputs("# comment\nworkers = 3\n\nsite_origin = http://x:1 # trailing\n"
+	    "workers = 0\n", fp);
+	fclose(fp);
+	assert_int_equal(config_load(&cfg, path, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":5: workers"));
+	unlink(path);
+}
+
+static void
+db_migrates_to_latest(void **state)
+{
+	assert_int_equal(db_schema_version(*state), db_latest_version());
+	assert_true(db_latest_version() >= 1);
+	/* A second run is a no-op. */
+	assert_int_equal(db_migrate(*state), 0);
+}
+
+static void
+db_enforces_one_active_session(void **state)
+{
+	sqlite3 *db = *state;
+
+	assert_int_equal(db_exec(db, "INSERT INTO sessions(name,status) "
+	    "VALUES('a','active')"), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO sessions(name,status) "
+	    "VALUES('b','active')"), -1);
+	assert_int_equal(db_exec(db, "INSERT INTO sessions(name,status) "
+	    "VALUES('c','draft')"), 0);
+}
+
+static void
+db_rejects_out_of_range_score(void **state)
+{
+	sqlite3 *db = *state;
+
+	assert_int_equal(db_exec(db,
+	    "INSERT INTO sessions(id,name) VALUES(1,'s');"
+	    "INSERT INTO memes(id,sha256,title,filename,mime) VALUES(1,'h','t','f','image/png');"
+	    "INSERT INTO session_memes VALUES(1,1,1);"
+	    "INSERT INTO raters(id,token_hash,name) VALUES(1,x'00','Brave Falcon')"), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO ratings(session_id,meme_id,"
+	    "rater_id,score) VALUES(1,1,1,11)"), -1);
+	assert_int_equal(db_exec(db, "INSERT INTO ratings(session_id,meme_id,"
+	    "rater_id,score) VALUES(1,1,1,10)"), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO ratings(session_id,meme_id,"
+	    "rater_id,score) VALUES(1,1,1,3)"), -1);
+}
+
+static void
+db_settings_roundtrip(void **state)
+{
+	char buf[64];
+
+	assert_int_equal(db_setting_get(*state, "k", buf, sizeof(buf)), -1);
+	assert_int_equal(db_setting_set(*state, "k", "v1"), 0);
+	assert_int_equal(db_setting_set(*state, "k", "v2"), 0);
+	assert_int_equal(db_setting_get(*state, "k", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "v2");
+}
+
+static void
+event_append_assigns_increasing_seq(void **state)
+{
+	struct json_object *data = json_object_new_object();
+	int64_t head = event_head(*state), a, b;
+
+	json_object_object_add(data, "x", json_object_new_int(1));
+	a = event_append(*state, "session_created", 0, data);
+	b = event_append(*state, "new_rating", 0, data);
+	json_object_put(data);
+	assert_true(a > head);
+	assert_int_equal(b, a + 1);
+	assert_int_equal(event_head(*state), b);
+}
+
+static void
+event_groups_follow_spec(void **state)
+{
+	(void)state;
+	assert_int_equal(event_groups("session_created"), EVENT_GROUP_ADMIN);
+	assert_int_equal(event_groups("new_rating"), EVENT_GROUP_ADMIN);
+	assert_int_equal(event_groups("session_started"),
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER);
+	assert_int_equal(event_groups("results_revealed"),
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER);
+	assert_int_equal(event_groups("bogus"), 0);
+}
+
+static void
+event_user_view_hides_per_meme_stats(void **state)
+{
+	struct json_object *data = json_tokener_parse(
+	    "{\"session_id\":1,\"ratings\":5,\"raters\":2,\"memes\":[{\"meme_id\":1}]}");
+	struct json_object *view, *v;
+
+	(void)state;
+	view = event_user_view("stats_updated", data);
+	assert_non_null(view);
+	assert_false(json_object_object_get_ex(view, "memes", &v));
+	assert_true(json_object_object_get_ex(view, "ratings", &v));
+	assert_int_equal(json_object_get_int(v), 5);
+	json_object_put(view);
+	assert_null(event_user_view("new_rating", data));
+	json_object_put(data);
+}
+
+static void
+event_envelope_is_spec_shape(void **state)
+{
+	struct json_object *data = json_object_new_object(), *env, *v;
+	char *text;
+
+	(void)state;
+	text = event_envelope(42, "session_finished", "2026-01-01T00:00:00.000Z", data);
+	json_object_put(data);
+	env = json_tokener_parse(text);
+	free(text);
+	assert_non_null(env);
+	assert_true(json_object_object_get_ex(env, "seq", &v));
+	assert_int_equal(json_object_get_int64(v), 42);
+	assert_true(json_object_object_get_ex(env, "type", &v));
+	assert_string_equal(json_object_get_string(v), "session_finished");
+	assert_true(json_object_object_get_ex(env, "data", &v));
+	json_object_put(env);
+}
+
+static void
+token_new_is_valid_and_random(void **state)
+{
+	char a[TOKEN_HEX_LEN + 1], b[TOKEN_HEX_LEN + 1];
+
+	(void)state;
+	assert_int_equal(token_new(a), 0);
+	assert_int_equal(token_new(b), 0);
+	assert_true(token_valid(a));
+	assert_string_not_equal(a, b);
+	assert_false(token_valid("abc"));
+	assert_false(token_valid("ABCDEFABCDEFABCDEFABCDEFABCDEFAB"));
+}
+
+static void
+token_sha256_known_vector(void **state)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	(void)state;
+	token_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void
+token_password_hash_and_check(void **state)
+{
+	char hash[256];
+
+	(void)state;
+	assert_int_equal(token_password_hash("s3cret", hash, sizeof(hash)), 0);
+	assert_memory_equal(hash, "$y$", 3);
+	assert_true(token_password_check("s3cret", hash));
+	assert_false(token_password_check("s3creT", hash));
+	assert_false(token_password_check("", hash));
+}
+
+static void
+notify_roundtrip(void **state)
+{
+	char path[64];
+	int rx, tx;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/memeter-notify-%d.sock", (int)getpid());
+	rx = notify_receiver_open(path);
+	tx = notify_sender_open();
+	assert_true(rx >= 0 && tx >= 0);
+	assert_int_equal(notify_receive(rx), 0);
+	assert_int_equal(notify_send(tx, path, 12345), 0);
+	assert_int_equal(notify_receive(rx), 12345);
+	close(rx);
+	unlink(path);
+	/* Nobody listening: the sender fails at once, it never blocks. */
+	assert_int_equal(notify_send(tx, path, 1), -1);
+	close(tx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_defaults_then_env),
+		cmocka_unit_test(config_bad_value_names_key),
+		cmocka_unit_test(config_file_parses_and_reports_line),
+		cmocka_unit_test(db_migrates_to_latest),
+		cmocka_unit_test_setup_teardown(db_enforces_one_active_session,
+		    test_begin, test_rollback),
+		cmocka_unit_test_setup_teardown(db_rejects_out_of_range_score,
+		    test_begin, test_rollback),
+		cmocka_unit_test_setup_teardown(db_settings_roundtrip,
+		    test_begin, test_rollback),
+		cmocka_unit_test_setup_teardown(event_append_assigns_increasing_seq,
+		    test_begin, test_rollback),
+		cmocka_unit_test(event_groups_follow_spec),
+		cmocka_unit_test(event_user_view_hides_per_meme_stats),
+		cmocka_unit_test(event_envelope_is_spec_shape),
+		cmocka_unit_test(token_new_is_valid_and_random),
+		cmocka_unit_test(token_sha256_known_vector),
+		cmocka_unit_test(token_password_hash_and_check),
+		cmocka_unit_test(notify_roundtrip),
+	};
+
+	return cmocka_run_group_tests_name("shared", tests, group_setup,
+	    group_teardown);
+}
