@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libfcgi-dev libsqlite3-dev sqlite3
 libjson-c-dev libcmocka-dev libwebsockets-dev libssl-dev libcrypt-dev nginx
-libnginx-mod-nchan curl xxd cppcheck valgrind chromium wrk nodejs
+libnginx-mod-nchan curl jq xxd cppcheck valgrind chromium wrk nodejs python3
 fonts-dejavu-core"
 
 missing=""
