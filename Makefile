@@ -43,7 +43,8 @@ ifneq ($(wildcard ctl/main.c),)
 PROGRAMS += $(BUILD)/bin/memeterctl
 endif
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/bin/%,$(wildcard tests/tools/*.c)) \
-            $(patsubst tests/bench/%.c,$(BUILD)/bin/%,$(wildcard tests/bench/*.c))
+            $(patsubst tests/bench/%.c,$(BUILD)/bin/%,$(wildcard tests/bench/*.c)) \
+            $(patsubst tools/%.c,$(BUILD)/bin/%,$(wildcard tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 LIBS_A := $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.a $(BUILD)/lib/libctl.a \
@@ -91,6 +92,8 @@ $(BUILD)/bin/memeterctl: $(BUILD)/obj/ctl/main.o $(LIBS_A)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIBS_A)
 	$(LINK)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/bench/%.o $(LIBS_A)
+	$(LINK)
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(LIBS_A)
 	$(LINK)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBS_A)
@@ -153,7 +156,7 @@ test-asan:
 cppcheck:
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ishared \
-	    shared fcgi pushd $(wildcard ctl) tests/tools $(wildcard tests/bench/*.c)
+	    shared fcgi pushd $(wildcard ctl) $(wildcard tools/*.c) $(wildcard tests/tools/*.c) $(wildcard tests/bench/*.c)
 
 bench: deps
 	@$(MAKE) --no-print-directory all assets
