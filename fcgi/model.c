@@ -466,9 +466,11 @@ stats_load(sqlite3 *db, int64_t sid, int64_t meme_id, struct meme_stats **out,
 
 	*out = NULL;
 	*n = 0;
-	if (model_prepare(db, "SELECT meme_id,position FROM session_memes "
-	    "WHERE session_id=?1 AND (?2=0 OR meme_id=?2) ORDER BY position",
-	    &st, __func__) == -1)
+	if (model_prepare(db, meme_id > 0 ?
+	    "SELECT meme_id,position FROM session_memes "
+	    "WHERE session_id=?1 AND meme_id=?2" :
+	    "SELECT meme_id,position FROM session_memes "
+	    "WHERE session_id=?1 ORDER BY position", &st, __func__) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, meme_id);
@@ -498,9 +500,12 @@ stats_load(sqlite3 *db, int64_t sid, int64_t meme_id, struct meme_stats **out,
 		idx[i] = &ms[i];
 	qsort(idx, cnt, sizeof(*idx), stats_cmp_id);
 
-	if (model_prepare(db, "SELECT meme_id,score,count(*) FROM ratings "
-	    "WHERE session_id=?1 AND (?2=0 OR meme_id=?2) "
-	    "GROUP BY meme_id,score", &st, __func__) == -1)
+	/* Two statements: one OR-ed condition would cost the meme_id range. */
+	if (model_prepare(db, meme_id > 0 ?
+	    "SELECT meme_id,score,count(*) FROM ratings "
+	    "WHERE session_id=?1 AND meme_id=?2 GROUP BY score" :
+	    "SELECT meme_id,score,count(*) FROM ratings "
+	    "WHERE session_id=?1 GROUP BY meme_id,score", &st, __func__) == -1)
 		goto done;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, meme_id);
