@@ -65,6 +65,8 @@ EOC
         -e "s|@UPLOAD_MAX@|64m|g"
         -e "s|@CONF@|$STACK_ROOT/conf|g"
     )
+    # memeter-server.conf includes fastcgi_params relative to the config dir.
+    cp /etc/nginx/fastcgi_params "$STACK_DIR/fastcgi_params"
     sed "${sed_args[@]}" "$STACK_ROOT/conf/nginx-local.conf.in" > "$STACK_DIR/nginx.conf"
     sed "${sed_args[@]}" "$STACK_ROOT/conf/nginx/memeter-http.conf.in" > "$STACK_DIR/memeter-http.conf"
     sed "${sed_args[@]}" "$STACK_ROOT/conf/nginx/memeter-server.conf.in" > "$STACK_DIR/memeter-server.conf"
