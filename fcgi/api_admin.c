@@ -1,0 +1,470 @@
+/*
+ * The admin endpoints (login and logout live in api_auth.c).  The router
+ * has checked the admin cookie and, for mutations, the CSRF token and
+ * Origin before any of these runs, and set req->path_id.
+ *
+ * Every mutation is one model call (one transaction with its event);
+ * after it commits, app_notify() wakes pushd.
+ *
+ * GET /api/admin/state shows, as "session", the active session, else the
+ * newest one (the draft just created, or the session just finished and
+ * now being revealed); ?session=ID picks another one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "event.h"
+#include "handlers.h"
+#include "log.h"
+#include "media.h"
+#include "model.h"
+#include "multipart.h"
+
+static int
+admin_model_error(struct http_response *resp, int rc)
+{
+	return http_error(resp, model_error_status(rc), model_error_code(rc),
+	    "%s", model_error_message(rc));
+}
+
+/* The value of parameter name in a query string, as a positive id; 0 if
+ * absent, -1 if present but not a positive integer. */
+static int64_t
+admin_query_id(const char *query, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = query;
+	char *end;
+	long long v;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			errno = 0;
+			v = strtoll(p + n + 1, &end, 10);
+			if (errno != 0 || end == p + n + 1 || v <= 0 ||
+			    (*end != '\0' && *end != '&'))
+				return -1;
+			return v;
+		}
+		if ((p = strchr(p, '&')) != NULL)
+			p++;
+	}
+	return 0;
+}
+
+int
+h_admin_state(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *out = NULL, *stats = NULL, *v;
+	sqlite3 *db = app->db;
+	int64_t seq, sid;
+
+	if ((sid = admin_query_id(req->query, "session")) < 0)
+		return http_error(resp, 400, "invalid_session",
+		    "session must be a positive session id.");
+	/* The seq and the data come from one snapshot, so a client that
+	 * resumes the push channel from seq misses nothing. */
+	if (db_exec(db, "BEGIN") == -1)
+		return admin_model_error(resp, MODEL_EDB);
+	if ((seq = event_head(db)) < 0)
+		goto fail;
+	if (sid == 0 && (sid = model_admin_session(db)) < 0)
+		goto fail;
+	out = json_object_new_object();
+	json_object_object_add(out, "seq", json_object_new_int64(seq));
+	v = NULL;
+	if (sid > 0 && (v = model_session_json(db, sid)) == NULL) {
+		db_rollback(db);
+		json_object_put(out);
+		return admin_model_error(resp, MODEL_ENOTFOUND);
+	}
+	json_object_object_add(out, "session", v);
+	if ((v = model_all_sessions(db)) == NULL)
+		goto fail;
+	json_object_object_add(out, "sessions", v);
+	if ((v = model_session_memes(db, sid, app->cfg->media_url)) == NULL)
+		goto fail;
+	json_object_object_add(out, "memes", v);
+	if ((stats = model_stats(db, sid, 0)) == NULL)
+		goto fail;
+	json_object_object_add(out, "stats", stats);
+	json_object_object_add(out, "participants", json_object_get(
+	    json_object_object_get(stats, "raters")));
+	db_rollback(db);
+	http_json(resp, 200, out);
+	return 0;
+fail:
+	db_rollback(db);
+	json_object_put(out);
+	return admin_model_error(resp, MODEL_EDB);
+}
+
+int
+h_admin_session_create(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *body, *name, *session;
+	int64_t seq = 0;
+	int rc;
+
+	if ((body = http_json_body(req, resp)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(body, "name", &name) ||
+	    !json_object_is_type(name, json_type_string)) {
+		json_object_put(body);
+		return http_error(resp, 400, "invalid_name",
+		    "name must be a string of 1 to %d characters.",
+		    MODEL_SESSION_NAME_MAX);
+	}
+	rc = model_session_create(app->db, json_object_get_string(name),
+	    &session, &seq);
+	json_object_put(body);
+	if (rc == MODEL_EINVAL)
+		return http_error(resp, 400, "invalid_name", "The name must "
+		    "have 1 to %d characters and no control characters.",
+		    MODEL_SESSION_NAME_MAX);
+	if (rc != MODEL_OK)
+		return admin_model_error(resp, rc);
+	app_notify(app, seq);
+	http_json(resp, 201, session);
+	return 0;
+}
+
+int
+h_admin_session_start(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *session;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = model_session_start(app->db, req->path_id,
+	    app->cfg->media_url, &session, &seq)) != MODEL_OK)
+		return admin_model_error(resp, rc);
+	app_notify(app, seq);
+	http_json(resp, 200, session);
+	return 0;
+}
+
+int
+h_admin_session_finish(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *session;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = model_session_finish(app->db, req->path_id, &session,
+	    &seq)) != MODEL_OK)
+		return admin_model_error(resp, rc);
+	app_notify(app, seq);
+	http_json(resp, 200, session);
+	return 0;
+}
+
+/* 0 if memes may be added to the session now, else the error is set. */
+static int
+admin_check_addable(struct app *app, int64_t id, struct http_response *resp)
+{
+	int state = model_session_state(app->db, id);
+
+	if (state < 0)
+		return admin_model_error(resp, state);
+	if (state == MODEL_FINISHED)
+		return admin_model_error(resp, MODEL_EFINISHED);
+	return 0;
+}
+
+/* Adds imgs to the session and answers {"added":n,"memes":[added M]}. */
+static int
+admin_add_images(struct app *app, int64_t id, const struct media_image *imgs,
+    size_t n, int status, struct http_response *resp)
+{
+	struct json_object *added, *out;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = model_session_add_images(app->db, id, imgs, n,
+	    app->cfg->media_url, &added, &seq)) != MODEL_OK)
+		return admin_model_error(resp, rc);
+	if (seq > 0)
+		app_notify(app, seq);
+	out = json_object_new_object();
+	json_object_object_add(out, "added",
+	    json_object_new_int((int)json_object_array_length(added)));
+	json_object_object_add(out, "memes", added);
+	http_json(resp, status, out);
+	return 0;
+}
+
+int
+h_admin_session_populate(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct media_image *imgs;
+	size_t n;
+	int rc;
+
+	if (admin_check_addable(app, req->path_id, resp) == -1)
+		return -1;
+	if (media_scan_library(app->cfg->library_dir, app->cfg->media_dir,
+	    (size_t)app->cfg->max_upload_bytes, &imgs, &n) == -1)
+		return http_error(resp, 500, "library_unreadable",
+		    "The library folder could not be read; see the server log.");
+	rc = admin_add_images(app, req->path_id, imgs, n, 200, resp);
+	free(imgs);
+	return rc;
+}
+
+/* Checks every file part before anything is stored: one bad file refuses
+ * the whole upload.  Fills imgs[0..*n). */
+static int
+admin_check_uploads(const struct app *app, const struct multipart_part *parts,
+    size_t nparts, struct media_image *imgs, size_t *n,
+    struct http_response *resp)
+{
+	const struct multipart_part *p;
+
+	*n = 0;
+	for (size_t i = 0; i < nparts; i++) {
+		p = &parts[i];
+		if (!p->is_file)
+			continue;
+		if (p->len > (size_t)app->cfg->max_upload_bytes)
+			return http_error(resp, 413, "file_too_large",
+			    "%s is larger than %d bytes.", p->filename,
+			    app->cfg->max_upload_bytes);
+		if (media_probe(p->data, p->len, p->filename, &imgs[*n]) == -1)
+			return http_error(resp, 400, "unsupported_media",
+			    "%s is not a JPEG, PNG, GIF or WebP image.",
+			    p->filename[0] != '\0' ? p->filename : "A file");
+		(*n)++;
+	}
+	if (*n == 0)
+		return http_error(resp, 400, "no_files",
+		    "Send one or more image files as multipart/form-data.");
+	return 0;
+}
+
+int
+h_admin_session_upload(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct multipart_part *parts = NULL;
+	struct media_image *imgs = NULL;
+	size_t nparts, n, j = 0;
+	int rc = -1;
+
+	if (!http_is_content_type(req, "multipart/form-data"))
+		return http_error(resp, 415, "unsupported_content_type",
+		    "Upload images as multipart/form-data.");
+	if (multipart_parse(req->content_type, req->body, req->body_len, &parts,
+	    &nparts) == -1)
+		return http_error(resp, 400, "invalid_multipart",
+		    "The multipart/form-data body is malformed.");
+	if (admin_check_addable(app, req->path_id, resp) == -1)
+		goto done;
+	if (nparts > 0 && (imgs = calloc(nparts, sizeof(*imgs))) == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		rc = admin_model_error(resp, MODEL_EDB);
+		goto done;
+	}
+	if (admin_check_uploads(app, parts, nparts, imgs, &n, resp) == -1)
+		goto done;
+	for (size_t i = 0; i < nparts; i++) {
+		if (!parts[i].is_file)
+			continue;
+		if (media_store(app->cfg->media_dir, parts[i].data,
+		    parts[i].len, &imgs[j++]) == -1) {
+			rc = http_error(resp, 500, "storage_failed",
+			    "The image could not be stored; see the server log.");
+			goto done;
+		}
+	}
+	rc = admin_add_images(app, req->path_id, imgs, n, 201, resp);
+done:
+	free(parts);
+	free(imgs);
+	return rc;
+}
+
+int
+h_admin_session_stats(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *stats;
+	int state;
+
+	if ((state = model_session_state(app->db, req->path_id)) < 0)
+		return admin_model_error(resp, state);
+	if ((stats = model_stats(app->db, req->path_id, 0)) == NULL)
+		return admin_model_error(resp, MODEL_EDB);
+	http_json(resp, 200, stats);
+	return 0;
+}
+
+int
+h_admin_session_reveal(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *body, *action, *out;
+	int64_t seq = 0;
+	int revealed = 0, total = 0, rc;
+
+	if ((body = http_json_body(req, resp)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(body, "action", &action) ||
+	    !json_object_is_type(action, json_type_string) ||
+	    (strcmp(json_object_get_string(action), "next") != 0 &&
+	    strcmp(json_object_get_string(action), "prev") != 0 &&
+	    strcmp(json_object_get_string(action), "reset") != 0)) {
+		json_object_put(body);
+		return http_error(resp, 400, "invalid_action",
+		    "action must be \"next\", \"prev\" or \"reset\".");
+	}
+	rc = model_session_reveal(app->db, req->path_id,
+	    json_object_get_string(action), app->cfg->media_url, &revealed,
+	    &total, &seq);
+	json_object_put(body);
+	if (rc != MODEL_OK)
+		return admin_model_error(resp, rc);
+	if (seq > 0)
+		app_notify(app, seq);
+	out = json_object_new_object();
+	json_object_object_add(out, "revealed", json_object_new_int(revealed));
+	json_object_object_add(out, "total", json_object_new_int(total));
+	http_json(resp, 200, out);
+	return 0;
+}
+
+/* --- CSV export ----------------------------------------------------------- */
+
+struct csv {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;
+};
+
+static void
+csv_append(struct csv *c, const char *s, size_t n)
+{
+	char *tmp;
+	size_t cap;
+
+	if (c->failed)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		cap = c->cap ? c->cap : 1024;
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		if ((tmp = realloc(c->buf, cap)) == NULL) {
+			c->failed = 1;
+			return;
+		}
+		c->buf = tmp;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+}
+
+static void
+csv_str(struct csv *c, const char *s)
+{
+	csv_append(c, s, strlen(s));
+}
+
+/* A text field, always quoted with quotes doubled.  A leading = + - @
+ * gets a ' so spreadsheets show the title instead of running it. */
+static void
+csv_text(struct csv *c, const char *s)
+{
+	const char *q;
+
+	csv_str(c, "\"");
+	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+		csv_str(c, "'");
+	while ((q = strchr(s, '"')) != NULL) {
+		csv_append(c, s, (size_t)(q - s) + 1);
+		csv_str(c, "\"");
+		s = q + 1;
+	}
+	csv_str(c, s);
+	csv_str(c, "\"");
+}
+
+/* A number field of a place, empty when null (unrated); decimals < 0
+ * prints a fraction only if there is one (medians: 7 or 7.5). */
+static void
+csv_number(struct csv *c, struct json_object *place, const char *key,
+    int decimals)
+{
+	struct json_object *v;
+	char buf[64];
+
+	csv_str(c, ",");
+	if (!json_object_object_get_ex(place, key, &v) || v == NULL)
+		return;
+	if (json_object_is_type(v, json_type_int))
+		snprintf(buf, sizeof(buf), "%lld",
+		    (long long)json_object_get_int64(v));
+	else
+		snprintf(buf, sizeof(buf), "%.*f", decimals < 0 ? 1 : decimals,
+		    json_object_get_double(v));
+	if (decimals < 0 && strlen(buf) > 2 &&
+	    strcmp(buf + strlen(buf) - 2, ".0") == 0)
+		buf[strlen(buf) - 2] = '\0';
+	csv_str(c, buf);
+}
+
+int
+h_admin_session_export(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *places, *p, *meme;
+	struct csv c = { NULL, 0, 0, 0 };
+	char num[32];
+	int state;
+
+	if ((state = model_session_state(app->db, req->path_id)) < 0)
+		return admin_model_error(resp, state);
+	if ((places = model_results_all(app->db, req->path_id,
+	    app->cfg->media_url)) == NULL)
+		return admin_model_error(resp, MODEL_EDB);
+	csv_str(&c, "place,title,count,avg,min,max,median\r\n");
+	for (size_t i = 0; i < json_object_array_length(places); i++) {
+		p = json_object_array_get_idx(places, i);
+		meme = json_object_object_get(p, "meme");
+		snprintf(num, sizeof(num), "%lld", (long long)
+		    json_object_get_int64(json_object_object_get(p, "place")));
+		csv_str(&c, num);
+		csv_str(&c, ",");
+		csv_text(&c, json_object_get_string(json_object_object_get(meme,
+		    "title")));
+		csv_number(&c, p, "count", 0);
+		csv_number(&c, p, "avg", 2);
+		csv_number(&c, p, "min", 0);
+		csv_number(&c, p, "max", 0);
+		csv_number(&c, p, "median", -1);
+		csv_str(&c, "\r\n");
+	}
+	json_object_put(places);
+	if (c.failed) {
+		free(c.buf);
+		log_warnx("%s: out of memory", __func__);
+		return admin_model_error(resp, MODEL_EDB);
+	}
+	resp->status = 200;
+	resp->content_type = "text/csv; charset=utf-8";
+	resp->raw = c.buf;
+	resp->raw_len = c.len;
+	http_header(resp, "Content-Disposition: attachment; "
+	    "filename=\"memeter-session-%lld.csv\"", (long long)req->path_id);
+	return 0;
+}
