@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# make bench: memeter's push path (nginx -> pushd) and nginx + Nchan, side by
+# side in one run on loopback with the same load client (wsload) and equal
+# messages; then memeter's end-to-end rating path and a reload under load.
+# Prints the table and writes docs/BENCHMARKS.md.
+#
+#   bash tests/bench/run.sh build/release
+#
+# Sizes can be lowered for a quick look (BENCH_LEVELS=500 BENCH_FANOUT=500 ...);
+# docs/BENCHMARKS.md is only rewritten by a full-size run unless
+# BENCH_WRITE_DOC=1.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-build/release}
+export MEMETER_BIN="$root/$build/bin"
+WSLOAD="$MEMETER_BIN/wsload"
+# shellcheck source=../../mk/stack.sh
+. "$root/mk/stack.sh"
+
+LEVELS=${BENCH_LEVELS:-1000,5000,10000}
+FANOUT=${BENCH_FANOUT:-10000,1000}
+FANOUT_EVENTS=${BENCH_FANOUT_EVENTS:-20}
+FANOUT_GAP_MS=${BENCH_FANOUT_GAP_MS:-250}
+RATE_CLIENTS=${BENCH_RATE_CLIENTS:-1000}
+RATES=${BENCH_RATES:-100,200,300,400,500,600,700,800,1000,1200,1500,2000}
+STEP_MS=${BENCH_STEP_MS:-3000}
+HOLD_MS=${BENCH_HOLD_MS:-3000}
+E2E_ADMINS=${BENCH_E2E_ADMINS:-100}
+E2E_RATERS=${BENCH_E2E_RATERS:-2500}
+E2E_RATES=${BENCH_E2E_RATES:-1000,2000,3000,4000,5000,6000,8000}
+E2E_STEP_MS=${BENCH_E2E_STEP_MS:-3000}
+E2E_CONNS=${BENCH_E2E_CONNS:-64}
+RELOAD_RATE=${BENCH_RELOAD_RATE:-200}
+RELOAD_USERS=${BENCH_RELOAD_USERS:-1000}
+RELOAD_HUPS=${BENCH_RELOAD_HUPS:-30}
+MEMES=${BENCH_MEMES:-60}
+NGINX_WORKERS=${BENCH_NGINX_WORKERS:-2}
+POOL_WORKERS=${BENCH_POOL_WORKERS:-4}
+
+full_size=0
+[ "$LEVELS" = 1000,5000,10000 ] && [ "$FANOUT" = 10000,1000 ] && full_size=1
+write_doc=${BENCH_WRITE_DOC:-$full_size}
+
+[ -x "$WSLOAD" ] || { echo "bench: $WSLOAD missing (make $build/bin/wsload)" >&2; exit 1; }
+[ "${BENCH_ONLY:-}" = nchan ] ||
+for b in memeter-fcgi memeter-pushd; do
+    [ -x "$MEMETER_BIN/$b" ] || { echo "bench: $MEMETER_BIN/$b missing" >&2; exit 1; }
+done
+
+BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/memeter-bench.XXXXXX")
+OUT="$BENCH_DIR/out"
+mkdir -p "$OUT"
+NCHAN_PID=""
+COMMANDS=()
+
+cleanup() {
+    local rc=$?
+    [ -n "$NCHAN_PID" ] && stack_kill "$NCHAN_PID"
+    NCHAN_PID=""
+    [ -n "${STACK_PIDS[*]:-}" ] && stack_stop
+    if [ "$rc" -ne 0 ]; then
+        echo "bench: failed; logs kept in $BENCH_DIR" >&2
+    elif [ -z "${KEEP_BENCH_DIR:-}" ]; then
+        rm -rf "$BENCH_DIR"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# The worker pids of an nginx master, comma separated.
+nginx_workers() {
+    ps -o pid= --ppid "$1" | tr -s ' \n' ',' | sed 's/^,//; s/,$//'
+}
+
+# Runs wsload with a log of its command line; its output goes to file.
+run_wsload() {
+    local file=$1; shift
+    COMMANDS+=("wsload $*")
+    "$WSLOAD" "$@" > "$file" 2> "$file.err"
+    local rc=$?
+    cat "$file" >&2
+    [ "$rc" -eq 0 ] || { echo "bench: wsload failed ($rc):" >&2; tail -5 "$file.err" >&2; }
+    return "$rc"
+}
+
+# val FILE TAG KEY [KEY2=VALUE2]: KEY's value on the first line tagged TAG
+# (that also has KEY2=VALUE2).
+val() {
+    awk -v tag="$2" -v key="$3" -v sel="${4:-}" '
+        $1 == tag {
+            ok = sel == ""
+            for (i = 2; i <= NF; i++) if ($i == sel) ok = 1
+            if (!ok) next
+            for (i = 2; i <= NF; i++) {
+                split($i, kv, "=")
+                if (kv[1] == key) { print kv[2]; exit }
+            }
+        }' "$1"
+}
+
+# --- Nchan ----------------------------------------------------------------
+
+bench_nchan() {
+    local dir="$BENCH_DIR/nchan" port user_line="" workers
+    mkdir -p "$dir/nginx-tmp" "$dir/logs"
+    port=$(stack_free_port)
+    [ "$(id -u)" -eq 0 ] && user_line="user root root;"
+    sed -e "s|@USER_LINE@|$user_line|" -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" \
+        -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|g" -e "s|@NGINX_NOFILE@|19500|g" \
+        -e "s|@NGINX_CONNECTIONS@|19000|g" \
+        "$root/tests/bench/nchan.conf.in" > "$dir/nginx.conf"
+    nginx -e "$dir/logs/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" \
+        >> "$dir/logs/nginx.log" 2>&1 &
+    NCHAN_PID=$!
+    local i
+    for ((i = 0; i < 250; i++)); do
+        curl -fsS -o /dev/null -X POST --data-binary x "http://127.0.0.1:$port/pub?id=warmup" \
+            2>/dev/null && break
+        kill -0 "$NCHAN_PID" 2>/dev/null || { cat "$dir/logs/nginx-error.log" >&2; return 1; }
+        sleep 0.02
+    done
+    workers=$(nginx_workers "$NCHAN_PID")
+    say "Nchan on :$port (workers $workers)"
+    run_wsload "$OUT/nchan.txt" push -u "ws://127.0.0.1:$port/sub?id=bench" \
+        -p "nchan:http://127.0.0.1:$port/pub?id=bench" -r open \
+        -l "$LEVELS" -f "$FANOUT" -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
+        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
+        -P "nginx=$workers"
+    local rc=$?
+    stack_kill "$NCHAN_PID"
+    NCHAN_PID=""
+    return "$rc"
+}
+
+# --- memeter --------------------------------------------------------------
+
+# Small distinct PNGs for "populate" (media checks the bytes).
+make_library() {
+    python3 - "$1" "$MEMES" <<'EOF'
+import struct, sys, zlib
+out, n = sys.argv[1], int(sys.argv[2])
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+for i in range(n):
+    w, h = 4 + i, 3
+    raw = b"".join(b"\0" + bytes([i * 3 % 256, i * 7 % 256, i * 11 % 256]) * w for _ in range(h))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    open("%s/meme-%03d.png" % (out, i), "wb").write(png)
+EOF
+}
+
+# curl as the admin (cookie jar, CSRF header, same Origin as the site).
+ADMIN_JAR=""
+CSRF=""
+admin_curl() {
+    local method=$1 path=$2; shift 2
+    curl -sS -X "$method" -b "$ADMIN_JAR" -c "$ADMIN_JAR" -H "Origin: $BASE" \
+        -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' "$@" "$BASE$path"
+}
+
+memeter_session() {
+    local body sid
+    ADMIN_JAR="$STACK_DIR/admin.jar"
+    body=$(admin_curl POST /api/admin/login --data-binary \
+        "{\"password\":\"$MEMETER_ADMIN_PASSWORD\"}") || return 1
+    CSRF=$(jq -r '.csrf // empty' <<<"$body")
+    [ -n "$CSRF" ] || { echo "bench: admin login failed: $body" >&2; return 1; }
+    body=$(admin_curl POST /api/admin/sessions --data-binary '{"name":"Benchmark"}')
+    sid=$(jq -r '.id // empty' <<<"$body")
+    [ -n "$sid" ] || { echo "bench: create session failed: $body" >&2; return 1; }
+    body=$(admin_curl POST "/api/admin/sessions/$sid/populate" --data-binary '{}')
+    [ "$(jq -r '.added // 0' <<<"$body")" -gt 0 ] || {
+        echo "bench: populate failed: $body" >&2; return 1; }
+    body=$(admin_curl POST "/api/admin/sessions/$sid/start" --data-binary '{}')
+    [ "$(jq -r '.status // empty' <<<"$body")" = active ] || {
+        echo "bench: start failed: $body" >&2; return 1; }
+    SESSION_ID=$sid
+    ADMIN_COOKIE=$(awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR")
+    [ -n "$ADMIN_COOKIE" ]
+}
+
+bench_memeter() {
+    local port workers
+    # Benchmark-sized nginx (each proxied WebSocket costs it 2 fds) and
+    # limits far above the load, so the figures are the code's, not the
+    # limiter's.
+    export STACK_NGINX_WORKERS=$NGINX_WORKERS STACK_NGINX_CONNECTIONS=19000
+    export STACK_NGINX_NOFILE=19500 STACK_WORKERS=$POOL_WORKERS
+    export STACK_RATER_RATE=1000000r/s STACK_RATER_BURST=1000000
+    export STACK_LOGIN_RATE=1000r/s STACK_LOGIN_BURST=1000
+    export STACK_ACCESS_LOG=off STACK_LOG_LEVEL=warn
+    port=$(stack_free_port)
+    stack_init "$BENCH_DIR/memeter" "$port"
+    make_library "$STACK_DIR/library"
+    stack_start || return 1
+    memeter_session || return 1
+    workers=$(nginx_workers "$STACK_NGINX_PID")
+    say "memeter on :$port (pushd $STACK_PUSHD_PID, nginx workers $workers, pool $STACK_POOL_PID, session $SESSION_ID)"
+    run_wsload "$OUT/memeter.txt" push -u "ws://127.0.0.1:$port/ws/user" \
+        -p memeter -S "$SESSION_ID" -r hello \
+        -l "$LEVELS" -f "$FANOUT" -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
+        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
+        -P "pushd=$STACK_PUSHD_PID" -P "nginx=$workers" || return 1
+
+    say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
+    run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+        -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
+        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+
+    say "memeter reload under load: SIGHUP to the pool every second, $RELOAD_HUPS times"
+    run_wsload "$OUT/reload.txt" ratings -u "$BASE" -a 10 -U "$RELOAD_USERS" \
+        -c 500 -C 16 -R "$RELOAD_RATE" -s "$(( (RELOAD_HUPS + 1) * 1000 ))" \
+        -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
+        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    stack_stop
+}
+
+# --- the table ------------------------------------------------------------
+
+yesno() { if [ "$1" = 1 ]; then echo yes; else echo "**no**"; fi; }
+# fcmp A OP B: 1 if the comparison holds (numbers, awk).
+fcmp() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+    if (a == "" || b == "") { print 0; exit }
+    r = (op == "<") ? a < b : (op == "<=") ? a <= b : (op == ">=") ? a >= b : a > b
+    print r ? 1 : 0 }'; }
+fsum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+
+lat3() { # FILE TAG SEL -> "p50 / p99 / max ms"
+    echo "$(val "$1" "$2" p50_ms "$3") / $(val "$1" "$2" p99_ms "$3") / $(val "$1" "$2" max_ms "$3") ms"
+}
+
+# memval FILE N PROC: per-connection PSS growth of PROC at N connections.
+memval() {
+    awk -v n="n=$2" -v p="proc=$3" '$1 == "mem" && $2 == n && $3 == p {
+        split($6, kv, "="); print kv[2] }' "$1"
+}
+
+make_table() {
+    local m="$OUT/memeter.txt" n="$OUT/nchan.txt" r="$OUT/ratings.txt" h="$OUT/reload.txt"
+    local lv held_m held_n max_level
+    ROWS=()
+    row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    for lv in ${LEVELS//,/ }; do
+        held_m=$(val "$m" idle held "n=$lv"); held_n=$(val "$n" idle held "n=$lv")
+        row "idle connections held, $lv" "${held_m:-0}/$lv" "${held_n:-0}/$lv" "all held" \
+            "$(yesno "$([ "${held_m:-0}" = "$lv" ] && [ "${held_n:-0}" = "$lv" ] && echo 1)")"
+    done
+    MEM_PUSHD=$(memval "$m" "$max_level" pushd)
+    MEM_MNGINX=$(memval "$m" "$max_level" nginx)
+    MEM_NCHAN=$(memval "$n" "$max_level" nginx)
+    row "memory per connection at $max_level (kB, PSS growth)" \
+        "pushd $MEM_PUSHD (+ nginx proxy $MEM_MNGINX = $(fsum "$MEM_PUSHD" "$MEM_MNGINX"))" \
+        "$MEM_NCHAN (nginx workers)" "pushd <= Nchan" \
+        "$(yesno "$(fcmp "$MEM_PUSHD" "<=" "$MEM_NCHAN")")"
+    local fo p99m
+    for fo in ${FANOUT//,/ }; do
+        p99m=$(val "$m" fanout p99_ms "n=$fo")
+        if [ "$fo" = 10000 ]; then
+            row "fan-out to $fo, p50 / p99 / max" "$(lat3 "$m" fanout "n=$fo")" \
+                "$(lat3 "$n" fanout "n=$fo")" "p99 < 50 ms" "$(yesno "$(fcmp "$p99m" "<" 50)")"
+        else
+            row "fan-out to $fo, p50 / p99 / max" "$(lat3 "$m" fanout "n=$fo")" \
+                "$(lat3 "$n" fanout "n=$fo")" "-" "-"
+        fi
+    done
+    local sm sn
+    sm=$(val "$m" sustained delivered_per_s); sn=$(val "$n" sustained delivered_per_s)
+    row "sustained delivery to $RATE_CLIENTS clients, msgs/s with p99 <= 100 ms" \
+        "$sm ($(val "$m" sustained best_rate) events/s)" "$sn ($(val "$n" sustained best_rate) events/s)" \
+        ">= Nchan" "$(yesno "$(fcmp "$sm" ">=" "$sn")")"
+    # End to end: the highest step with p99 < 20 ms and nothing failed.
+    E2E_BEST=$(awk '$1 == "ratings" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        if (v["p99_ms"] < 20 && v["failed"] == 0 && v["missing"] == 0 && v["achieved_per_s"] > best) {
+            best = v["achieved_per_s"]; line = v["rate"] } }
+        END { print line + 0 }' "$r")
+    E2E_MAX=$(awk '$1 == "ratings" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        if (v["achieved_per_s"] > best) best = v["achieved_per_s"] } END { print best + 0 }' "$r")
+    local e2e_ach="" e2e_lat="-"
+    if [ "$E2E_BEST" != 0 ]; then
+        e2e_ach=$(val "$r" ratings achieved_per_s "rate=$E2E_BEST")
+        e2e_lat="$(val "$r" ratings p50_ms "rate=$E2E_BEST") / $(val "$r" ratings p99_ms "rate=$E2E_BEST") ms"
+    fi
+    row "end to end ratings/s at $E2E_ADMINS admin clients (p99 < 20 ms); p50 / p99" \
+        "${e2e_ach:-0}; $e2e_lat (max $E2E_MAX/s at any latency)" "n/a" ">= 5000/s, p99 < 20 ms" \
+        "$(yesno "$(fcmp "${e2e_ach:-0}" ">=" 4900)")"
+    local rf rc rd ru
+    rf=$(val "$h" reload failed); rc=$(val "$h" reload conn_errors)
+    rd=$(val "$h" reload admin_dropped); ru=$(val "$h" reload user_dropped)
+    RELOAD_FAILED=$(( ${rf:-1} + ${rc:-1} ))
+    RELOAD_DROPPED=$(( ${rd:-1} + ${ru:-1} ))
+    row "reload: $(val "$h" reload hups) SIGHUPs, $RELOAD_RATE ratings/s, $RELOAD_USERS+10 sockets: failed requests / dropped sockets" \
+        "$RELOAD_FAILED / $RELOAD_DROPPED ($(val "$h" reload ok) ratings ok, $(val "$h" reload missing) events missing)" \
+        "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
+}
+
+print_table() {
+    echo "| figure | memeter (nginx + pushd) | Nchan | target | met |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+}
+
+machine() {
+    echo "- CPU: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null), libwebsockets $(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo '?'), SQLite $(sqlite3 --version | cut -d' ' -f1)"
+    echo "- open files: $(ulimit -n) per process (hard $(ulimit -Hn))"
+}
+
+# The detail lines of every step, for the record.
+details() {
+    local f
+    for f in nchan memeter ratings reload; do
+        echo "#### $f"
+        echo '```'
+        grep -v '^done' "$OUT/$f.txt"
+        echo '```'
+    done
+}
+
+write_doc() {
+    local doc="$root/docs/BENCHMARKS.md" notes="$root/tests/bench/NOTES.md"
+    mkdir -p "$root/docs"
+    {
+        echo "# Benchmarks"
+        echo
+        echo "Written by \`make bench\` (tests/bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'); every figure below is from that one run."
+        echo
+        echo "## Machine"
+        machine
+        echo
+        echo "## Results"
+        echo
+        print_table
+        echo
+        [ -f "$notes" ] && cat "$notes" && echo
+        echo "## Commands"
+        echo
+        echo '```'
+        echo "make bench        # = bash tests/bench/run.sh $build"
+        printf '%s\n' "${COMMANDS[@]}"
+        echo '```'
+        echo
+        echo "## Every step"
+        echo
+        details
+    } > "$doc.tmp" && mv "$doc.tmp" "$doc"
+    echo "bench: wrote $doc" >&2
+}
+
+started=$(date +%s)
+only=${BENCH_ONLY:-}	# nchan or memeter: one side only (for development)
+touch "$OUT"/{nchan,memeter,ratings,reload}.txt
+if [ "$only" != memeter ]; then bench_nchan || exit 1; fi
+if [ "$only" != nchan ]; then bench_memeter || exit 1; fi
+[ -n "$only" ] && write_doc=0
+make_table
+echo
+print_table
+echo
+echo "bench: $(( $(date +%s) - started )) s"
+[ "$write_doc" = 1 ] && write_doc
+exit 0
