@@ -137,21 +137,7 @@ bench_nchan() {
 
 # --- memeter --------------------------------------------------------------
 
-# Small distinct PNGs for "populate" (media checks the bytes).
-make_library() {
-    python3 - "$1" "$MEMES" <<'EOF'
-import struct, sys, zlib
-out, n = sys.argv[1], int(sys.argv[2])
-def chunk(t, d):
-    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
-for i in range(n):
-    w, h = 4 + i, 3
-    raw = b"".join(b"\0" + bytes([i * 3 % 256, i * 7 % 256, i * 11 % 256]) * w for _ in range(h))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-    open("%s/meme-%03d.png" % (out, i), "wb").write(png)
-EOF
-}
+make_library() { python3 "$root/tests/bench/mklibrary.py" "$1" "$MEMES"; }
 
 # curl as the admin (cookie jar, CSRF header, same Origin as the site).
 ADMIN_JAR=""

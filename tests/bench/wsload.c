@@ -1189,7 +1189,6 @@ pub_open(const char *spec)
 		if (pub.http == NULL)
 			return -1;
 		pub.nextseq = 1000;
-		pub.session_id = 1;
 		return 0;
 	}
 	if (strcmp(spec, "memeter") == 0) {
@@ -1206,7 +1205,6 @@ pub_open(const char *spec)
 		pub.nfd = notify_sender_open();
 		snprintf(pub.notify_path, sizeof(pub.notify_path), "%s",
 		    cfg.notify_socket);
-		pub.session_id = 1;
 		return pub.db == NULL || pub.nfd == -1 ? -1 : 0;
 	}
 	log_warnx("%s: %s: want nchan:URL or memeter", __func__, spec);
@@ -1486,6 +1484,20 @@ static struct {
 	uint64_t	 status_hist[6];	/* 0, 1xx .. 5xx */
 } rt;
 
+/* Parses a response body (not NUL-terminated); the caller owns the result. */
+static struct json_object *
+json_body(const char *body, size_t blen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	if (tok == NULL)
+		fatal("json_tokener_new");
+	o = json_tokener_parse_ex(tok, body, (int)blen);
+	json_tokener_free(tok);
+	return o;
+}
+
 static void
 rt_state_done(struct conn *c, int status, uint64_t tag, int64_t t0,
     const char *hdrs, size_t hlen, const char *body, size_t blen)
@@ -1504,7 +1516,7 @@ rt_state_done(struct conn *c, int status, uint64_t tag, int64_t t0,
 		return;
 	}
 	ck = memmem(hdrs, hlen, "mr_rater=", 9);
-	root = json_tokener_parse(strndup(body, blen));
+	root = json_body(body, blen);
 	if (ck == NULL || root == NULL ||
 	    !json_object_object_get_ex(root, "me", &me) ||
 	    !json_object_object_get_ex(me, "id", &id)) {
@@ -1850,7 +1862,8 @@ usage(void)
 "usage: wsload push -u ws://IP:PORT/PATH -p nchan:http://IP:PORT/PUB | memeter\n"
 "          [-r hello|open] [-l 1000,5000,10000] [-f 10000,1000] [-e events]\n"
 "          [-g gap_ms] [-R rates] [-n rate_clients] [-s step_ms] [-L p99_ms]\n"
-"          [-t hold_ms] [-H header] [-P name=pid,...] [-b nsrc] [-w window] [-v]\n"
+"          [-t hold_ms] [-H header] [-P name=pid,...] [-S session_id]\n"
+"          [-b nsrc] [-w window] [-v]\n"
 "       wsload ratings -u http://IP:PORT [-a admins] [-U users] [-c raters]\n"
 "          [-C http_conns] [-R rates] [-s step_ms] [-L p99_ms] [-H admin header]\n"
 "          [-K pid -k every_ms -N count] [-b nsrc] [-v]\n"
@@ -1892,7 +1905,7 @@ main(int argc, char *argv[])
 	g.window = 256;
 	optind = 2;
 	while ((ch = getopt(argc, argv,
-	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:")) != -1) {
+	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:S:")) != -1) {
 		switch (ch) {
 		case 'u': po.url = ro.url = optarg; break;
 		case 'p': po.pub = optarg; break;
@@ -1922,6 +1935,7 @@ main(int argc, char *argv[])
 		case 'K': ro.hup_pid = (pid_t)atoi(optarg); break;
 		case 'k': ro.hup_every_ms = atoi(optarg); break;
 		case 'N': ro.hup_count = atoi(optarg); break;
+		case 'S': pub.session_id = atoll(optarg); break;
 		default: usage();
 		}
 	}
@@ -1931,6 +1945,8 @@ main(int argc, char *argv[])
 	    po.gap_ms < 1 || po.step_ms < 100 || ro.raters < 1 ||
 	    ro.http_conns < 1 || g.window < 1)
 		usage();
+	if (pub.session_id <= 0)
+		pub.session_id = 1;
 	if (po.rate_n == 0)
 		po.rate_n = po.nlevels ? po.levels[0] : 1000;
 

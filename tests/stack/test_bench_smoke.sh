@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The benchmark's load client (tests/bench/wsload.c) against the real stack,
+# briefly: `make test` does not run the benchmarks, but this proves the
+# client and both paths it measures work (events row + notify -> pushd ->
+# nginx -> 50 WebSocket clients; POST /api/ratings -> new_rating at
+# /ws/admin clients).  Builds nothing.
+. "$(dirname "$0")/lib.sh"
+
+WSLOAD="$MEMETER_BIN/wsload"
+[ -x "$WSLOAD" ] || { echo "$T_NAME: $WSLOAD missing" >&2; exit 1; }
+
+stack_up
+python3 "$STACK_ROOT/tests/bench/mklibrary.py" "$STACK_DIR/library" 5
+
+admin_login
+admin_api POST /api/admin/sessions '{"name":"Smoke"}'
+sid=$(jq -r .id <<<"$BODY")
+admin_api POST "/api/admin/sessions/$sid/populate" '{}'
+check "populate adds the library" json_is .added 5
+admin_api POST "/api/admin/sessions/$sid/start" '{}'
+check "session starts" json_is .status active
+
+# field FILE TAG KEY: KEY's value on the line tagged TAG.
+field() {
+    awk -v tag="$2" -v key="$3" '$1 == tag { for (i = 2; i <= NF; i++) {
+        split($i, kv, "="); if (kv[1] == key) { print kv[2]; exit } } }' "$1"
+}
+
+out="$T_DIR/push.txt"
+"$WSLOAD" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" -p memeter -S "$sid" \
+    -l 50 -f 50 -e 3 -g 100 -t 200 -P "pushd=$STACK_PUSHD_PID" \
+    > "$out" 2> "$T_DIR/push.err"
+rc=$?
+[ -n "${T_VERBOSE:-}" ] && cat "$out"
+check "wsload push exits 0" test "$rc" = 0
+check "50 clients connected and got hello" test "$(field "$out" connect ready)" = 50
+check "all 50 held while idle" test "$(field "$out" idle held)" = 50
+check "3 events published" test "$(field "$out" fanout events)" = 3
+check "every client got every event (150)" test "$(field "$out" fanout deliveries)" = 150
+check "nothing missing" test "$(field "$out" fanout missing)" = 0
+check "no socket dropped" test "$(field "$out" fanout dropped)" = 0
+check "latencies were recorded" awk -v v="$(field "$out" fanout max_ms)" 'BEGIN { exit !(v > 0) }'
+check "pushd memory was read" awk -v v="$(awk '$1 == "mem" { split($4, a, "="); print a[2]; exit }' "$out")" \
+    'BEGIN { exit !(v > 0) }'
+
+cookie=$(awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR")
+out="$T_DIR/ratings.txt"
+"$WSLOAD" ratings -u "$BASE" -a 5 -c 20 -C 4 -R 50 -s 1000 \
+    -H "Cookie: mr_admin=$cookie" > "$out" 2> "$T_DIR/ratings.err"
+rc=$?
+[ -n "${T_VERBOSE:-}" ] && cat "$out"
+check "wsload ratings exits 0" test "$rc" = 0
+check "20 raters created" test "$(field "$out" setup raters)" = 20
+check "50 ratings sent" test "$(field "$out" ratings sent)" = 50
+check "all 50 accepted" test "$(field "$out" ratings ok)" = 50
+check "5 admin clients got every new_rating (250)" test "$(field "$out" ratings deliveries)" = 250
+check "no rating event missing" test "$(field "$out" ratings missing)" = 0
+check "the ratings are in the database" test "$(db "SELECT count(*) FROM ratings WHERE session_id = $sid")" = 50
+
+t_done
