@@ -243,12 +243,13 @@ media_title(const char *filename, char *out, size_t outlen)
 	s = (const unsigned char *)base;
 	for (i = 0; i < len && chars < MEDIA_TITLE_CHARS; i += n) {
 		n = media_utf8_len(s + i, len - i);
-		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-			n = 1;		/* dropped */
+		if (n == 1 && (s[i] == ' ' || s[i] == '_' || s[i] == '\t' ||
+		    s[i] == '\n' || s[i] == '\r')) {
+			space = o > 0;	/* collapsed, never leading */
 			continue;
 		}
-		if (n == 1 && (s[i] == ' ' || s[i] == '_' || s[i] == '\t')) {
-			space = o > 0;	/* collapsed, never leading */
+		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			n = 1;		/* dropped */
 			continue;
 		}
 		if (o + space + n + 1 > outlen)

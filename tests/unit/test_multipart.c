@@ -1,0 +1,198 @@
+/* Unit tests of fcgi/multipart.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../fcgi/multipart.h"
+
+#define CT "multipart/form-data; boundary=XyZ"
+
+static void
+boundary_forms(void **state)
+{
+	char b[MULTIPART_BOUNDARY_MAX + 1];
+	char longct[200];
+
+	(void)state;
+	assert_int_equal(multipart_boundary(CT, b, sizeof(b)), 0);
+	assert_string_equal(b, "XyZ");
+	assert_int_equal(multipart_boundary("Multipart/Form-Data; charset=utf-8;"
+	    " BOUNDARY=\"a b;c\"", b, sizeof(b)), 0);
+	assert_string_equal(b, "a b;c");
+	assert_int_equal(multipart_boundary("multipart/form-data;boundary="
+	    "----WebKitFormBoundary7MA4YWxkTrZu0gW", b, sizeof(b)), 0);
+	assert_string_equal(b, "----WebKitFormBoundary7MA4YWxkTrZu0gW");
+	assert_int_equal(multipart_boundary("multipart/mixed; boundary=x", b,
+	    sizeof(b)), -1);
+	assert_int_equal(multipart_boundary("multipart/form-dataX; boundary=x",
+	    b, sizeof(b)), -1);
+	assert_int_equal(multipart_boundary("multipart/form-data", b,
+	    sizeof(b)), -1);
+	assert_int_equal(multipart_boundary("multipart/form-data; boundary=",
+	    b, sizeof(b)), -1);
+	assert_int_equal(multipart_boundary("application/json", b, sizeof(b)),
+	    -1);
+	assert_int_equal(multipart_boundary(NULL, b, sizeof(b)), -1);
+	strcpy(longct, "multipart/form-data; boundary=");
+	memset(longct + strlen(longct), 'a', 71);
+	longct[30 + 71] = '\0';
+	assert_int_equal(multipart_boundary(longct, b, sizeof(b)), -1);
+}
+
+static void
+parses_files_and_fields(void **state)
+{
+	/* Binary content with CRLF, "--" and a near-boundary inside. */
+	static const char body[] =
+	    "preamble to ignore\r\n"
+	    "--XyZ\r\n"
+	    "Content-Disposition: form-data; name=\"files\"; "
+	    "filename=\"a \\\"quoted\\\".png\"\r\n"
+	    "content-type: image/png\r\n"
+	    "\r\n"
+	    "\x89PNG\r\n--XyQ\r\n\0tail\r\n"
+	    "--XyZ\r\n"
+	    "Content-Disposition: form-data; name=note\r\n"
+	    "\r\n"
+	    "hello\r\n"
+	    "--XyZ\r\n"
+	    "CONTENT-DISPOSITION: form-data; name=\"files\"; filename=\"\"; "
+	    "filename*=UTF-8''caf%C3%A9.gif\r\n"
+	    "\r\n"
+	    "\r\n"
+	    "--XyZ\r\n"
+	    "Content-Disposition: form-data; name=\"files\"; filename=\"empty\"\r\n"
+	    "\r\n"
+	    "\r\n"
+	    "--XyZ--\r\n"
+	    "epilogue";
+	struct multipart_part *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(multipart_parse(CT, body, sizeof(body) - 1, &p, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(p[0].name, "files");
+	assert_true(p[0].is_file);
+	assert_string_equal(p[0].filename, "a \"quoted\".png");
+	assert_string_equal(p[0].content_type, "image/png");
+	assert_int_equal(p[0].len, 18);
+	assert_memory_equal(p[0].data, "\x89PNG\r\n--XyQ\r\n\0tail", 18);
+	assert_string_equal(p[1].name, "note");
+	assert_false(p[1].is_file);
+	assert_int_equal(p[1].len, 5);
+	assert_memory_equal(p[1].data, "hello", 5);
+	assert_true(p[2].is_file);
+	assert_string_equal(p[2].filename, "caf\xc3\xa9.gif");
+	assert_int_equal(p[2].len, 0);
+	assert_true(p[3].is_file);
+	assert_string_equal(p[3].filename, "empty");
+	assert_int_equal(p[3].len, 0);
+	free(p);
+}
+
+static void
+body_starting_with_delimiter(void **state)
+{
+	static const char body[] =
+	    "--XyZ\r\n"
+	    "Content-Disposition: form-data; name=\"f\"; filename=\"x.gif\"\r\n"
+	    "\r\n"
+	    "GIF89a\r\n"
+	    "--XyZ--";
+	struct multipart_part *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(multipart_parse(CT, body, sizeof(body) - 1, &p, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].len, 6);
+	assert_string_equal(p[0].filename, "x.gif");
+	free(p);
+}
+
+static void
+refuses_malformed(void **state)
+{
+	static const char *const bad[] = {
+		/* no delimiter at all */
+		"just text",
+		/* a part that never ends (truncated upload) */
+		"--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nabc",
+		/* headers that never end */
+		"--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\nabc",
+		/* no Content-Disposition */
+		"--XyZ\r\nContent-Type: text/plain\r\n\r\nabc\r\n--XyZ--",
+		/* not form-data */
+		"--XyZ\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\n"
+		    "abc\r\n--XyZ--",
+		/* no name */
+		"--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--",
+		/* unterminated quoted filename */
+		"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; "
+		    "filename=\"abc\r\n\r\nabc\r\n--XyZ--",
+		/* garbage after the delimiter */
+		"--XyZjunk\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n"
+		    "abc\r\n--XyZ--",
+		/* a header line without a colon */
+		"--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\nbogus\r\n"
+		    "\r\nabc\r\n--XyZ--",
+	};
+	struct multipart_part *p = (void *)1;
+	size_t n = 99;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(multipart_parse(CT, bad[i], strlen(bad[i]), &p,
+		    &n), -1);
+		assert_null(p);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(multipart_parse("application/json", "{}", 2, &p, &n),
+	    -1);
+	/* Nothing but the close delimiter: valid, no parts. */
+	assert_int_equal(multipart_parse(CT, "--XyZ--\r\n", 9, &p, &n), 0);
+	assert_int_equal(n, 0);
+	free(p);
+}
+
+static void
+many_parts_grow(void **state)
+{
+	char body[20000];
+	struct multipart_part *p;
+	size_t n, o = 0;
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "--XyZ\r\n"
+		    "Content-Disposition: form-data; name=\"f\"; "
+		    "filename=\"%d.png\"\r\n\r\n%d\r\n", i, i * 7);
+	o += (size_t)snprintf(body + o, sizeof(body) - o, "--XyZ--\r\n");
+	assert_int_equal(multipart_parse(CT, body, o, &p, &n), 0);
+	assert_int_equal(n, 100);
+	assert_string_equal(p[99].filename, "99.png");
+	assert_int_equal(p[99].len, 3);
+	assert_memory_equal(p[99].data, "693", 3);
+	free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(boundary_forms),
+		cmocka_unit_test(parses_files_and_fields),
+		cmocka_unit_test(body_starting_with_delimiter),
+		cmocka_unit_test(refuses_malformed),
+		cmocka_unit_test(many_parts_grow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
