@@ -9,8 +9,6 @@
  *                            session_not_finished while it is a draft or
  *                            active (results exist only once it ended)
  */
-#include <string.h>
-
 #include "db.h"
 #include "handlers.h"
 #include "log.h"
@@ -40,7 +38,8 @@ int
 h_results_get(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	struct json_object *session = NULL, *res = NULL, *out, *v;
+	static const char *const keys[] = { "revealed", "total", "results" };
+	struct json_object *session = NULL, *res = NULL, *out;
 	int state, rc = MODEL_EDB;
 
 	/* One snapshot: the session, its reveal count and the places. */
@@ -61,12 +60,9 @@ h_results_get(struct app *app, const struct http_request *req,
 	db_rollback(app->db);
 	out = json_object_new_object();
 	json_object_object_add(out, "session", session);
-	json_object_object_foreach(res, key, val) {
-		if (strcmp(key, "session_id") == 0)
-			continue;
-		v = json_object_get(val);
-		json_object_object_add(out, key, v);
-	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(out, keys[i], json_object_get(
+		    json_object_object_get(res, keys[i])));
 	json_object_put(res);
 	http_json(resp, 200, out);
 	return 0;

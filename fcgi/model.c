@@ -879,13 +879,14 @@ model_session_start(sqlite3 *db, int64_t id, const char *media_url,
 	    "started_at=%s WHERE id=?1", NOW_SQL);
 	if (exec_id(db, sql, id, __func__) == -1)
 		goto fail;
+	/* The event is S with its memes; the reply is plain S. */
 	if ((s = model_session_json(db, id)) == NULL ||
-	    (memes = model_session_memes(db, id, media_url)) == NULL)
+	    (data = model_session_json(db, id)) == NULL)
 		goto fail;
-	/* The event carries the memes too; the reply is plain S. */
-	data = json_object_new_object();
-	json_object_object_foreach(s, key, val)
-		json_object_object_add(data, key, json_object_get(val));
+	if ((memes = model_session_memes(db, id, media_url)) == NULL) {
+		json_object_put(data);
+		goto fail;
+	}
 	json_object_object_add(data, "memes", memes);
 	rc = write_event_commit(db, "session_started", id, data, seq);
 	json_object_put(data);
