@@ -1,0 +1,77 @@
+/*
+ * memeter-pushd: the push daemon.  Serves /ws/user and /ws/admin behind
+ * nginx, reads the events table after each notify datagram from the
+ * workers (and on a timer) and fans each event out to the clients that
+ * may see it.  See server.c for the data flow and the close codes.
+ *
+ *   memeter-pushd [-c config]
+ */
+#include <sys/signalfd.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: memeter-pushd [-c config]\n");
+	exit(2);
+}
+
+/* Signals become readable events on an fd the event loop watches. */
+static int
+signals_open(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("sigprocmask");
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	const char *path = NULL;
+	enum log_level level;
+	char err[512];
+	int ch, sigfd, status;
+
+	log_init("memeter-pushd");
+	while ((ch = getopt(argc, argv, "c:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(&cfg, path != NULL ? path : config_default_path(),
+	    path != NULL, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
+	if (log_parse_level(cfg.log_level, &level) == 0)
+		log_set_level(level);
+	sigfd = signals_open();
+	status = pushd_serve(&cfg, sigfd);
+	close(sigfd);
+	return status;
+}

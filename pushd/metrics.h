@@ -1,0 +1,55 @@
+#ifndef PUSHD_METRICS_H
+#define PUSHD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * pushd's counters, served in the Prometheus text format on the metrics
+ * socket.  Names (all prefixed memeter_pushd_):
+ *   clients{group}            gauge: open WebSockets per group
+ *   connections_total         upgrades accepted
+ *   refused_total{reason}     upgrades refused: origin, auth, path, request
+ *   events_read_total         events read from the outbox
+ *   events_sent_total{group}  event frames written to clients
+ *   messages_sent_total       all frames written (events, hello, presence, resync)
+ *   coalesced_total           user stats_updated replaced by a later one
+ *   replays_total             connections that replayed from the database
+ *   replayed_events_total     event frames sent from the database
+ *   resyncs_total             resync messages sent
+ *   slow_closes_total         clients closed with 4008 (stopped reading)
+ *   notify_datagrams_total    hints received from the workers
+ *   head_seq                  gauge: last seq fanned out
+ *   ring_messages{group}      gauge: messages held in each ring
+ *   ring_bytes{group}         gauge: payload bytes held in each ring
+ */
+struct pushd_metrics {
+	int		 clients_user;
+	int		 clients_admin;
+	uint64_t	 connections;
+	uint64_t	 refused_origin;
+	uint64_t	 refused_auth;
+	uint64_t	 refused_path;
+	uint64_t	 refused_request;
+	uint64_t	 events_read;
+	uint64_t	 events_sent_user;
+	uint64_t	 events_sent_admin;
+	uint64_t	 messages_sent;
+	uint64_t	 coalesced;
+	uint64_t	 replays;
+	uint64_t	 replayed_events;
+	uint64_t	 resyncs;
+	uint64_t	 slow_closes;
+	uint64_t	 notify_datagrams;
+	int64_t		 head_seq;
+	size_t		 ring_messages_user;
+	size_t		 ring_messages_admin;
+	size_t		 ring_bytes_user;
+	size_t		 ring_bytes_admin;
+};
+
+/* Writes the exposition text into buf; returns its length (< len), or -1
+ * if it does not fit. */
+int	metrics_render(const struct pushd_metrics *m, char *buf, size_t len);
+
+#endif
