@@ -719,14 +719,52 @@ pool_open_signals(struct pool *pool)
 	return 0;
 }
 
+/* Reads what a starting worker wrote: "ready <binary id>\n". */
+static void
+pool_read_ready(struct pool *pool, struct pool_worker *w)
+{
+	char *nl, *id;
+	ssize_t n;
+
+	n = read(w->ready_fd, w->ready_buf + w->ready_len,
+	    sizeof(w->ready_buf) - 1 - w->ready_len);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		w->ready_len += (size_t)n;
+		w->ready_buf[w->ready_len] = '\0';
+		if ((nl = strchr(w->ready_buf, '\n')) != NULL &&
+		    strncmp(w->ready_buf, "ready", 5) == 0) {
+			*nl = '\0';
+			id = w->ready_buf + 5;
+			id += strspn(id, " ");
+			pool_worker_ready(pool, w, id, time_monotonic_us());
+			return;
+		}
+		if (nl == NULL && w->ready_len < sizeof(w->ready_buf) - 1)
+			return;
+		log_warnx("%s: worker %d wrote garbage", __func__, (int)w->pid);
+	}
+	/* EOF or error before "ready": its exit status tells the rest. */
+	close(w->ready_fd);
+	w->ready_fd = -1;
+}
+
 static void
 pool_reap(struct pool *pool)
 {
+	struct pool_worker *w;
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* It may have said "ready" before dying: read that first, so
+		 * the exit is judged by what really happened. */
+		if ((w = pool_worker_find(pool, pid)) != NULL &&
+		    w->ready_fd != -1)
+			pool_read_ready(pool, w);
 		pool_worker_exited(pool, pid, status, time_monotonic_us());
+	}
 }
 
 static void
@@ -774,37 +812,6 @@ pool_serve_status(struct pool *pool)
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
 		log_warn("%s: accept", __func__);
-}
-
-/* Reads what a starting worker wrote: "ready <binary id>\n". */
-static void
-pool_read_ready(struct pool *pool, struct pool_worker *w)
-{
-	char *nl, *id;
-	ssize_t n;
-
-	n = read(w->ready_fd, w->ready_buf + w->ready_len,
-	    sizeof(w->ready_buf) - 1 - w->ready_len);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		w->ready_len += (size_t)n;
-		w->ready_buf[w->ready_len] = '\0';
-		if ((nl = strchr(w->ready_buf, '\n')) != NULL &&
-		    strncmp(w->ready_buf, "ready", 5) == 0) {
-			*nl = '\0';
-			id = w->ready_buf + 5;
-			id += strspn(id, " ");
-			pool_worker_ready(pool, w, id, time_monotonic_us());
-			return;
-		}
-		if (nl == NULL && w->ready_len < sizeof(w->ready_buf) - 1)
-			return;
-		log_warnx("%s: worker %d wrote garbage", __func__, (int)w->pid);
-	}
-	/* EOF or error before "ready": its exit status tells the rest. */
-	close(w->ready_fd);
-	w->ready_fd = -1;
 }
 
 /* Builds the poll set: signals, status clients, starting workers. */
@@ -887,9 +894,13 @@ pool_close(struct pool *pool)
 int
 pool_main(const struct config *cfg, const char *config_path)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], conf[PATH_MAX];
 	struct pool pool;
 	int rc = 1;
+
+	/* Workers get it as given; absolute, it does not depend on a cwd. */
+	if (config_path != NULL && realpath(config_path, conf) != NULL)
+		config_path = conf;
 
 	/* Resolved now: after a rebuild the link names the deleted inode,
 	 * and reloads must exec whatever binary sits at this path then. */
@@ -904,9 +915,13 @@ pool_main(const struct config *cfg, const char *config_path)
 	    SOCK_NONBLOCK);
 	if (pool.control_fd == -1 || pool_open_signals(&pool) == -1)
 		goto done;
-	log_info("master %d: %s, socket %s%s, status on %s", (int)getpid(),
-	    exe, cfg->fcgi_socket, pool.listen_inherited ? " (systemd)" : "",
-	    cfg->control_socket);
+	if (pool.listen_inherited)
+		log_info("master %d: %s, socket fd %d from systemd, status on "
+		    "%s", (int)getpid(), exe, pool.listen_fd,
+		    cfg->control_socket);
+	else
+		log_info("master %d: %s, socket %s, status on %s",
+		    (int)getpid(), exe, cfg->fcgi_socket, cfg->control_socket);
 	pool_start(&pool, time_monotonic_us());
 	pool_loop(&pool);
 	log_info("stopped after %u reloads and %u restarts", pool.reloads,

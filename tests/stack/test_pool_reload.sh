@@ -74,20 +74,30 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
     fi
     check "reload $i completes under load" hup
 done
+TEN=$(pool_status)
+
+# Five SIGHUPs at once: they fold into one or two reloads, no more.
+for i in 1 2 3 4 5; do kill -HUP "$MASTER"; done
+check "a burst of SIGHUPs settles" pool_wait "(.generation) as \$g |
+    .reloads >= 11 and .generation > $(jq .generation <<<"$TEN") and $POOL_SETTLED" 60
+check "a burst of five SIGHUPs makes at most two reloads" \
+    test "$(jq .reloads <<<"$STATUS_LINE")" -le 12
+POOL_SEEN_PIDS="$POOL_SEEN_PIDS $(jq -r '.workers[].pid' <<<"$TEN")"
 pool_load_wait 100
 pool_load_stop
 
-echo "$T_NAME: $LOAD_TOTAL rating requests, $LOAD_FAILED failed, over 10 reloads"
+echo "$T_NAME: $LOAD_TOTAL rating requests, $LOAD_FAILED failed, over $(jq .reloads <<<"$STATUS_LINE") reloads"
 check "no request failed during the reloads ($LOAD_FAILED of $LOAD_TOTAL)" \
     test "$LOAD_FAILED" = 0
 check "the load was real (>= 500 requests)" test "$LOAD_TOTAL" -ge 500
 [ "$LOAD_FAILED" = 0 ] || sort "$LOAD_CODES" | uniq -c >&2
 
+check "ten generations later (one number went to the failed one)" \
+    test "$(jq -r .generation <<<"$TEN")" = $((GEN0 + 11))
+check "ten reloads and one failure counted" \
+    test "$(jq -c '[.reloads, .reload_failures]' <<<"$TEN")" = "[10,1]"
 STATUS_LINE=$(pool_status)
 check "the master is the same process" test "$(jq -r .pid <<<"$STATUS_LINE")" = "$MASTER"
-check "ten generations later" test "$(jq -r .generation <<<"$STATUS_LINE")" = $((GEN0 + 11))
-check "ten reloads and one failure counted" \
-    test "$(jq -c '[.reloads, .reload_failures]' <<<"$STATUS_LINE")" = "[10,1]"
 check "every worker runs the rebuilt binary" \
     test "$(jq -r '[.workers[].binary] | unique | join(",")' <<<"$STATUS_LINE")" = "$NEW_ID"
 
