@@ -38,6 +38,7 @@ pool_wait() {
 }
 
 # "N workers of the serving generation, all ready, no reload under way."
+# shellcheck disable=SC2016  # $g is jq's, bound by the caller
 POOL_SETTLED='.pending == 0 and ([.workers[] | select(.state == "ready")] | length) == '"$POOL_N"'
     and all(.workers[]; .generation == $g and .state == "ready")'
 pool_settled() {
@@ -53,7 +54,7 @@ pool_party() {
     admin_api POST /api/admin/sessions '{"name":"Pool under load"}'
     sid=$(jq -r .id <<<"$BODY")
     admin_api POST "/api/admin/sessions/$sid/populate" '{}'
-    MEME_IDS=($(jq -r '.memes[].id' <<<"$BODY"))
+    mapfile -t MEME_IDS < <(jq -r '.memes[].id' <<<"$BODY")
     admin_api POST "/api/admin/sessions/$sid/start" '{}'
     [ "$(jq -r .status <<<"$BODY")" = active ] || return 1
     RATER_TOKENS=()
@@ -62,7 +63,6 @@ pool_party() {
         curl -sS -o /dev/null -c "$jar" "$BASE/api/state" || return 1
         RATER_TOKENS+=("$(awk '$6 == "mr_rater" { print $7 }' "$jar")")
     done
-    SESSION_ID=$sid
     [ "${#MEME_IDS[@]}" -eq "$memes" ] && [ "${#RATER_TOKENS[@]}" -eq "$raters" ]
 }
 
@@ -120,6 +120,7 @@ pool_load_wait() {
     return 1
 }
 
+# shellcheck disable=SC2034  # LOAD_* are the callers' results
 pool_load_stop() {
     touch "$T_DIR/load.stop"
     wait "$LOAD_PID" 2>/dev/null
@@ -197,7 +198,7 @@ pool_rebuild() {
     tmpb="$T_DIR/build2"
     [ -d "$build/obj" ] || { echo "pool_rebuild: $build is not a build folder" >&2; return 1; }
     cp -a "$build" "$tmpb"
-    rm -rf "$tmpb/obj/fcgi" "$tmpb/lib/libfcgiapp.a" "$tmpb/bin"
+    rm -rf "${tmpb:?}/obj/fcgi" "${tmpb:?}/lib/libfcgiapp.a" "${tmpb:?}/bin"
     make -s -C "$STACK_ROOT" V="$variant" BUILD="$tmpb" \
         CC='cc -DMEMETER_VERSION=\"reload-test\"' "$tmpb/bin/memeter-fcgi" \
         > "$T_DIR/rebuild.log" 2>&1 || { cat "$T_DIR/rebuild.log" >&2; return 1; }
