@@ -15,6 +15,14 @@
 #include "config.h"
 #include "http.h"
 
+#define APP_STMT_MAX	64
+
+/* One cached prepared statement, keyed by the address of its SQL text. */
+struct app_stmt {
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+
 struct app {
 	const struct config *cfg;
 	sqlite3		*db;
@@ -22,6 +30,8 @@ struct app {
 	int		 generation;	/* pool generation, for /api/health */
 	char		 binary_id[17];	/* first 16 hex of SHA-256 of our binary */
 	uint64_t	 requests;
+	struct app_stmt	 stmts[APP_STMT_MAX];	/* see app_stmt() */
+	int		 nstmts;
 };
 
 /* Opens the database and notify socket.  NULL (logged) on failure; the
@@ -36,6 +46,19 @@ void	app_handle_fcgi(struct app *app, FCGX_Request *req);
 /* Routes and runs one request; the transport-free core of the above. */
 void	app_dispatch(struct app *app, const struct http_request *req,
 	    struct http_response *resp);
+
+/*
+ * The prepared statement for sql, which must be a string literal (or
+ * otherwise live as long as app): its address is the cache key.  It is
+ * prepared once per worker (SQLITE_PREPARE_PERSISTENT) and returned
+ * reset with its bindings cleared; the caller sqlite3_reset()s it when
+ * done, so no read snapshot outlives the request.  NULL (logged) on
+ * error.  A struct app built by hand (unit tests) starts with an empty
+ * cache: zero stmts and nstmts.
+ */
+sqlite3_stmt *app_stmt(struct app *app, const char *sql);
+/* Finalizes every cached statement (app_destroy() does it too). */
+void	app_stmts_finalize(struct app *app);
 
 /* After a committed transaction that appended events up to seq: tell
  * pushd, never blocking. */

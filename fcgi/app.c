@@ -1,0 +1,268 @@
+/*
+ * One worker's application: its database connection and statement cache,
+ * the FastCGI transport around app_dispatch(), and the notify hint.
+ */
+#include "app.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "notify.h"
+#include "routes.h"
+#include "timeutil.h"
+
+/* JSON requests are small; nginx refuses bigger ones first (64k). */
+#define APP_JSON_BODY_MAX	(64 * 1024)
+
+struct app *
+app_create(const struct config *cfg, int generation)
+{
+	struct app *app;
+
+	if ((app = calloc(1, sizeof(*app))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	app->cfg = cfg;
+	app->generation = generation;
+	app->notify_fd = -1;
+	if ((app->db = db_open(cfg->db_path, DB_READWRITE)) == NULL) {
+		free(app);
+		return NULL;
+	}
+	/* Without it ratings still work; pushd's timer picks events up. */
+	app->notify_fd = notify_sender_open();
+	return app;
+}
+
+void
+app_destroy(struct app *app)
+{
+	if (app == NULL)
+		return;
+	app_stmts_finalize(app);
+	sqlite3_close_v2(app->db);
+	if (app->notify_fd != -1)
+		close(app->notify_fd);
+	free(app);
+}
+
+sqlite3_stmt *
+app_stmt(struct app *app, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < app->nstmts; i++)
+		if (app->stmts[i].sql == sql) {
+			st = app->stmts[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (app->nstmts == APP_STMT_MAX) {
+		log_warnx("%s: cache full (APP_STMT_MAX %d)", __func__,
+		    APP_STMT_MAX);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(app->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK) {
+		log_warnx("%s: %.60s: %s", __func__, sql,
+		    sqlite3_errmsg(app->db));
+		return NULL;
+	}
+	app->stmts[app->nstmts].sql = sql;
+	app->stmts[app->nstmts].st = st;
+	app->nstmts++;
+	return st;
+}
+
+void
+app_stmts_finalize(struct app *app)
+{
+	for (int i = 0; i < app->nstmts; i++)
+		sqlite3_finalize(app->stmts[i].st);
+	app->nstmts = 0;
+}
+
+void
+app_notify(struct app *app, int64_t seq)
+{
+	if (seq > 0)
+		(void)notify_send(app->notify_fd, app->cfg->notify_socket, seq);
+}
+
+void
+app_dispatch(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	app->requests++;
+	routes_dispatch(app, req, resp);
+}
+
+/* --- FastCGI transport ---------------------------------------------------- */
+
+static const char *
+app_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Status";
+	}
+}
+
+static const char *
+app_param(FCGX_Request *fr, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fr->envp);
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * Reads the body into a malloc'd NUL-terminated buffer the caller frees.
+ * Returns 0, 1 if it is longer than max (nothing more is read), -1 on a
+ * read error or a body shorter than announced.
+ */
+static int
+app_read_body(FCGX_Request *fr, const char *clen, size_t max, char **body,
+    size_t *len)
+{
+	unsigned long long n = 0;
+	char *end, *buf;
+	int got;
+
+	*body = NULL;
+	*len = 0;
+	if (clen[0] != '\0') {
+		errno = 0;
+		n = strtoull(clen, &end, 10);
+		if (errno != 0 || *end != '\0' || clen[0] == '-')
+			return -1;
+	}
+	if (n > max)
+		return 1;
+	if ((buf = malloc((size_t)n + 1)) == NULL) {
+		log_warn("%s: malloc %llu", __func__, n);
+		return -1;
+	}
+	for (size_t off = 0; off < n; off += (size_t)got) {
+		size_t want = (size_t)n - off;
+
+		got = FCGX_GetStr(buf + off, want > INT_MAX ? INT_MAX :
+		    (int)want, fr->in);
+		if (got <= 0) {
+			free(buf);
+			return -1;
+		}
+	}
+	buf[n] = '\0';
+	*body = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+app_has_header(const struct http_response *resp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < resp->nheaders; i++)
+		if (strncasecmp(resp->headers[i], name, n) == 0 &&
+		    resp->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+static void
+app_write(FCGX_Request *fr, const struct http_response *resp)
+{
+	const char *body = NULL;
+	size_t len = 0;
+
+	if (resp->json != NULL) {
+		body = json_object_to_json_string_ext(resp->json,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(body);
+	} else if (resp->raw != NULL) {
+		body = resp->raw;
+		len = resp->raw_len;
+	}
+	FCGX_FPrintF(fr->out, "Status: %d %s\r\nContent-Type: %s\r\n",
+	    resp->status, app_reason(resp->status),
+	    resp->content_type != NULL ? resp->content_type :
+	    "application/json");
+	/* API answers are per user and change all the time. */
+	if (!app_has_header(resp, "Cache-Control"))
+		FCGX_PutS("Cache-Control: no-store\r\n", fr->out);
+	FCGX_PutS("X-Content-Type-Options: nosniff\r\n", fr->out);
+	for (int i = 0; i < resp->nheaders; i++)
+		FCGX_FPrintF(fr->out, "%s\r\n", resp->headers[i]);
+	FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", len);
+	if (len > 0)
+		FCGX_PutStr(body, (int)len, fr->out);
+}
+
+void
+app_handle_fcgi(struct app *app, FCGX_Request *fr)
+{
+	struct http_request req;
+	struct http_response resp;
+	uint64_t t0 = time_monotonic_us();
+	char *body = NULL;
+	size_t max;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = app_param(fr, "REQUEST_METHOD");
+	req.path = app_param(fr, "DOCUMENT_URI");
+	req.query = app_param(fr, "QUERY_STRING");
+	req.content_type = app_param(fr, "CONTENT_TYPE");
+	req.cookie = app_param(fr, "HTTP_COOKIE");
+	req.origin = app_param(fr, "HTTP_ORIGIN");
+	req.referer = app_param(fr, "HTTP_REFERER");
+	req.csrf = app_param(fr, "HTTP_X_CSRF_TOKEN");
+	req.remote_addr = app_param(fr, "REMOTE_ADDR");
+	http_response_init(&resp);
+
+	max = routes_is_upload(req.path) ?
+	    (size_t)app->cfg->max_upload_bytes * 8 : APP_JSON_BODY_MAX;
+	rc = app_read_body(fr, app_param(fr, "CONTENT_LENGTH"), max, &body,
+	    &req.body_len);
+	if (rc == 1)
+		http_error(&resp, 413, "body_too_large",
+		    "The request body is too large (at most %zu bytes).", max);
+	else if (rc == -1)
+		http_error(&resp, 400, "bad_request",
+		    "The request body could not be read.");
+	else {
+		req.body = body;
+		app_dispatch(app, &req, &resp);
+	}
+	app_write(fr, &resp);
+	log_info("%s %s %d %.1f ms", req.method, req.path, resp.status,
+	    (double)(time_monotonic_us() - t0) / 1000.0);
+	http_response_reset(&resp);
+	free(body);
+}

@@ -1,0 +1,209 @@
+/*
+ * The request/response model of the API: responses, cookies, content
+ * types and JSON bodies.  Nothing here knows about FastCGI (fcgi/app.c
+ * does), so the unit tests drive it directly.
+ */
+#include "http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+/* Deeper JSON than this is no request of ours; json-c's default is 32. */
+#define HTTP_JSON_DEPTH	16
+
+void
+http_response_init(struct http_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 200;
+}
+
+void
+http_response_reset(struct http_response *resp)
+{
+	for (int i = 0; i < resp->nheaders; i++)
+		free(resp->headers[i]);
+	json_object_put(resp->json);
+	free(resp->raw);
+	http_response_init(resp);
+}
+
+void
+http_json(struct http_response *resp, int status, struct json_object *obj)
+{
+	json_object_put(resp->json);
+	free(resp->raw);
+	resp->raw = NULL;
+	resp->raw_len = 0;
+	resp->json = obj;
+	resp->status = status;
+	resp->content_type = NULL;
+}
+
+int
+http_error(struct http_response *resp, int status, const char *code,
+    const char *fmt, ...)
+{
+	struct json_object *body, *err;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = json_object_new_object();
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	body = json_object_new_object();
+	json_object_object_add(body, "error", err);
+	http_json(resp, status, body);
+	return -1;
+}
+
+int
+http_header(struct http_response *resp, const char *fmt, ...)
+{
+	va_list ap;
+	char *h;
+	int n;
+
+	if (resp->nheaders >= HTTP_MAX_HEADERS) {
+		log_warnx("%s: too many headers", __func__);
+		return -1;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&h, fmt, ap);
+	va_end(ap);
+	if (n == -1) {
+		log_warnx("%s: out of memory", __func__);
+		return -1;
+	}
+	/* A header value must never smuggle in another header. */
+	if (strpbrk(h, "\r\n") != NULL) {
+		log_warnx("%s: line break in header refused", __func__);
+		free(h);
+		return -1;
+	}
+	resp->headers[resp->nheaders++] = h;
+	return 0;
+}
+
+static int
+http_is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * RFC 6265: "a=b; c=d".  The first cookie called name wins; a value in
+ * double quotes loses them.  A value that does not fit counts as absent:
+ * no token of ours is that long.
+ */
+int
+http_cookie(const struct http_request *req, const char *name, char *out,
+    size_t outlen)
+{
+	const char *p = req->cookie, *eq, *end, *v;
+	size_t nlen = strlen(name), vlen;
+
+	if (p == NULL || outlen == 0)
+		return -1;
+	while (*p != '\0') {
+		while (http_is_ows(*p) || *p == ';')
+			p++;
+		end = p + strcspn(p, ";");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL) {
+			const char *ne = eq;
+
+			while (ne > p && http_is_ows(ne[-1]))
+				ne--;
+			if ((size_t)(ne - p) == nlen &&
+			    strncmp(p, name, nlen) == 0) {
+				v = eq + 1;
+				while (v < end && http_is_ows(*v))
+					v++;
+				vlen = (size_t)(end - v);
+				while (vlen > 0 && http_is_ows(v[vlen - 1]))
+					vlen--;
+				if (vlen >= 2 && v[0] == '"' &&
+				    v[vlen - 1] == '"') {
+					v++;
+					vlen -= 2;
+				}
+				if (vlen >= outlen)
+					return -1;
+				memcpy(out, v, vlen);
+				out[vlen] = '\0';
+				return 0;
+			}
+		}
+		p = end;
+	}
+	return -1;
+}
+
+int
+http_is_content_type(const struct http_request *req, const char *type)
+{
+	const char *ct = req->content_type;
+	size_t n = strlen(type), len;
+
+	if (ct == NULL)
+		return 0;
+	while (http_is_ows(*ct))
+		ct++;
+	len = strcspn(ct, ";");
+	while (len > 0 && http_is_ows(ct[len - 1]))
+		len--;
+	return len == n && strncasecmp(ct, type, n) == 0;
+}
+
+/*
+ * Strict JSON (no comments, no single quotes, valid UTF-8), one value
+ * filling the whole body but for white space, and that value an object.
+ */
+struct json_object *
+http_json_body(const struct http_request *req, struct http_response *resp)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t used, len = req->body_len;
+	const char *body = req->body != NULL ? req->body : "";
+
+	if (!http_is_content_type(req, "application/json")) {
+		http_error(resp, 415, "unsupported_media_type",
+		    "Send the body as Content-Type: application/json.");
+		return NULL;
+	}
+	if (len == 0 || len > (size_t)INT32_MAX ||
+	    (tok = json_tokener_new_ex(HTTP_JSON_DEPTH)) == NULL) {
+		http_error(resp, 400, "invalid_json",
+		    "The request body must be a JSON object.");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	used = json_tokener_get_parse_end(tok);
+	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success) {
+		while (used < len && (body[used] == ' ' || body[used] == '\t' ||
+		    body[used] == '\r' || body[used] == '\n'))
+			used++;
+	}
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    used != len || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		json_tokener_free(tok);
+		http_error(resp, 400, "invalid_json",
+		    "The request body must be a JSON object.");
+		return NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
