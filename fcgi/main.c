@@ -15,7 +15,7 @@
 #include "worker.h"
 
 #ifndef MEMETER_VERSION
-#define MEMETER_VERSION "0.1.0"
+#define MEMETER_VERSION "dev"	/* as fcgi/api_rater.c; builds set -DMEMETER_VERSION */
 #endif
 
 enum main_opt {
