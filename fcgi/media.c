@@ -397,9 +397,10 @@ media_read_file(int dirfd, const char *name, size_t max, unsigned char **data,
 	int fd, rc = -1;
 
 	*data = NULL;
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* Symbolic links are followed: the folder is the admin's own. */
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s: %s", __func__, name);
-		return errno == ELOOP ? 1 : -1;
+		return errno == ENOENT ? 1 : -1;
 	}
 	if (fstat(fd, &sb) == -1) {
 		log_warn("%s: fstat %s", __func__, name);
