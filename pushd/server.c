@@ -360,8 +360,12 @@ presence_timer(lws_sorted_usec_list_t *sul)
 	P.presence_pending = 0;
 	P.presence_last_us = now_us();
 	if (P.presence != NULL && P.presence_raters == P.m.clients_user &&
-	    P.presence_admins == P.m.clients_admin)
+	    P.presence_admins == P.m.clients_admin) {
+		/* Same counts: only the newcomers (gen 0) still need it. */
+		wake_group(EVENT_GROUP_USER);
+		wake_group(EVENT_GROUP_ADMIN);
 		return;
+	}
 	n = pushd_fmt_presence(text, sizeof(text), P.m.clients_user,
 	    P.m.clients_admin);
 	if ((buf = malloc(LWS_PRE + (size_t)n)) == NULL) {
@@ -579,12 +583,19 @@ client_live(struct client *c)
 	return 0;
 }
 
+/* Presence is due unless a fresher one is about to be built. */
+static int
+client_presence_due(const struct client *c)
+{
+	return P.presence != NULL && !P.presence_pending &&
+	    c->presence_gen != P.presence_gen;
+}
+
 static int
 client_has_work(const struct client *c)
 {
 	return !c->hello_sent || c->resync || c->state == CLIENT_REPLAY ||
-	    (P.presence != NULL && c->presence_gen != P.presence_gen) ||
-	    c->tail < ring_of(c->group)->head;
+	    client_presence_due(c) || c->tail < ring_of(c->group)->head;
 }
 
 /* WRITEABLE: exactly one message, in the order the protocol wants. */
@@ -610,7 +621,7 @@ client_write(struct client *c)
 		    sizeof(text), c->cseq));
 		c->resync = 0;
 		P.m.resyncs++;
-	} else if (P.presence != NULL && c->presence_gen != P.presence_gen) {
+	} else if (client_presence_due(c)) {
 		rc = client_send(c, P.presence + LWS_PRE, P.presence_len);
 		c->presence_gen = P.presence_gen;
 	} else {
@@ -720,6 +731,7 @@ confirm_upgrade(struct lws *wsi)
 	int64_t v;
 	int group, n;
 
+	origin[0] = '\0';
 	if (P.stopping)
 		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    &P.m.refused_request, "stopping");
@@ -730,9 +742,12 @@ confirm_upgrade(struct lws *wsi)
 	n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
 	if (n > 0 && (n >= (int)sizeof(origin) ||
 	    lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0 ||
-	    !pushd_origin_ok(origin, P.cfg->site_origin)))
+	    !pushd_origin_ok(origin, P.cfg->site_origin))) {
+		log_info("origin %.80s is not %s", n < (int)sizeof(origin) ?
+		    origin : "(too long)", P.cfg->site_origin);
 		return refuse(wsi, HTTP_STATUS_FORBIDDEN, &P.m.refused_origin,
 		    "origin");
+	}
 	since = lws_get_urlarg_by_name(wsi, "since=", arg, sizeof(arg));
 	if (since != NULL && pushd_parse_since(since, &v) == -1)
 		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, &P.m.refused_request,

@@ -1,0 +1,234 @@
+/*
+ * wsclient: a small WebSocket client for the stack tests, on
+ * libwebsockets' client API.
+ *
+ *   wsclient --port P --path '/ws/user?since=0' [--host H] [--cookie C]
+ *            [--origin URL] [--count N] [--timeout S] [--no-read]
+ *
+ * Prints every text message it receives as one line on stdout (flushed at
+ * once, so a test can follow it).  Status lines go to stderr:
+ *   wsclient: open                 the upgrade succeeded
+ *   wsclient: refused status=N     the server answered N instead of 101
+ *   wsclient: closed code=N        the server closed (N = its close code)
+ *   wsclient: done count=N         the count was reached, or the timeout
+ * Exit status: 0 when --count messages arrived (or, without --count, when
+ * the timeout ended a connection that stayed open), 2 refused or failed to
+ * connect, 3 closed by the server first, 4 timeout before --count.
+ * --no-read stops reading after the upgrade (a client that hangs).
+ * --origin takes an http:// origin (libwebsockets 4.1 adds the scheme).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+static struct {
+	const char	*host;
+	int		 port;
+	const char	*path;
+	const char	*cookie;
+	const char	*origin;
+	long		 count;		/* 0 = no limit */
+	int		 timeout;	/* seconds */
+	int		 no_read;
+} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0 };
+
+static struct {
+	long		 got;
+	int		 done;
+	int		 status;
+	int		 open;
+	int		 close_code;
+	char		*msg;		/* the message being assembled */
+	size_t		 msglen;
+	lws_sorted_usec_list_t sul_timeout;
+	struct lws_context *ctx;
+} st = { .status = 2, .close_code = -1 };
+
+static void
+finish(int status)
+{
+	if (st.done)
+		return;
+	st.done = 1;
+	st.status = status;
+	lws_cancel_service(st.ctx);
+}
+
+static void
+timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	fprintf(stderr, "wsclient: done count=%ld (timeout)\n", st.got);
+	finish(opt.count > 0 ? 4 : st.open ? 0 : 2);
+}
+
+static int
+on_receive(struct lws *wsi, const void *in, size_t len)
+{
+	char *p;
+
+	if ((p = realloc(st.msg, st.msglen + len + 1)) == NULL)
+		return -1;
+	st.msg = p;
+	memcpy(st.msg + st.msglen, in, len);
+	st.msglen += len;
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+	fwrite(st.msg, 1, st.msglen, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	st.msglen = 0;
+	if (opt.count > 0 && ++st.got >= opt.count) {
+		fprintf(stderr, "wsclient: done count=%ld\n", st.got);
+		finish(0);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		return -1;
+	}
+	if (opt.count == 0)
+		st.got++;
+	return 0;
+}
+
+static int
+callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	unsigned char **p = in, *end;
+	const unsigned char *b = in;
+
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		if (opt.cookie == NULL)
+			break;
+		end = *p + len;
+		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_COOKIE,
+		    (const unsigned char *)opt.cookie, (int)strlen(opt.cookie),
+		    p, end))
+			return -1;
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		st.open = 1;
+		fprintf(stderr, "wsclient: open\n");
+		if (opt.no_read)
+			lws_rx_flow_control(wsi, 0);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		return on_receive(wsi, in, len);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (len >= 2)
+			st.close_code = b[0] << 8 | b[1];
+		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fprintf(stderr, "wsclient: refused status=%u (%s)\n",
+		    lws_http_client_http_response(wsi),
+		    in ? (const char *)in : "no reason");
+		finish(2);
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (!st.done) {
+			fprintf(stderr, "wsclient: closed code=%d count=%ld\n",
+			    st.close_code, st.got);
+			finish(3);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "wsclient", callback, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: wsclient --port P --path PATH [--host H] "
+	    "[--cookie C] [--origin URL] [--count N] [--timeout S] "
+	    "[--no-read]\n");
+	exit(2);
+}
+
+static void
+parse_args(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "cookie", required_argument, NULL, 'c' },
+		{ "origin", required_argument, NULL, 'o' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-read", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': opt.host = optarg; break;
+		case 'p': opt.port = atoi(optarg); break;
+		case 'P': opt.path = optarg; break;
+		case 'c': opt.cookie = optarg; break;
+		case 'o': opt.origin = optarg; break;
+		case 'n': opt.count = atol(optarg); break;
+		case 't': opt.timeout = atoi(optarg); break;
+		case 'R': opt.no_read = 1; break;
+		default: usage();
+		}
+	}
+	if (opt.port <= 0 || opt.path == NULL || opt.timeout <= 0)
+		usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct lws_context_creation_info info;
+	struct lws_client_connect_info ci;
+	char hostport[128];
+
+	parse_args(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	lws_set_log_level(LLL_ERR, NULL);
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	if ((st.ctx = lws_create_context(&info)) == NULL) {
+		fprintf(stderr, "wsclient: lws_create_context failed\n");
+		return 2;
+	}
+	snprintf(hostport, sizeof(hostport), "%s:%d", opt.host, opt.port);
+	memset(&ci, 0, sizeof(ci));
+	ci.context = st.ctx;
+	ci.address = opt.host;
+	ci.port = opt.port;
+	ci.path = opt.path;
+	ci.host = hostport;
+	/* lws 4.1 writes "Origin: http://" + this. */
+	ci.origin = opt.origin != NULL && strncmp(opt.origin, "http://", 7) == 0 ?
+	    opt.origin + 7 : opt.origin;
+	ci.protocol = NULL;
+	ci.local_protocol_name = "wsclient";
+	if (lws_client_connect_via_info(&ci) == NULL) {
+		fprintf(stderr, "wsclient: connect failed\n");
+		finish(2);
+	}
+	lws_sul_schedule(st.ctx, 0, &st.sul_timeout, timeout_cb,
+	    (lws_usec_t)opt.timeout * LWS_US_PER_SEC);
+	while (!st.done)
+		if (lws_service(st.ctx, 0) < 0)
+			break;
+	lws_context_destroy(st.ctx);
+	free(st.msg);
+	return st.status;
+}
