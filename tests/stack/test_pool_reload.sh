@@ -45,7 +45,7 @@ hup() {
     kill -HUP "$MASTER"
     pool_wait "(.generation) as \$g | .reloads == $(jq .reloads <<<"$s") + 1 and
         .generation > $(jq .generation <<<"$s") and $POOL_SETTLED" 60 &&
-        pool_load_wait 40
+        pool_load_wait 100
 }
 
 for i in 1 2 3 4 5 6 7 8 9 10; do
