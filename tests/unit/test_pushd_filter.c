@@ -1,0 +1,273 @@
+/* Unit tests of pushd's group filtering, envelopes, request checks and
+ * metrics text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "event.h"
+#include "../../pushd/filter.h"
+#include "../../pushd/metrics.h"
+
+static struct json_object *
+parse(const char *text)
+{
+	struct json_object *o = json_tokener_parse(text);
+
+	assert_non_null(o);
+	return o;
+}
+
+static const char *
+str_at(struct json_object *o, const char *path1, const char *path2)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, path1, &v));
+	if (path2 != NULL)
+		assert_true(json_object_object_get_ex(v, path2, &v));
+	return json_object_get_string(v);
+}
+
+static void
+render_admin_only_event(void **state)
+{
+	struct pushd_render r;
+	struct json_object *o;
+
+	(void)state;
+	assert_int_equal(pushd_render_event(5, "new_rating",
+	    "{\"session_id\":1,\"meme_id\":2,\"rater\":{\"id\":3,\"name\":\"Brave "
+	    "Falcon\"},\"score\":7,\"replaced\":false}", "2026-11-25T22:00:00.000Z",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(r.admin);
+	assert_null(r.user);	/* users never see who rated what */
+	assert_int_equal(r.admin_len, strlen(r.admin));
+	o = parse(r.admin);
+	assert_string_equal(str_at(o, "seq", NULL), "5");
+	assert_string_equal(str_at(o, "type", NULL), "new_rating");
+	assert_string_equal(str_at(o, "ts", NULL), "2026-11-25T22:00:00.000Z");
+	assert_string_equal(str_at(o, "data", "score"), "7");
+	json_object_put(o);
+	pushd_render_clear(&r);
+	assert_null(r.admin);
+
+	assert_int_equal(pushd_render_event(6, "session_created",
+	    "{\"id\":1,\"name\":\"Party\"}", "t", EVENT_GROUP_USER, &r), 0);
+	assert_null(r.admin);
+	assert_null(r.user);
+	pushd_render_clear(&r);
+}
+
+static void
+render_stats_user_view(void **state)
+{
+	struct pushd_render r;
+	struct json_object *o, *data, *v;
+
+	(void)state;
+	assert_int_equal(pushd_render_event(9, "stats_updated",
+	    "{\"session_id\":1,\"ratings\":10,\"raters\":4,\"memes\":"
+	    "[{\"meme_id\":2,\"count\":3}]}", "t",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(r.admin);
+	assert_non_null(r.user);
+	assert_true(r.user_latest_wins);
+	o = parse(r.user);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	assert_false(json_object_object_get_ex(data, "memes", &v));
+	assert_string_equal(str_at(o, "data", "ratings"), "10");
+	assert_string_equal(str_at(o, "data", "raters"), "4");
+	assert_string_equal(str_at(o, "seq", NULL), "9");
+	json_object_put(o);
+	o = parse(r.admin);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	assert_true(json_object_object_get_ex(data, "memes", &v));
+	json_object_put(o);
+	pushd_render_clear(&r);
+}
+
+static void
+render_shared_event(void **state)
+{
+	struct pushd_render r;
+
+	(void)state;
+	assert_int_equal(pushd_render_event(3, "session_finished",
+	    "{\"id\":1,\"status\":\"finished\"}", "t",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(r.admin);
+	assert_non_null(r.user);
+	assert_false(r.user_latest_wins);
+	assert_string_equal(r.admin, r.user);
+	pushd_render_clear(&r);
+}
+
+static void
+render_rejects_bad_rows(void **state)
+{
+	struct pushd_render r;
+
+	(void)state;
+	assert_int_equal(pushd_render_event(1, "no_such_type", "{}", "t",
+	    EVENT_GROUP_ADMIN, &r), -1);
+	assert_null(r.admin);
+	assert_int_equal(pushd_render_event(1, "session_started", "{oops", "t",
+	    EVENT_GROUP_ADMIN, &r), -1);
+	assert_null(r.admin);
+	assert_null(r.user);
+}
+
+static void
+path_groups(void **state)
+{
+	(void)state;
+	assert_int_equal(pushd_path_group("/ws/user"), EVENT_GROUP_USER);
+	assert_int_equal(pushd_path_group("/ws/admin"), EVENT_GROUP_ADMIN);
+	assert_int_equal(pushd_path_group("/ws/admin/"), 0);
+	assert_int_equal(pushd_path_group("/ws/"), 0);
+	assert_int_equal(pushd_path_group("/ws/users"), 0);
+	assert_string_equal(pushd_group_name(EVENT_GROUP_ADMIN), "admin");
+	assert_string_equal(pushd_group_name(EVENT_GROUP_USER), "user");
+}
+
+static void
+since_values(void **state)
+{
+	int64_t v = -1;
+
+	(void)state;
+	assert_int_equal(pushd_parse_since("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(pushd_parse_since("123456789012", &v), 0);
+	assert_int_equal(v, 123456789012LL);
+	assert_int_equal(pushd_parse_since("-1", &v), -1);
+	assert_int_equal(pushd_parse_since("", &v), -1);
+	assert_int_equal(pushd_parse_since("12a", &v), -1);
+	assert_int_equal(pushd_parse_since(" 1", &v), -1);
+	assert_int_equal(pushd_parse_since("99999999999999999999", &v), -1);
+	assert_int_equal(pushd_parse_since(NULL, &v), -1);
+}
+
+static void
+cookies(void **state)
+{
+	char out[40];
+
+	(void)state;
+	assert_int_equal(pushd_cookie_get("mr_admin=abc", "mr_admin", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "abc");
+	assert_int_equal(pushd_cookie_get("mr_rater=x; mr_admin=def ; z=1",
+	    "mr_admin", out, sizeof(out)), 0);
+	assert_string_equal(out, "def");
+	/* A cookie whose name merely ends the same is another cookie. */
+	assert_int_equal(pushd_cookie_get("xmr_admin=bad", "mr_admin", out,
+	    sizeof(out)), -1);
+	assert_int_equal(pushd_cookie_get("xmr_admin=bad;mr_admin=good",
+	    "mr_admin", out, sizeof(out)), 0);
+	assert_string_equal(out, "good");
+	assert_int_equal(pushd_cookie_get("mr_admin=\"q\"", "mr_admin", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "q");
+	assert_int_equal(pushd_cookie_get("a=1", "mr_admin", out,
+	    sizeof(out)), -1);
+	assert_int_equal(pushd_cookie_get("mr_admin=0123456789012345678901234"
+	    "567890123456789", "mr_admin", out, sizeof(out)), -1);
+}
+
+static void
+origins(void **state)
+{
+	(void)state;
+	assert_true(pushd_origin_ok(NULL, "http://127.0.0.1:8080"));
+	assert_true(pushd_origin_ok("http://127.0.0.1:8080",
+	    "http://127.0.0.1:8080"));
+	assert_true(pushd_origin_ok("http://127.0.0.1:8080",
+	    "http://127.0.0.1:8080/"));
+	assert_false(pushd_origin_ok("http://127.0.0.1:8081",
+	    "http://127.0.0.1:8080"));
+	assert_false(pushd_origin_ok("http://127.0.0.1:8080.evil.example",
+	    "http://127.0.0.1:8080"));
+	assert_false(pushd_origin_ok("null", "http://127.0.0.1:8080"));
+	assert_false(pushd_origin_ok("", "http://127.0.0.1:8080"));
+}
+
+static void
+control_messages(void **state)
+{
+	char buf[256];
+	struct json_object *o;
+
+	(void)state;
+	pushd_fmt_hello(buf, sizeof(buf), 42, EVENT_GROUP_ADMIN);
+	o = parse(buf);
+	assert_string_equal(str_at(o, "type", NULL), "hello");
+	assert_string_equal(str_at(o, "seq", NULL), "42");
+	assert_string_equal(str_at(o, "group", NULL), "admin");
+	json_object_put(o);
+	pushd_fmt_resync(buf, sizeof(buf), 7);
+	o = parse(buf);
+	assert_string_equal(str_at(o, "type", NULL), "resync");
+	assert_string_equal(str_at(o, "seq", NULL), "7");
+	json_object_put(o);
+	pushd_fmt_presence(buf, sizeof(buf), 12, 1);
+	o = parse(buf);
+	assert_string_equal(str_at(o, "type", NULL), "presence");
+	assert_string_equal(str_at(o, "data", "raters"), "12");
+	assert_string_equal(str_at(o, "data", "admins"), "1");
+	json_object_put(o);
+}
+
+static void
+metrics_text(void **state)
+{
+	struct pushd_metrics m;
+	char buf[8192];
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.clients_user = 3;
+	m.clients_admin = 1;
+	m.resyncs = 5;
+	m.slow_closes = 2;
+	m.notify_datagrams = 17;
+	m.head_seq = 99;
+	n = metrics_render(&m, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n == strlen(buf));
+	assert_non_null(strstr(buf, "memeter_pushd_clients{group=\"user\"} 3\n"));
+	assert_non_null(strstr(buf, "memeter_pushd_clients{group=\"admin\"} 1\n"));
+	assert_non_null(strstr(buf, "memeter_pushd_resyncs_total 5\n"));
+	assert_non_null(strstr(buf, "memeter_pushd_slow_closes_total 2\n"));
+	assert_non_null(strstr(buf, "memeter_pushd_notify_datagrams_total 17\n"));
+	assert_non_null(strstr(buf, "memeter_pushd_head_seq 99\n"));
+	assert_non_null(strstr(buf, "# TYPE memeter_pushd_replays_total counter\n"));
+	assert_int_equal(metrics_render(&m, buf, 100), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(render_admin_only_event),
+		cmocka_unit_test(render_stats_user_view),
+		cmocka_unit_test(render_shared_event),
+		cmocka_unit_test(render_rejects_bad_rows),
+		cmocka_unit_test(path_groups),
+		cmocka_unit_test(since_values),
+		cmocka_unit_test(cookies),
+		cmocka_unit_test(origins),
+		cmocka_unit_test(control_messages),
+		cmocka_unit_test(metrics_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
