@@ -199,7 +199,9 @@ pool_rebuild() {
     [ -d "$build/obj" ] || { echo "pool_rebuild: $build is not a build folder" >&2; return 1; }
     cp -a "$build" "$tmpb"
     rm -rf "${tmpb:?}/obj/fcgi" "${tmpb:?}/lib/libfcgiapp.a" "${tmpb:?}/bin"
-    make -s -C "$STACK_ROOT" V="$variant" BUILD="$tmpb" \
+    # Not the outer make's flags (make test runs us): this build is ours.
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+        make -s -j"$(nproc)" -C "$STACK_ROOT" V="$variant" BUILD="$tmpb" \
         CC='cc -DMEMETER_VERSION=\"reload-test\"' "$tmpb/bin/memeter-fcgi" \
         > "$T_DIR/rebuild.log" 2>&1 || { cat "$T_DIR/rebuild.log" >&2; return 1; }
     cp "$tmpb/bin/memeter-fcgi" "$out"
