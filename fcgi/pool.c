@@ -593,9 +593,12 @@ pool_unix_clear(const struct sockaddr_un *sun)
 	struct stat st;
 	int fd, live;
 
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : (log_warn("%s: %s", __func__,
-		    sun->sun_path), -1);
+	if (lstat(sun->sun_path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("%s: %s", __func__, sun->sun_path);
+		return -1;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		log_warnx("%s: %s exists and is not a socket", __func__,
 		    sun->sun_path);
