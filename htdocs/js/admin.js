@@ -1,0 +1,611 @@
+// The admin dashboard (/admin): login, the session card, populate and
+// upload, statistics cards and the meme grid (updated in place with a
+// highlight), the live activity feed, the join QR code, reveal and export.
+// State lives in `st`; each part has one render function.
+import { api, ApiError, getCsrf, setCsrf, upload } from './api.js';
+import { $, flashEl, fill, fmtScore, fmtTime, h, plural, setText } from './dom.js';
+import { histogramChart } from './charts.js';
+import { qrSvg } from './qr.js';
+import { toast } from './toast.js';
+import { ConnectionBadge, LiveChannel } from './websocket.js';
+
+const HINT = 'memeter.admin';       // "logged in once": avoids a 401 on first visit
+const CSRF = 'memeter.csrf';
+
+const st = {
+  session: null,
+  sessions: [],
+  memes: [],
+  stats: new Map(),    // meme_id -> meme STATS
+  ratings: 0,
+  raters: 0,
+  reveal: { revealed: 0, total: 0, last: null },
+  viewing: null,       // a session id chosen from the list, else null (current)
+  feed: [],
+};
+const cards = new Map(); // meme_id -> {root, count, avg, range, bar, hist}
+
+const el = {
+  views: { loading: $('#view-loading'), login: $('#view-login'), dash: $('#view-dash') },
+  loginForm: $('#login-form'), password: $('#password'), loginError: $('#login-error'), loginBtn: $('#login-btn'),
+  logout: $('#logout'), online: $('#online'), onlineText: $('#online-text'),
+  head: $('#session-head'), headName: $('#head-name'), headStatus: $('#head-status'),
+  qr: $('#qr'), joinUrl: $('#join-url'),
+  sName: $('#session-name'), sMeta: $('#session-meta'), sStatus: $('#session-status'),
+  start: $('#start'), finish: $('#finish'), populate: $('#populate'),
+  createForm: $('#create-form'), newName: $('#new-name'), create: $('#create'),
+  uploadCard: $('#upload-card'), drop: $('#dropzone'), files: $('#files'),
+  uploadFill: $('#upload-fill'), uploadText: $('#upload-text'),
+  sessions: $('#sessions'),
+  statMemes: $('#stat-memes'), statRatings: $('#stat-ratings'), statRaters: $('#stat-raters'), statAvg: $('#stat-avg'),
+  grid: $('#grid'), gridEmpty: $('#grid-empty'), gridNote: $('#grid-note'),
+  revealCard: $('#reveal-card'), revealCount: $('#reveal-count'), revealLast: $('#reveal-last'),
+  revealPrev: $('#reveal-prev'), revealNext: $('#reveal-next'), revealReset: $('#reveal-reset'),
+  resultsOpen: $('#results-open'), exportLink: $('#export'),
+  feed: $('#feed'), feedEmpty: $('#feed-empty'),
+  confirm: $('#confirm'), confirmText: $('#confirm-text'),
+};
+
+const badge = new ConnectionBadge($('#badge'));
+let channel = null;
+
+function show(view) {
+  for (const [k, node] of Object.entries(el.views)) node.hidden = k !== view;
+  el.logout.hidden = view !== 'dash';
+}
+
+// --- state ------------------------------------------------------------------
+
+function statePath() {
+  return st.viewing ? `/api/admin/state?session=${st.viewing}` : '/api/admin/state';
+}
+
+function applyState(s) {
+  if (s.csrf) setCsrf(s.csrf);
+  st.session = s.session || null;
+  st.sessions = s.sessions || [];
+  st.memes = s.memes || [];
+  st.stats = new Map();
+  applyStats(s.stats || {});
+  channel?.noteStateSeq(s.seq);
+}
+
+function applyStats(stats) {
+  if (typeof stats.ratings === 'number') st.ratings = stats.ratings;
+  if (typeof stats.raters === 'number') st.raters = stats.raters;
+  for (const m of stats.memes || []) st.stats.set(m.meme_id, m);
+}
+
+// The session average from the per-meme figures (stats_updated does not
+// carry it): sum of avg * count over all memes.
+function sessionAvg() {
+  let sum = 0;
+  let n = 0;
+  for (const m of st.stats.values()) {
+    if (m.count > 0 && m.avg !== null) {
+      sum += m.avg * m.count;
+      n += m.count;
+    }
+  }
+  return n ? sum / n : null;
+}
+
+async function load() {
+  const s = await api.get(statePath());
+  applyState(s);
+  if (st.session && st.session.status === 'finished') await loadReveal();
+  renderAll();
+  return s.seq;
+}
+
+async function loadReveal() {
+  try {
+    const r = await api.get(`/api/results/${st.session.id}`);
+    st.reveal = { revealed: r.revealed, total: r.total, last: (r.results || [])[0] || null };
+  } catch {
+    st.reveal = { revealed: 0, total: st.memes.length, last: null };
+  }
+}
+
+// --- rendering --------------------------------------------------------------
+
+const STATUS_PILL = {
+  draft: ['Draft', 'bg-white/10 text-white/80'],
+  active: ['Live now', 'bg-pop-mint/15 text-pop-mint'],
+  finished: ['Finished', 'bg-pop-pink/20 text-pop-pink'],
+};
+
+function pill(node, status) {
+  const [text, cls] = STATUS_PILL[status] || ['', ''];
+  node.className = `pill shrink-0 ${cls}`;
+  setText(node, text);
+}
+
+function renderAll() {
+  renderSession();
+  renderSessions();
+  renderStats(false);
+  renderGrid();
+  renderReveal();
+  renderFeed();
+}
+
+function renderSession() {
+  const s = st.session;
+  el.head.hidden = !s;
+  el.sStatus.hidden = !s;
+  if (!s) {
+    setText(el.sName, 'No session yet');
+    setText(el.sMeta, 'Name one below to get started.');
+  } else {
+    setText(el.sName, s.name);
+    setText(el.headName, s.name);
+    pill(el.sStatus, s.status);
+    pill(el.headStatus, s.status);
+    const meta = s.status === 'finished' ? `Finished ${fmtTime(s.finished_at)}`
+      : s.status === 'active' ? `Started ${fmtTime(s.started_at)}` : `Created ${fmtTime(s.created_at)}`;
+    setText(el.sMeta, `${meta} · ${plural(st.memes.length, 'meme')}`);
+  }
+  const status = s && s.status;
+  el.start.hidden = status !== 'draft';
+  el.start.disabled = status === 'draft' && st.memes.length === 0;
+  el.start.title = el.start.disabled ? 'Add memes first' : '';
+  el.finish.hidden = status !== 'active';
+  el.populate.hidden = !(status === 'draft' || status === 'active');
+  el.uploadCard.hidden = el.populate.hidden;
+  el.createForm.hidden = status === 'draft' || status === 'active';
+}
+
+function renderSessions() {
+  fill(el.sessions, st.sessions.map((s) => {
+    const current = st.session && st.session.id === s.id;
+    const [label, cls] = STATUS_PILL[s.status] || ['', ''];
+    return h('li', {},
+      h('button', {
+        type: 'button',
+        class: `flex w-full items-center gap-3 rounded-xl px-3 py-2 text-left hover:bg-white/10 ${current ? 'bg-white/10' : ''}`,
+        'aria-current': current ? 'true' : null,
+        onclick: () => viewSession(s.id),
+      },
+      h('span', { class: 'min-w-0 flex-1 truncate font-semibold' }, s.name),
+      h('span', { class: `pill px-2 py-0.5 text-xs ${cls}` }, label)));
+  }));
+  if (!st.sessions.length) fill(el.sessions, h('li', { class: 'text-white/50' }, 'None yet.'));
+}
+
+function renderStats(flash) {
+  setText(el.statMemes, st.memes.length, flash);
+  setText(el.statRatings, st.ratings, flash);
+  setText(el.statRaters, st.raters, flash);
+  setText(el.statAvg, fmtScore(sessionAvg()), flash);
+}
+
+function memeCard(m) {
+  const count = h('span', { class: 'tabular-nums' });
+  const avg = h('span', { class: 'rounded-xl bg-pop-yellow px-2.5 py-1 text-xl font-black tabular-nums text-ink-950' });
+  const range = h('span', { class: 'tabular-nums' });
+  const bar = h('div', { class: 'h-full rounded-full bg-gradient-to-r from-pop-pink to-pop-yellow transition-[width] duration-500', style: 'width:0%' });
+  const hist = h('div', { class: 'h-12' });
+  const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },
+    h('img', {
+      src: m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
+      class: 'h-24 w-24 shrink-0 rounded-xl bg-black/40 object-cover xl:h-28 xl:w-28',
+    }),
+    h('div', { class: 'flex min-w-0 flex-1 flex-col gap-1.5' },
+      h('div', { class: 'flex items-start justify-between gap-2' },
+        h('p', { class: 'min-w-0 truncate text-lg font-bold', title: m.title }, m.title),
+        avg),
+      h('p', { class: 'flex gap-3 text-sm font-semibold text-white/70' },
+        h('span', {}, count, ' ratings'), h('span', {}, 'range ', range)),
+      h('div', { class: 'h-2 overflow-hidden rounded-full bg-white/10', 'aria-hidden': 'true' }, bar),
+      hist));
+  const c = { root, count, avg, range, bar, hist, key: '' };
+  cards.set(m.id, c);
+  return c;
+}
+
+function updateCard(c, s, flash) {
+  const rated = s && s.count > 0;
+  const key = rated ? `${s.count}/${s.avg}/${s.histogram}` : '0';
+  if (c.key === key) return;
+  c.key = key;
+  setText(c.count, rated ? s.count : 0);
+  setText(c.avg, rated ? fmtScore(s.avg) : '–');
+  setText(c.range, rated ? `${s.min}..${s.max}` : '–');
+  c.bar.style.width = rated ? `${s.avg * 10}%` : '0%';
+  c.hist.replaceChildren(histogramChart(rated ? s.histogram : new Array(11).fill(0), { height: 48 }));
+  if (flash) flashEl(c.root);
+}
+
+function renderGrid(flashIds = null) {
+  const want = st.memes.map((m) => m.id);
+  const have = [...el.grid.children].map((n) => Number(n.dataset.memeId));
+  if (want.join() !== have.join()) {
+    for (const id of [...cards.keys()]) if (!want.includes(id)) cards.delete(id);
+    fill(el.grid, st.memes.map((m) => (cards.get(m.id) || memeCard(m)).root));
+  }
+  for (const m of st.memes) {
+    updateCard(cards.get(m.id), st.stats.get(m.id), flashIds ? flashIds.has(m.id) : false);
+  }
+  el.gridEmpty.hidden = st.memes.length > 0;
+  setText(el.gridNote, st.memes.length ? `in session order · ${plural(st.memes.length, 'meme')}` : '');
+}
+
+function renderReveal() {
+  const s = st.session;
+  const on = s && s.status === 'finished';
+  el.revealCard.hidden = !on;
+  if (!on) return;
+  const r = st.reveal;
+  setText(el.revealCount, `${r.revealed} / ${r.total}`);
+  setText(el.revealLast, r.last
+    ? `Just revealed: #${r.last.place} ${r.last.meme.title} (${fmtScore(r.last.avg)})`
+    : 'Nothing revealed yet. Put the results page on the big screen and reveal from last place to first.');
+  el.revealPrev.disabled = r.revealed === 0;
+  el.revealReset.disabled = r.revealed === 0;
+  el.revealNext.disabled = r.revealed >= r.total;
+  setText(el.revealNext, r.revealed >= r.total ? 'All revealed' : r.total - r.revealed <= 3 ? 'Reveal podium' : 'Reveal next');
+  el.resultsOpen.href = `/results/${s.id}`;
+  el.exportLink.href = `/api/admin/sessions/${s.id}/export.csv`;
+}
+
+function feedItem(ev) {
+  const d = ev.data;
+  const m = st.memes.find((x) => x.id === d.meme_id);
+  const title = m ? m.title : `meme ${d.meme_id}`;
+  return h('li', { class: 'toast flex items-center gap-3 rounded-2xl bg-white/5 px-3 py-2', dataset: { seq: String(ev.seq) } },
+    m ? h('img', { src: m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
+    h('p', { class: 'min-w-0 flex-1 text-base leading-snug' },
+      h('span', { class: 'font-bold text-pop-pink' }, d.rater ? d.rater.name : 'Someone'),
+      d.replaced ? ' changed to ' : ' rated ',
+      h('span', { class: 'font-semibold' }, title)),
+    h('span', { class: 'shrink-0 text-2xl font-black tabular-nums text-pop-yellow' }, String(d.score)),
+    h('time', { class: 'w-16 shrink-0 text-right text-xs text-white/50', datetime: ev.ts || '' }, fmtTime(ev.ts)));
+}
+
+function renderFeed() {
+  fill(el.feed, st.feed.map(feedItem));
+  el.feedEmpty.hidden = st.feed.length > 0;
+}
+
+function renderQr() {
+  const url = `${location.origin}/`;
+  setText(el.joinUrl, url.replace(/^https?:\/\//, '').replace(/\/$/, ''));
+  el.qr.replaceChildren(qrSvg(url));
+  el.qr.setAttribute('aria-label', `QR code to join at ${url}`);
+}
+
+// --- events -----------------------------------------------------------------
+
+function isShown(sessionId) {
+  return st.session && st.session.id === sessionId;
+}
+
+function upsertSession(s) {
+  const i = st.sessions.findIndex((x) => x.id === s.id);
+  if (i >= 0) st.sessions[i] = { ...st.sessions[i], ...s };
+  else st.sessions = [s, ...st.sessions];
+}
+
+function onSessionCreated(ev) {
+  const s = ev.data;
+  upsertSession(s);
+  // A new draft takes over a dashboard that shows nothing or a finished one.
+  if (!st.viewing && (!st.session || (st.session.status === 'finished' && st.session.id < s.id))) {
+    st.session = s;
+    st.memes = [];
+    st.stats = new Map();
+    st.ratings = 0;
+    st.raters = 0;
+    st.feed = [];
+    renderAll();
+  } else {
+    renderSessions();
+  }
+}
+
+function onSessionStarted(ev) {
+  const { memes, ...s } = ev.data;
+  upsertSession(s);
+  if (isShown(s.id)) {
+    st.session = s;
+    if (Array.isArray(memes)) st.memes = memes;
+    toast('Session started — rating is open!', { tone: 'success', detail: s.name });
+    renderAll();
+  } else if (!st.viewing) {
+    st.session = s;
+    load().catch(() => {});
+  } else {
+    renderSessions();
+  }
+}
+
+function onSessionFinished(ev) {
+  const s = ev.data;
+  upsertSession(s);
+  if (isShown(s.id)) {
+    const was = st.session.status;
+    st.session = s;
+    st.reveal = { revealed: 0, total: st.memes.length, last: null };
+    if (was === 'active') toast('Session finished', { tone: 'info', detail: 'Time for the reveal!' });
+    loadReveal().then(renderReveal);
+  }
+  renderSession();
+  renderSessions();
+  renderReveal();
+}
+
+function onMemesPopulated(ev) {
+  const d = ev.data;
+  if (!isShown(d.session_id)) return;
+  const known = new Set(st.memes.map((m) => m.id));
+  const added = (d.memes || []).filter((m) => !known.has(m.id));
+  if (!added.length) return;
+  st.memes = [...st.memes, ...added];
+  renderSession();
+  renderGrid();
+  renderStats(true);
+}
+
+function onNewRating(ev) {
+  const d = ev.data;
+  if (!isShown(d.session_id)) return;
+  if (st.feed.some((x) => x.seq === ev.seq)) return;
+  st.feed = [ev, ...st.feed].slice(0, 40);
+  el.feed.prepend(feedItem(ev));
+  while (el.feed.children.length > 40) el.feed.lastElementChild.remove();
+  el.feedEmpty.hidden = true;
+  const c = cards.get(d.meme_id);
+  if (c) flashEl(c.root);
+}
+
+function onStatsUpdated(ev) {
+  const d = ev.data;
+  if (!isShown(d.session_id)) return;
+  applyStats(d);
+  renderStats(true);
+  renderGrid(new Set((d.memes || []).map((m) => m.meme_id)));
+}
+
+function onRevealed(ev) {
+  const d = ev.data;
+  if (!isShown(d.session_id)) return;
+  st.reveal = { revealed: d.revealed, total: d.total, last: (d.results || [])[0] || null };
+  renderReveal();
+}
+
+function onPresence(p) {
+  el.online.hidden = false;
+  setText(el.onlineText, `${plural(p.raters || 0, 'rater')} online`, true);
+}
+
+// --- actions ----------------------------------------------------------------
+
+// Runs an admin action with its button disabled; 401 goes back to login.
+async function act(button, fn) {
+  if (button) button.disabled = true;
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      loggedOut('Your login expired — please log in again.');
+    } else {
+      toast(e.message || 'That did not work', { tone: 'error' });
+    }
+    return null;
+  } finally {
+    if (button) button.disabled = false;
+    renderSession();
+  }
+}
+
+async function createSession(e) {
+  e.preventDefault();
+  const name = el.newName.value.trim();
+  if (!name) {
+    el.newName.focus();
+    toast('Give the session a name first', { tone: 'warn' });
+    return;
+  }
+  const s = await act(el.create, () => api.post('/api/admin/sessions', { name }));
+  if (s) {
+    el.newName.value = '';
+    st.viewing = null;
+    st.session = s;
+    upsertSession(s);
+    st.memes = [];
+    st.stats = new Map();
+    st.ratings = 0;
+    st.raters = 0;
+    st.feed = [];
+    renderAll();
+    toast('Session created', { tone: 'success', detail: `${s.name} — now add memes` });
+  }
+}
+
+async function startSession() {
+  const s = await act(el.start, () => api.post(`/api/admin/sessions/${st.session.id}/start`));
+  if (s && isShown(s.id)) {
+    st.session = { ...st.session, ...s };
+    upsertSession(st.session);
+    renderAll();
+  }
+}
+
+async function finishSession() {
+  setText(el.confirmText, `Raters can't rate “${st.session.name}” any more once it ends. Then you can reveal the results.`);
+  el.confirm.returnValue = '';
+  el.confirm.showModal();
+  const answer = await new Promise((resolve) => el.confirm.addEventListener('close', () => resolve(el.confirm.returnValue), { once: true }));
+  if (answer !== 'ok') return;
+  const s = await act(el.finish, () => api.post(`/api/admin/sessions/${st.session.id}/finish`));
+  if (s && isShown(s.id) && st.session.status !== 'finished') {
+    onSessionFinished({ data: s });
+  }
+}
+
+async function populate() {
+  const r = await act(el.populate, () => api.post(`/api/admin/sessions/${st.session.id}/populate`));
+  if (!r) return;
+  onMemesPopulated({ data: { session_id: st.session.id, memes: r.memes || [] } });
+  toast(r.added ? `Added ${plural(r.added, 'meme')} from the library` : 'The library has nothing new',
+    { tone: r.added ? 'success' : 'info' });
+}
+
+async function uploadFiles(files) {
+  const list = [...files].filter((f) => /^image\/(jpeg|png|gif|webp)$/.test(f.type) || /\.(jpe?g|png|gif|webp)$/i.test(f.name));
+  if (!list.length) {
+    toast('Only JPEG, PNG, GIF or WebP images can be added', { tone: 'warn' });
+    return;
+  }
+  if (!st.session) return;
+  const id = st.session.id;
+  el.uploadFill.style.width = '0%';
+  setText(el.uploadText, `Uploading ${plural(list.length, 'image')}…`);
+  const r = await act(null, () => upload(`/api/admin/sessions/${id}/memes`, list, (f) => {
+    el.uploadFill.style.width = `${Math.round(f * 100)}%`;
+  }));
+  el.uploadFill.style.width = r ? '100%' : '0%';
+  setText(el.uploadText, r ? `Added ${plural(r.added, 'meme')} (${list.length - r.added} already there)` : 'Upload failed.');
+  if (r) onMemesPopulated({ data: { session_id: id, memes: r.memes || [] } });
+  el.files.value = '';
+}
+
+async function reveal(action, button) {
+  const r = await act(button, () => api.post(`/api/admin/sessions/${st.session.id}/reveal`, { action }));
+  if (r) {
+    const changed = r.revealed !== st.reveal.revealed;
+    st.reveal.revealed = r.revealed;
+    st.reveal.total = r.total;
+    if (changed) await loadReveal();
+    renderReveal();
+  }
+}
+
+async function viewSession(id) {
+  st.viewing = st.session && st.session.id === id ? st.viewing : id;
+  st.feed = [];
+  try {
+    await load();
+  } catch (e) {
+    toast(e.message, { tone: 'error' });
+  }
+}
+
+// --- login ------------------------------------------------------------------
+
+async function login(e) {
+  e.preventDefault();
+  setText(el.loginError, '');
+  const password = el.password.value;
+  if (!password) {
+    setText(el.loginError, 'Enter the admin password.');
+    el.password.focus();
+    return;
+  }
+  el.loginBtn.disabled = true;
+  try {
+    const r = await api.post('/api/admin/login', { password });
+    setCsrf(r.csrf);
+    sessionStorage.setItem(CSRF, r.csrf);
+    localStorage.setItem(HINT, '1');
+    el.password.value = '';
+    await enter();
+  } catch (err) {
+    setText(el.loginError, err.status === 401 || err.status === 403 ? 'That password is not right.' : err.message);
+    el.password.select();
+  } finally {
+    el.loginBtn.disabled = false;
+  }
+}
+
+function loggedOut(message = '') {
+  channel?.stop();
+  channel = null;
+  localStorage.removeItem(HINT);
+  sessionStorage.removeItem(CSRF);
+  setCsrf(null);
+  show('login');
+  badge.set('disconnected', 'logged out');
+  setText(el.loginError, message);
+  el.password.focus();
+}
+
+async function logout() {
+  try {
+    await api.post('/api/admin/logout');
+  } catch {
+    /* logged out locally either way */
+  }
+  loggedOut('');
+}
+
+// The dashboard after a login or with a remembered one.
+async function enter() {
+  if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
+  channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
+  window.__memeter = { channel, st };
+  channel.on('session_created', onSessionCreated);
+  channel.on('session_started', onSessionStarted);
+  channel.on('session_finished', onSessionFinished);
+  channel.on('memes_populated', onMemesPopulated);
+  channel.on('new_rating', onNewRating);
+  channel.on('stats_updated', onStatsUpdated);
+  channel.on('results_revealed', onRevealed);
+  channel.on('presence', onPresence);
+  try {
+    await load();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      loggedOut('');
+      return;
+    }
+    toast('Cannot reach the server — retrying', { tone: 'warn' });
+  }
+  show('dash');
+  channel.start();
+}
+
+function wire() {
+  el.loginForm.addEventListener('submit', login);
+  el.logout.addEventListener('click', logout);
+  el.createForm.addEventListener('submit', createSession);
+  el.start.addEventListener('click', startSession);
+  el.finish.addEventListener('click', finishSession);
+  el.populate.addEventListener('click', populate);
+  el.revealNext.addEventListener('click', () => reveal('next', el.revealNext));
+  el.revealPrev.addEventListener('click', () => reveal('prev', el.revealPrev));
+  el.revealReset.addEventListener('click', () => reveal('reset', el.revealReset));
+  el.files.addEventListener('change', () => uploadFiles(el.files.files));
+  for (const t of ['dragenter', 'dragover']) {
+    el.drop.addEventListener(t, (e) => {
+      e.preventDefault();
+      el.drop.dataset.over = 'true';
+    });
+  }
+  for (const t of ['dragleave', 'drop']) {
+    el.drop.addEventListener(t, () => {
+      el.drop.dataset.over = 'false';
+    });
+  }
+  el.drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) uploadFiles(e.dataTransfer.files);
+  });
+  // Dropping an image anywhere else must not navigate away from the dashboard.
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => e.preventDefault());
+}
+
+function boot() {
+  wire();
+  renderQr();
+  if (localStorage.getItem(HINT) === '1') enter();
+  else {
+    show('login');
+    badge.set('disconnected', 'not logged in');
+    el.password.focus();
+  }
+}
+
+boot();

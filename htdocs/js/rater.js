@@ -1,0 +1,493 @@
+// The rater view (/): waiting screen, the meme to rate, all-done and
+// completion screens.  State lives in `st`; render() draws the DOM from it.
+// Ratings go through the offline queue (queue.js) so none is lost or sent
+// twice; a rating in progress is never interrupted by live updates.
+import { api, ApiError } from './api.js';
+import { $, h, fill, fmtScore, mood, plural, setText } from './dom.js';
+import { RatingQueue } from './queue.js';
+import { toast } from './toast.js';
+import { ConnectionBadge, LiveChannel } from './websocket.js';
+
+const st = {
+  loaded: false,
+  session: null,         // S
+  memes: [],             // M list, in order
+  me: null,              // {id, name}
+  ratings: {},           // meme_id -> score (server + queued)
+  skipped: [],           // meme ids, oldest skip first
+  totals: { ratings: 0, raters: 0 },
+  revealing: false,
+};
+const ui = {
+  screen: 'loading',
+  memeId: null,          // the meme on screen
+  dirty: false,          // the slider moved on it: don't swap it away
+  deferred: false,       // an update arrived while dirty
+  rerate: null,          // meme id the rater chose to change
+};
+const queue = new RatingQueue();
+
+const el = {
+  screens: {
+    loading: $('#screen-loading'), waiting: $('#screen-waiting'), rate: $('#screen-rate'),
+    done: $('#screen-done'), finished: $('#screen-finished'),
+  },
+  progressWrap: $('#progress-wrap'), progress: $('#progress'), progressFill: $('#progress-fill'),
+  progressText: $('#progress-text'), liveCount: $('#live-count'),
+  meBtn: $('#me-button'), meName: $('#me-name'),
+  img: $('#meme-img'), title: $('#meme-title'), form: $('#rate-form'), range: $('#score'),
+  out: $('#score-out'), mood: $('#score-mood'), skip: $('#skip'), submit: $('#submit'),
+  note: $('#rate-note'),
+  waitingText: $('#waiting-text'), waitingLast: $('#waiting-last'),
+  doneText: $('#done-text'), doneList: $('#done-list'),
+  finishedText: $('#finished-text'), finishedStats: $('#finished-stats'),
+  finishedList: $('#finished-list'), resultsLink: $('#results-link'),
+  queueChip: $('#queue-chip'), queueText: $('#queue-text'),
+  dialog: $('#rename'), renameForm: $('#rename-form'), renameInput: $('#rename-input'),
+  renameError: $('#rename-error'), renameCancel: $('#rename-cancel'),
+};
+
+const badge = new ConnectionBadge($('#badge'));
+const channel = new LiveChannel({ path: '/ws/user', badge, poll: () => load(), resync: () => load() });
+window.__memeter = { channel, queue, st };
+
+// --- state ------------------------------------------------------------------
+
+function sessionActive() {
+  return st.session && st.session.status === 'active';
+}
+
+// Queued (not yet acknowledged) ratings of this session count as rated.
+function overlayQueue() {
+  if (!st.session) return;
+  for (const q of queue.items()) {
+    if (q.session_id === st.session.id) st.ratings[q.meme_id] = q.score;
+  }
+}
+
+function applyState(s) {
+  const prevSession = st.session ? st.session.id : null;
+  st.session = s.session || null;
+  st.memes = Array.isArray(s.memes) ? s.memes : [];
+  if (s.me) {
+    st.me = { id: s.me.id, name: s.me.name };
+    st.ratings = { ...(s.me.ratings || {}) };
+    for (const k of Object.keys(st.ratings)) st.ratings[k] = Number(st.ratings[k]);
+    // Keep the local skip order (re-skips move to the back) for ids the
+    // server also knows; add the server's others in its order.
+    const server = (s.me.skipped || []).map(Number);
+    const kept = prevSession === (st.session && st.session.id) ? st.skipped.filter((id) => server.includes(id)) : [];
+    st.skipped = [...server.filter((id) => !kept.includes(id)), ...kept];
+  }
+  overlayQueue();
+  st.loaded = true;
+  channel.noteStateSeq(s.seq);
+}
+
+async function load() {
+  const s = await api.get('/api/state');
+  applyState(s);
+  render();
+  flushQueue();
+  return s.seq;
+}
+
+// The next meme to rate: unrated ones in session order, then the skipped
+// ones in the order they were skipped.
+function nextMeme() {
+  if (ui.rerate !== null) {
+    const m = st.memes.find((x) => x.id === ui.rerate);
+    if (m) return m;
+    ui.rerate = null;
+  }
+  const unrated = st.memes.filter((m) => !(m.id in st.ratings));
+  const fresh = unrated.filter((m) => !st.skipped.includes(m.id));
+  if (fresh.length) return fresh[0];
+  for (const id of st.skipped) {
+    const m = unrated.find((x) => x.id === id);
+    if (m) return m;
+  }
+  return null;
+}
+
+function ratedCount() {
+  return st.memes.filter((m) => m.id in st.ratings).length;
+}
+
+// --- rendering --------------------------------------------------------------
+
+function wantedScreen() {
+  if (!st.loaded) return 'loading';
+  if (!st.session || st.session.status === 'draft') return 'waiting';
+  if (st.session.status === 'finished') return 'finished';
+  return nextMeme() ? 'rate' : 'done';
+}
+
+function render() {
+  renderHeader();
+  const want = wantedScreen();
+  // Never pull a meme away while the rater is choosing its score.
+  if (ui.dirty && ui.screen === 'rate' && (want !== 'rate' || nextMeme()?.id !== ui.memeId)) {
+    ui.deferred = true;
+    setText(el.note, 'Heads up: things changed — submit or skip to continue.');
+    return;
+  }
+  ui.deferred = false;
+  showScreen(want);
+  if (want === 'waiting') renderWaiting();
+  else if (want === 'rate') renderRate(nextMeme());
+  else if (want === 'done') renderSummary(el.doneList, true);
+  else if (want === 'finished') renderFinished();
+}
+
+function showScreen(name) {
+  if (ui.screen === name) return;
+  for (const [k, node] of Object.entries(el.screens)) node.hidden = k !== name;
+  ui.screen = name;
+  if (name !== 'rate') ui.memeId = null;
+}
+
+function renderHeader() {
+  if (st.me) {
+    el.meBtn.hidden = false;
+    setText(el.meName, st.me.name);
+    el.meBtn.setAttribute('aria-label', `Rename yourself (you are ${st.me.name})`);
+  }
+  const active = sessionActive();
+  el.progressWrap.hidden = !active;
+  if (active) {
+    const total = st.memes.length;
+    const done = ratedCount();
+    el.progress.setAttribute('aria-valuenow', String(done));
+    el.progress.setAttribute('aria-valuemax', String(total));
+    el.progress.setAttribute('aria-valuetext', `${done} of ${total} memes rated`);
+    el.progressFill.style.width = total ? `${(done / total) * 100}%` : '0%';
+    setText(el.progressText, `${done} / ${total}`);
+  }
+  const t = st.totals;
+  setText(el.liveCount, active && t.raters ? `${plural(t.raters, 'rater')} · ${plural(t.ratings, 'rating')}` : '');
+  renderQueueChip();
+}
+
+function renderQueueChip() {
+  const n = queue.size;
+  el.queueChip.hidden = n === 0;
+  if (n) {
+    setText(el.queueText, navigator.onLine === false
+      ? `Offline — ${plural(n, 'rating')} saved, will send when you're back`
+      : `Sending ${plural(n, 'rating')}…`);
+  }
+}
+
+function renderWaiting() {
+  const last = st.session && st.session.status === 'draft' ? st.session : null;
+  setText(el.waitingText, last
+    ? `“${last.name}” is about to start. This page updates by itself — keep it open.`
+    : "The host hasn't started a session yet. This page updates by itself — keep it open.");
+  el.waitingLast.hidden = true;
+}
+
+function setScore(v) {
+  const n = Math.max(0, Math.min(10, Number(v)));
+  el.range.value = String(n);
+  el.range.style.setProperty('--fill', `${n * 10}%`);
+  el.range.setAttribute('aria-valuetext', `${n} out of 10, ${mood(n)}`);
+  setText(el.out, String(n));
+  setText(el.mood, mood(n));
+}
+
+function renderRate(m) {
+  if (!m) return;
+  if (ui.memeId !== m.id) {
+    ui.memeId = m.id;
+    ui.dirty = false;
+    el.img.alt = m.title;
+    if (m.width && m.height) {
+      el.img.width = m.width;
+      el.img.height = m.height;
+    }
+    el.img.src = m.url;
+    setText(el.title, m.title);
+    el.title.title = m.title;
+    setScore(m.id in st.ratings ? st.ratings[m.id] : 5);
+    setText(el.note, ui.rerate !== null ? 'Changing your score for this one.' : '');
+    preloadNext(m);
+  }
+  el.skip.disabled = ui.rerate !== null;
+}
+
+// Warm the cache for the meme after this one so it appears instantly.
+function preloadNext(current) {
+  const rest = st.memes.filter((m) => m.id !== current.id && !(m.id in st.ratings));
+  if (rest.length) {
+    const img = new Image();
+    img.decoding = 'async';
+    img.src = rest[0].url;
+  }
+}
+
+function summaryItems() {
+  return st.memes.filter((m) => m.id in st.ratings)
+    .map((m) => ({ m, score: st.ratings[m.id] }))
+    .sort((a, b) => b.score - a.score || a.m.title.localeCompare(b.m.title));
+}
+
+function renderSummary(list, editable) {
+  const items = summaryItems();
+  if (editable) {
+    setText(el.doneText, `You've rated all ${plural(st.memes.length, 'meme')}. Hang tight — the host will end the ` +
+      'session and reveal the winners. Tap one to change its score.');
+  }
+  fill(list, items.map(({ m, score }) => {
+    const inner = [
+      h('img', { src: m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
+      h('span', { class: 'min-w-0 flex-1 truncate text-lg font-semibold' }, m.title),
+      h('span', { class: 'w-12 shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow' }, String(score)),
+    ];
+    const cls = 'flex w-full items-center gap-3 rounded-2xl border border-white/10 bg-white/5 p-2 pr-4';
+    return h('li', {}, editable
+      ? h('button', {
+        type: 'button', class: `${cls} text-left hover:bg-white/10`,
+        'aria-label': `Change your score for ${m.title} (now ${score})`,
+        onclick: () => { ui.rerate = m.id; render(); el.range.focus(); },
+      }, inner)
+      : h('div', { class: cls }, inner));
+  }));
+}
+
+function renderFinished() {
+  const items = summaryItems();
+  const s = st.session;
+  el.resultsLink.href = `/results/${s.id}`;
+  setText(el.resultsLink, st.revealing ? 'Watch the reveal live' : 'See the results');
+  setText(el.finishedText, items.length
+    ? `Thanks for rating “${s.name}”. Here's how you voted.`
+    : `“${s.name}” is over. Join the next one — this page switches by itself when it starts.`);
+  const scores = items.map((x) => x.score);
+  const avg = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
+  const stat = (label, value) => h('div', { class: 'card p-3 lg:p-5' },
+    h('p', { class: 'text-3xl font-black tabular-nums text-pop-yellow lg:text-5xl' }, value),
+    h('p', { class: 'text-xs font-bold uppercase tracking-widest text-white/60 lg:text-sm' }, label));
+  fill(el.finishedStats,
+    stat('Rated', String(items.length)),
+    stat('Your average', fmtScore(avg)),
+    stat('Top score', scores.length ? String(Math.max(...scores)) : '–'));
+  el.finishedStats.hidden = items.length === 0;
+  renderSummary(el.finishedList, false);
+}
+
+// --- actions ----------------------------------------------------------------
+
+async function sendRating(item) {
+  return api.post('/api/ratings', { meme_id: item.meme_id, score: item.score, client_id: item.client_id });
+}
+
+let flushAgain = false;
+async function flushQueue() {
+  if (!queue.size) {
+    renderQueueChip();
+    return;
+  }
+  if (navigator.onLine === false) {
+    renderQueueChip();
+    return;
+  }
+  if (queue.flushing) {
+    flushAgain = true;
+    return;
+  }
+  renderQueueChip();
+  const hadOffline = queue.items().some((q) => q.offline);
+  const res = await queue.flush(sendRating);
+  for (const { item, error } of res.dropped) {
+    if (st.session && item.session_id === st.session.id && !error.network) {
+      delete st.ratings[item.meme_id];
+    }
+    toast('A rating was not accepted', { tone: 'error', detail: error.message });
+  }
+  if (res.sent && hadOffline && !res.blocked) {
+    toast('Back online — your ratings were sent', { tone: 'success', detail: plural(res.sent, 'rating') + ' delivered' });
+  }
+  if (res.dropped.length) load().catch(() => {});
+  renderQueueChip();
+  if (res.blocked) setTimeout(flushQueue, 3000);
+  if (flushAgain || (!res.blocked && queue.size)) {
+    flushAgain = false;
+    flushQueue();
+  }
+}
+
+function submit() {
+  const m = st.memes.find((x) => x.id === ui.memeId);
+  if (!m || !sessionActive()) {
+    ui.dirty = false;
+    render();
+    return;
+  }
+  const score = Number(el.range.value);
+  const offline = navigator.onLine === false;
+  queue.add({ meme_id: m.id, score, session_id: st.session.id, offline });
+  st.ratings[m.id] = score;
+  st.skipped = st.skipped.filter((id) => id !== m.id);
+  ui.dirty = false;
+  ui.rerate = null;
+  if (offline) {
+    toast("You're offline — rating saved", { tone: 'warn', detail: 'It will be sent as soon as you are back online.' });
+  }
+  render();
+  flushQueue();
+}
+
+async function skip() {
+  const m = st.memes.find((x) => x.id === ui.memeId);
+  if (!m) return;
+  st.skipped = [...st.skipped.filter((id) => id !== m.id), m.id];
+  ui.dirty = false;
+  render();
+  try {
+    await api.post('/api/skips', { meme_id: m.id });
+  } catch (e) {
+    // A skip only orders memes; losing one costs nothing.
+    if (!(e instanceof ApiError) || !e.network) console.warn('memeter: skip failed', e.message);
+  }
+}
+
+// --- events -----------------------------------------------------------------
+
+function onSessionStarted(ev) {
+  const d = ev.data || {};
+  const { memes, ...session } = d;
+  const isNew = !st.session || st.session.id !== session.id;
+  st.session = session;
+  if (Array.isArray(memes)) st.memes = memes;
+  if (isNew) {
+    st.ratings = {};
+    st.skipped = [];
+    ui.rerate = null;
+    st.totals = { ratings: 0, raters: 0 };
+    st.revealing = false;
+    overlayQueue();
+    toast("Let's go! Rating is open", { tone: 'success', detail: `${session.name} · ${plural(st.memes.length, 'meme')}` });
+  }
+  render();
+}
+
+function onSessionFinished(ev) {
+  const s = ev.data || {};
+  if (st.session && st.session.id !== s.id && st.session.status === 'active') return;
+  const was = st.session && st.session.status;
+  st.session = s;
+  ui.rerate = null;
+  if (was === 'active') toast('Time is up!', { tone: 'info', detail: 'The session has ended. Thanks for rating!' });
+  render();
+}
+
+function onMemesPopulated(ev) {
+  const d = ev.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  const known = new Set(st.memes.map((m) => m.id));
+  const added = (d.memes || []).filter((m) => !known.has(m.id));
+  if (!added.length) return;
+  st.memes = [...st.memes, ...added];
+  if (sessionActive()) toast('Fresh memes!', { tone: 'info', detail: `${plural(added.length, 'new meme')} to rate` });
+  render();
+}
+
+function onStats(ev) {
+  const d = ev.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  st.totals = { ratings: d.ratings || 0, raters: d.raters || 0 };
+  renderHeader();
+}
+
+function onRevealed(ev) {
+  const d = ev.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  if (!st.revealing && d.revealed > 0) {
+    st.revealing = true;
+    toast('The reveal has started!', { tone: 'success', detail: 'Tap “Watch the reveal live” to follow along.' });
+  }
+  if (ui.screen === 'finished') renderFinished();
+}
+
+// --- rename -----------------------------------------------------------------
+
+function openRename() {
+  if (!st.me) return;
+  el.renameInput.value = st.me.name;
+  setText(el.renameError, '');
+  el.dialog.showModal();
+  el.renameInput.select();
+}
+
+async function saveRename(e) {
+  e.preventDefault();
+  const name = el.renameInput.value.trim();
+  if (!name) {
+    setText(el.renameError, 'Pick a name of 1 to 40 characters.');
+    return;
+  }
+  try {
+    const res = await api.patch('/api/me', { name });
+    st.me.name = (res && res.name) || name;
+    el.dialog.close();
+    renderHeader();
+    toast(`Nice to meet you, ${st.me.name}!`, { tone: 'success' });
+  } catch (err) {
+    setText(el.renameError, err.message);
+  }
+}
+
+// --- wiring -----------------------------------------------------------------
+
+function wire() {
+  el.range.addEventListener('input', () => {
+    ui.dirty = true;
+    setScore(el.range.value);
+  });
+  el.range.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      submit();
+    }
+  });
+  el.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  el.skip.addEventListener('click', skip);
+  el.meBtn.addEventListener('click', openRename);
+  el.renameForm.addEventListener('submit', saveRename);
+  el.renameCancel.addEventListener('click', () => el.dialog.close());
+  window.addEventListener('online', () => {
+    renderQueueChip();
+    flushQueue();
+  });
+  window.addEventListener('offline', renderQueueChip);
+  // Another tab of this browser queued or sent ratings.
+  window.addEventListener('storage', (e) => {
+    if (e.key === queue.key) renderQueueChip();
+  });
+
+  channel.on('session_started', onSessionStarted);
+  channel.on('session_finished', onSessionFinished);
+  channel.on('memes_populated', onMemesPopulated);
+  channel.on('stats_updated', onStats);
+  channel.on('results_revealed', onRevealed);
+  channel.on('status', ({ state }) => {
+    if (state === 'live') flushQueue();
+  });
+}
+
+async function boot() {
+  wire();
+  try {
+    await load();
+  } catch (e) {
+    showScreen('waiting');
+    setText(el.waitingText, 'Cannot reach the server yet — retrying by itself.');
+  }
+  channel.start();
+}
+
+boot();

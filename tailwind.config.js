@@ -1,0 +1,50 @@
+/* Tailwind for memeter's static pages: every class used lives in
+ * htdocs/*.html and htdocs/js/*.js, so those are what the CLI scans. */
+/** @type {import('tailwindcss').Config} */
+module.exports = {
+  content: ['./htdocs/*.html', './htdocs/js/**/*.js'],
+  theme: {
+    extend: {
+      fontFamily: {
+        sans: ['"Outfit Variable"', 'ui-sans-serif', 'system-ui', 'sans-serif'],
+      },
+      colors: {
+        ink: {
+          950: '#0b0a1a',
+          900: '#141230',
+          800: '#1e1b45',
+          700: '#2c2863',
+          600: '#3d3885',
+        },
+        pop: {
+          yellow: '#ffd23f',
+          pink: '#ff4f9a',
+          mint: '#3df5a7',
+          sky: '#4cc9f0',
+          red: '#ff5d5d',
+        },
+      },
+      keyframes: {
+        flash: {
+          '0%': { boxShadow: '0 0 0 0 rgba(255,210,63,0.9)' },
+          '100%': { boxShadow: '0 0 0 18px rgba(255,210,63,0)' },
+        },
+        rise: {
+          '0%': { opacity: '0', transform: 'translateY(24px) scale(0.96)' },
+          '100%': { opacity: '1', transform: 'none' },
+        },
+        pop: {
+          '0%': { transform: 'scale(1)' },
+          '40%': { transform: 'scale(1.18)' },
+          '100%': { transform: 'scale(1)' },
+        },
+      },
+      animation: {
+        flash: 'flash 0.9s ease-out',
+        rise: 'rise 0.5s cubic-bezier(.2,.9,.3,1.2) both',
+        pop: 'pop 0.35s ease-out',
+      },
+    },
+  },
+  plugins: [],
+};
