@@ -171,6 +171,9 @@ worker_main(const struct config *cfg, int listen_fd, int ready_fd,
 	struct app *app;
 	int flags, rc = 1;
 
+	/* Dying with the master needs nothing here: the forked child set
+	 * PR_SET_PDEATHSIG (kept across exec) and checked getppid() for the
+	 * race before exec (pool.c).  SIGTERM it sends is handled below. */
 	if (worker_signals() == -1)
 		return 1;
 	flags = fcntl(listen_fd, F_GETFL);
