@@ -178,7 +178,8 @@ pool_stop_check() {
 # the test can replace memeter-fcgi on disk under the running master.
 pool_copy_binaries() {
     local src=$MEMETER_BIN f
-    POOL_BIN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/memeter-$T_NAME-bin.XXXXXX")
+    # Physical path: workers are exec'd by the master's realpath.
+    POOL_BIN_DIR=$(cd "$(mktemp -d "${TMPDIR:-/tmp}/memeter-$T_NAME-bin.XXXXXX")" && pwd -P)
     for f in "$src"/*; do
         cp -p "$f" "$POOL_BIN_DIR/"
     done
