@@ -195,11 +195,17 @@ app_has_header(const struct http_response *resp, const char *name)
 	return 0;
 }
 
+/*
+ * Writes the FastCGI response.  Headers are formatted with snprintf:
+ * libfcgi's own FCGX_FPrintF knows no %zu and would cut the head short.
+ */
 static void
 app_write(FCGX_Request *fr, const struct http_response *resp)
 {
+	char line[1024];
 	const char *body = NULL;
 	size_t len = 0;
+	int n;
 
 	if (resp->json != NULL) {
 		body = json_object_to_json_string_ext(resp->json,
@@ -209,17 +215,20 @@ app_write(FCGX_Request *fr, const struct http_response *resp)
 		body = resp->raw;
 		len = resp->raw_len;
 	}
-	FCGX_FPrintF(fr->out, "Status: %d %s\r\nContent-Type: %s\r\n",
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "%sX-Content-Type-Options: nosniff\r\nContent-Length: %zu\r\n",
 	    resp->status, app_reason(resp->status),
-	    resp->content_type != NULL ? resp->content_type :
-	    "application/json");
-	/* API answers are per user and change all the time. */
-	if (!app_has_header(resp, "Cache-Control"))
-		FCGX_PutS("Cache-Control: no-store\r\n", fr->out);
-	FCGX_PutS("X-Content-Type-Options: nosniff\r\n", fr->out);
-	for (int i = 0; i < resp->nheaders; i++)
-		FCGX_FPrintF(fr->out, "%s\r\n", resp->headers[i]);
-	FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", len);
+	    resp->content_type != NULL ? resp->content_type : "application/json",
+	    /* API answers are per user and change all the time. */
+	    app_has_header(resp, "Cache-Control") ? "" :
+	    "Cache-Control: no-store\r\n", len);
+	FCGX_PutStr(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1,
+	    fr->out);
+	for (int i = 0; i < resp->nheaders; i++) {
+		FCGX_PutS(resp->headers[i], fr->out);
+		FCGX_PutS("\r\n", fr->out);
+	}
+	FCGX_PutS("\r\n", fr->out);
 	if (len > 0)
 		FCGX_PutStr(body, (int)len, fr->out);
 }

@@ -165,6 +165,184 @@ http_is_content_type(const struct http_request *req, const char *type)
 }
 
 /*
+ * RFC 8259 grammar check, because json-c 0.16 accepts more even in its
+ * strict mode ('single quoted' keys, NaN).  json-c still builds the
+ * object and checks the UTF-8; this only refuses what is no JSON.
+ */
+struct json_scan {
+	const char	*p;
+	const char	*end;
+	int		 depth;
+};
+
+static void
+json_scan_ws(struct json_scan *js)
+{
+	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' ||
+	    *js->p == '\r' || *js->p == '\n'))
+		js->p++;
+}
+
+static int
+json_scan_digits(struct json_scan *js)
+{
+	const char *start = js->p;
+
+	while (js->p < js->end && *js->p >= '0' && *js->p <= '9')
+		js->p++;
+	return js->p > start ? 0 : -1;
+}
+
+static int
+json_scan_number(struct json_scan *js)
+{
+	if (js->p < js->end && *js->p == '-')
+		js->p++;
+	if (js->p < js->end && *js->p == '0')
+		js->p++;
+	else if (json_scan_digits(js) == -1)
+		return -1;
+	if (js->p < js->end && *js->p == '.') {
+		js->p++;
+		if (json_scan_digits(js) == -1)
+			return -1;
+	}
+	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
+		js->p++;
+		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
+			js->p++;
+		if (json_scan_digits(js) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+json_scan_string(struct json_scan *js)
+{
+	js->p++;	/* the opening quote */
+	while (js->p < js->end) {
+		unsigned char c = (unsigned char)*js->p++;
+
+		if (c == '"')
+			return 0;
+		if (c < 0x20)
+			return -1;
+		if (c != '\\')
+			continue;
+		if (js->p >= js->end)
+			return -1;
+		c = (unsigned char)*js->p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++, js->p++)
+				if (js->p >= js->end ||
+				    strchr("0123456789abcdefABCDEF", *js->p) ==
+				    NULL || *js->p == '\0')
+					return -1;
+		} else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0')
+			return -1;
+	}
+	return -1;
+}
+
+static int
+json_scan_literal(struct json_scan *js, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(js->end - js->p) < n || memcmp(js->p, word, n) != 0)
+		return -1;
+	js->p += n;
+	return 0;
+}
+
+static int	json_scan_value(struct json_scan *);
+
+/* An object or array: open, values (with keys), close. */
+static int
+json_scan_container(struct json_scan *js, char close, int keys)
+{
+	if (++js->depth > HTTP_JSON_DEPTH)
+		return -1;
+	js->p++;
+	json_scan_ws(js);
+	if (js->p < js->end && *js->p == close) {
+		js->p++;
+		js->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (keys) {
+			if (js->p >= js->end || *js->p != '"' ||
+			    json_scan_string(js) == -1)
+				return -1;
+			json_scan_ws(js);
+			if (js->p >= js->end || *js->p++ != ':')
+				return -1;
+		}
+		if (json_scan_value(js) == -1)
+			return -1;
+		if (js->p >= js->end)
+			return -1;
+		if (*js->p == close) {
+			js->p++;
+			js->depth--;
+			return 0;
+		}
+		if (*js->p++ != ',')
+			return -1;
+		json_scan_ws(js);
+	}
+}
+
+static int
+json_scan_value(struct json_scan *js)
+{
+	int rc;
+
+	json_scan_ws(js);
+	if (js->p >= js->end)
+		return -1;
+	switch (*js->p) {
+	case '{':
+		rc = json_scan_container(js, '}', 1);
+		break;
+	case '[':
+		rc = json_scan_container(js, ']', 0);
+		break;
+	case '"':
+		rc = json_scan_string(js);
+		break;
+	case 't':
+		rc = json_scan_literal(js, "true");
+		break;
+	case 'f':
+		rc = json_scan_literal(js, "false");
+		break;
+	case 'n':
+		rc = json_scan_literal(js, "null");
+		break;
+	default:
+		rc = json_scan_number(js);
+		break;
+	}
+	json_scan_ws(js);
+	return rc;
+}
+
+/* 1 if body[0..len) is one JSON object and nothing else but white space. */
+static int
+json_is_object_text(const char *body, size_t len)
+{
+	struct json_scan js = { body, body + len, 0 };
+
+	json_scan_ws(&js);
+	if (js.p >= js.end || *js.p != '{')
+		return 0;
+	return json_scan_value(&js) == 0 && js.p == js.end;
+}
+
+/*
  * Strict JSON (no comments, no single quotes, valid UTF-8), one value
  * filling the whole body but for white space, and that value an object.
  */
@@ -182,7 +360,8 @@ http_json_body(const struct http_request *req, struct http_response *resp)
 		return NULL;
 	}
 	if (len == 0 || len > (size_t)INT32_MAX ||
-	    (tok = json_tokener_new_ex(HTTP_JSON_DEPTH)) == NULL) {
+	    !json_is_object_text(body, len) ||
+	    (tok = json_tokener_new_ex(HTTP_JSON_DEPTH + 1)) == NULL) {
 		http_error(resp, 400, "invalid_json",
 		    "The request body must be a JSON object.");
 		return NULL;
