@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Helpers for the push daemon's stack tests (test_pushd_*.sh), sourced
+# after lib.sh and stack_up:
+#
+#   ws_start NAME PATH [wsclient args]  a background wsclient through nginx;
+#                                       frames in $T_DIR/NAME.out, status
+#                                       lines in $T_DIR/NAME.err
+#   ws_wait_open NAME / ws_wait_lines NAME N [SECS] / ws_wait_exit NAME [SECS]
+#   ws_events NAME       the seqs of the event frames NAME received
+#   ev_add TYPE JSON [N] commits N events as a worker does (row + notify)
+#   metric NAME          one value from pushd's metrics socket
+#   admin_token          the mr_admin cookie value after admin_login
+#   pushd_restart        starts pushd again (after a kill), waits for it
+
+declare -A WS_PID
+
+ws_start() {
+    local name=$1 path=$2; shift 2
+    "$MEMETER_BIN/wsclient" --port "$STACK_PORT" --path "$path" "$@" \
+        >"$T_DIR/$name.out" 2>"$T_DIR/$name.err" &
+    WS_PID[$name]=$!
+}
+
+# _poll SECS COMMAND...: until COMMAND succeeds, at most SECS seconds.
+_poll() {
+    local secs=$1 i; shift
+    for ((i = 0; i < secs * 50; i++)); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+_has_open() { grep -q '^wsclient: open' "$T_DIR/$1.err" 2>/dev/null; }
+_has_lines() { [ "$(wc -l < "$T_DIR/$1.out" 2>/dev/null || echo 0)" -ge "$2" ]; }
+_has_exited() { ! kill -0 "${WS_PID[$1]}" 2>/dev/null; }
+
+ws_wait_open() { _poll "${2:-10}" _has_open "$1"; }
+ws_wait_lines() { _poll "${3:-10}" _has_lines "$1" "$2"; }
+
+# ws_wait_exit NAME [SECS]: waits for the client; WS_RC is its status.
+ws_wait_exit() {
+    _poll "${2:-15}" _has_exited "$1" || { kill "${WS_PID[$1]}" 2>/dev/null; }
+    wait "${WS_PID[$1]}" 2>/dev/null
+    WS_RC=$?
+}
+
+ws_stop() { kill "${WS_PID[$1]}" 2>/dev/null; wait "${WS_PID[$1]}" 2>/dev/null; }
+
+# Event frames carry a ts; hello and resync carry a seq but no ts.
+ws_events() { jq -r 'select(.ts != null) | .seq' "$T_DIR/$1.out"; }
+ws_types() { jq -r '.type' "$T_DIR/$1.out"; }
+
+# ev_add TYPE JSON [N]: N events in one transaction, then the hint; prints
+# the last seq.
+ev_add() {
+    local type=$1 json=$2 n=${3:-1} seq
+    seq=$(db ".timeout 5000" "BEGIN IMMEDIATE;
+        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
+        INSERT INTO events(type, session_id, data) SELECT '$type', 1, '$json' FROM k;
+        SELECT max(seq) FROM events; COMMIT;")
+    "$MEMETER_BIN/notify" "$seq"
+    echo "$seq"
+}
+
+metric() {
+    curl -s --max-time 5 --unix-socket "$STACK_DIR/metrics.sock" http://pushd/metrics |
+        awk -v m="memeter_pushd_$1" '$1 == m { print $2 }'
+}
+
+admin_token() { awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR"; }
+
+_pushd_answers() {
+    curl -s -o /dev/null --max-time 2 --unix-socket "$STACK_DIR/metrics.sock" http://pushd/metrics
+}
+
+# Starts pushd again after it was killed (its old sockets are stale).
+pushd_restart() {
+    rm -f "$STACK_DIR/pushd.sock" "$STACK_DIR/metrics.sock"
+    stack_start_pushd && _poll 10 _pushd_answers
+}
+
+# The expected seq list of a group: every event in the table after $1.
+db_seqs() {
+    local after=$1 group=$2 filter=""
+    [ "$group" = user ] && filter="AND type NOT IN ('session_created','new_rating')"
+    db "SELECT seq FROM events WHERE seq > $after $filter ORDER BY seq"
+}
