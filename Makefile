@@ -47,7 +47,7 @@ TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/bin/%,$(wildcard tests/tools/*.c
             $(patsubst tools/%.c,$(BUILD)/bin/%,$(wildcard tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-LIBS_A := $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.a $(BUILD)/lib/libctl.a \
+LIBS_A := $(BUILD)/lib/libctl.a $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.a \
           $(BUILD)/lib/libshared.a
 
 .PHONY: all deps run stop test test-unit test-stack test-browser test-asan \

@@ -1,0 +1,181 @@
+/*
+ * What every memeterctl command shares: privileges, the database, the
+ * notify hint to pushd, errors and output.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "db.h"
+#include "log.h"
+#include "../fcgi/model.h"
+#include "notify.h"
+
+void
+ctl_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("memeterctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ctl_privs_drop(struct ctl *ctl)
+{
+	char dir[sizeof(ctl->cfg.db_path)];
+	struct stat st;
+
+	if (geteuid() != 0 || ctl->privs_dropped)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", ctl->cfg.db_path);
+	/* A missing folder is reported by whoever opens the database. */
+	if (stat(dirname(dir), &st) == -1 || st.st_uid == 0)
+		return 0;
+	if (setgroups(1, &st.st_gid) == -1 || setegid(st.st_gid) == -1 ||
+	    seteuid(st.st_uid) == -1) {
+		ctl_errx("cannot switch to the owner (uid %u) of %s: %s",
+		    (unsigned)st.st_uid, dir, strerror(errno));
+		return -1;
+	}
+	ctl->privs_dropped = 1;
+	return 0;
+}
+
+int
+ctl_privs_restore(struct ctl *ctl)
+{
+	if (!ctl->privs_dropped)
+		return 0;
+	if (seteuid(0) == -1 || setegid(0) == -1) {
+		ctl_errx("cannot switch back to root: %s", strerror(errno));
+		return -1;
+	}
+	ctl->privs_dropped = 0;
+	return 0;
+}
+
+int
+ctl_db_open(struct ctl *ctl, enum ctl_db_mode mode)
+{
+	struct stat st;
+	int version;
+
+	if (ctl->db != NULL)
+		return CTL_OK;
+	if (ctl_privs_drop(ctl) == -1)
+		return CTL_EFAIL;
+	/* A typo in db_path must not leave an empty database behind. */
+	if (mode != CTL_DB_CREATE && stat(ctl->cfg.db_path, &st) == -1) {
+		ctl_errx("no database at %s (db_path in %s): %s; \"memeterctl "
+		    "migrate\" creates one", ctl->cfg.db_path, ctl->config_path,
+		    strerror(errno));
+		return CTL_EFAIL;
+	}
+	if ((ctl->db = db_open(ctl->cfg.db_path, DB_READWRITE)) == NULL) {
+		ctl_errx("cannot open the database %s (db_path in %s)",
+		    ctl->cfg.db_path, ctl->config_path);
+		return CTL_EFAIL;
+	}
+	if (mode != CTL_DB_CURRENT)
+		return CTL_OK;
+	/* Never migrate behind the operator's back: say what to run. */
+	version = db_schema_version(ctl->db);
+	if (version != db_latest_version()) {
+		ctl_errx("%s: schema version %d, this memeterctl expects %d; "
+		    "run \"memeterctl migrate\" (or start memeter-fcgi) first",
+		    ctl->cfg.db_path, version, db_latest_version());
+		return CTL_EFAIL;
+	}
+	return CTL_OK;
+}
+
+void
+ctl_close(struct ctl *ctl)
+{
+	if (ctl->db != NULL) {
+		sqlite3_close_v2(ctl->db);
+		ctl->db = NULL;
+	}
+	if (ctl->notify_fd != -1) {
+		close(ctl->notify_fd);
+		ctl->notify_fd = -1;
+	}
+}
+
+void
+ctl_notify(struct ctl *ctl, int64_t seq)
+{
+	if (seq <= 0)
+		return;
+	if (ctl->notify_fd == -1 && (ctl->notify_fd = notify_sender_open()) == -1)
+		return;
+	/* pushd down is fine: it reads the outbox when it comes back. */
+	(void)notify_send(ctl->notify_fd, ctl->cfg.notify_socket, seq);
+}
+
+int64_t
+ctl_parse_id(const char *arg)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = arg != NULL ? strtoll(arg, &end, 10) : 0;
+	if (arg == NULL || errno != 0 || end == arg || *end != '\0' || v <= 0) {
+		ctl_errx("\"%s\" is not a session id (a whole number > 0; "
+		    "see \"memeterctl sessions list\")", arg ? arg : "");
+		return -1;
+	}
+	return v;
+}
+
+int
+ctl_model_fail(int rc, int64_t id, const char *what)
+{
+	switch (rc) {
+	case MODEL_ENOTFOUND:
+		ctl_errx("%s: there is no session %lld", what, (long long)id);
+		return CTL_ENOTFOUND;
+	case MODEL_EINVAL:
+		ctl_errx("%s: %s", what, model_error_message(rc));
+		return CTL_EINVAL;
+	case MODEL_EDB:
+		ctl_errx("%s: database error (see the log line above)", what);
+		return CTL_EFAIL;
+	default:
+		ctl_errx("%s: session %lld: %s", what, (long long)id,
+		    model_error_message(rc));
+		return CTL_ESTATE;
+	}
+}
+
+void
+ctl_print_json(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+const char *
+ctl_json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return "";
+	return json_object_get_string(v);
+}
