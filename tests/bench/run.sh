@@ -12,7 +12,10 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build/release}
-export MEMETER_BIN="$root/$build/bin"
+case $build in
+/*) export MEMETER_BIN="$build/bin" ;;
+*) export MEMETER_BIN="$root/$build/bin" ;;
+esac
 WSLOAD="$MEMETER_BIN/wsload"
 # shellcheck source=../../mk/stack.sh
 . "$root/mk/stack.sh"

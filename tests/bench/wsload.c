@@ -1101,21 +1101,34 @@ pub_t0(int64_t seq)
 }
 
 /*
- * The payload: memeter's user view of stats_updated, the event every rating
- * produces for every rater's screen.  Nchan gets the same envelope with the
- * same field widths, so both carry equal bytes.
+ * The payload: a results_revealed event, the moment of a party when one
+ * event goes to every screen at once (users see it unchanged, and pushd
+ * never coalesces it, unlike the user view of stats_updated).  Nchan gets
+ * the same envelope with the same field widths, so both carry equal bytes.
  */
 static struct json_object *
 pub_data(void)
 {
 	struct json_object *d = json_object_new_object();
+	struct json_object *res = json_object_new_array();
+	struct json_object *place = json_object_new_object();
 
 	pub.ratings++;
+	json_object_object_add(place, "place", json_object_new_int(1));
+	json_object_object_add(place, "meme_id", json_object_new_int(17));
+	json_object_object_add(place, "title",
+	    json_object_new_string("Distracted boyfriend"));
+	json_object_object_add(place, "url",
+	    json_object_new_string("/media/3f2a9c41d07b.jpg"));
+	json_object_object_add(place, "count", json_object_new_int(1000));
+	json_object_object_add(place, "avg", json_object_new_double(7.25));
+	json_object_array_add(res, place);
 	json_object_object_add(d, "session_id",
 	    json_object_new_int64(pub.session_id));
-	json_object_object_add(d, "ratings", json_object_new_int64(100000 +
+	json_object_object_add(d, "revealed", json_object_new_int64(100000 +
 	    pub.ratings));
-	json_object_object_add(d, "raters", json_object_new_int64(1000));
+	json_object_object_add(d, "total", json_object_new_int(60));
+	json_object_object_add(d, "results", res);
 	return d;
 }
 
@@ -1142,7 +1155,7 @@ pub_one(void)
 
 	if (pub.memeter) {
 		if (db_begin(pub.db) == 0) {
-			seq = event_append(pub.db, "stats_updated",
+			seq = event_append(pub.db, "results_revealed",
 			    pub.session_id, d);
 			if (seq > 0 && db_commit(pub.db) == 0) {
 				pub_record(seq, t0);
@@ -1156,7 +1169,7 @@ pub_one(void)
 
 		seq = pub.nextseq++;
 		pub_iso_now(ts);
-		env = event_envelope(seq, "stats_updated", ts, d);
+		env = event_envelope(seq, "results_revealed", ts, d);
 		if (env != NULL && pub.http->state != ST_CLOSED) {
 			pub_record(seq, t0);
 			rc = http_request(pub.http, "POST", pub.path, NULL, env,
