@@ -615,7 +615,8 @@ stats_meme_json(const struct meme_stats *m)
 	return o;
 }
 
-/* The session totals: ratings, distinct raters and the sum of scores. */
+/* The session totals: ratings, distinct raters and the sum of scores,
+ * kept up to date by the triggers of sql/003_session_totals.sql. */
 static int
 stats_totals(sqlite3 *db, int64_t sid, int64_t *ratings, int64_t *raters,
     int64_t *sum)
@@ -623,19 +624,19 @@ stats_totals(sqlite3 *db, int64_t sid, int64_t *ratings, int64_t *raters,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (model_prepare(db, "SELECT count(*),coalesce(sum(score),0),"
-	    "count(DISTINCT rater_id) FROM ratings WHERE session_id=?1", &st,
-	    __func__) == -1)
+	*ratings = *raters = *sum = 0;
+	if (model_prepare(db, "SELECT ratings,score_sum,raters FROM "
+	    "session_totals WHERE session_id=?1", &st, __func__) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*ratings = sqlite3_column_int64(st, 0);
 		*sum = sqlite3_column_int64(st, 1);
 		*raters = sqlite3_column_int64(st, 2);
-	} else
+	} else if (rc != SQLITE_DONE)
 		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 struct json_object *
