@@ -490,6 +490,59 @@ stats_figures(void **state)
 	json_object_put(st);
 }
 
+/* The totals come from session_totals (kept by triggers): they must match
+ * the ratings after inserts, re-ratings (upserts) and deletes. */
+static void
+stats_totals_follow_changes(void **state)
+{
+	sqlite3 *db = *state;
+	struct json_object *st;
+	int64_t sid, other, r1, r2, m1, m2;
+
+	sid = create_session(db, "T");
+	other = create_session(db, "U");
+	assert_int_equal(add_images(db, sid, 1, 2), 2);
+	assert_int_equal(add_images(db, other, 1, 1), 1);
+	m1 = session_meme(db, sid, 1);
+	m2 = session_meme(db, sid, 2);
+	r1 = add_rater(db, "A");
+	r2 = add_rater(db, "B");
+	rate(db, sid, m1, r1, 4);
+	rate(db, sid, m2, r1, 6);
+	rate(db, sid, m1, r2, 10);
+	rate(db, other, session_meme(db, other, 1), r2, 1);
+	/* A re-rating, as the rater endpoint does it. */
+	assert_int_equal(db_exec(db, "INSERT INTO ratings(session_id,meme_id,"
+	    "rater_id,score) VALUES(1,1,2,0) ON CONFLICT(session_id,meme_id,"
+	    "rater_id) DO UPDATE SET score=excluded.score"), 0);
+	st = model_stats(db, sid, m1);
+	assert_int_equal(jint(st, "ratings"), 3);
+	assert_int_equal(jint(st, "raters"), 2);
+	assert_true(fabs(jdbl(st, "avg") - 3.33) < 1e-9);	/* 10/3 */
+	assert_int_equal(jint(json_object_array_get_idx(json_object_object_get(st,
+	    "memes"), 0), "max"), 4);
+	json_object_put(st);
+	/* B's only rating in the session goes: one rater left. */
+	assert_int_equal(db_exec(db, "DELETE FROM ratings WHERE session_id=1 "
+	    "AND rater_id=2"), 0);
+	st = model_stats(db, sid, 0);
+	assert_int_equal(jint(st, "ratings"), 2);
+	assert_int_equal(jint(st, "raters"), 1);
+	assert_true(fabs(jdbl(st, "avg") - 5.0) < 1e-9);
+	json_object_put(st);
+	st = model_stats(db, other, 0);
+	assert_int_equal(jint(st, "ratings"), 1);
+	assert_int_equal(jint(st, "raters"), 1);
+	json_object_put(st);
+	/* Each figure matches a count over the ratings themselves. */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM session_totals t "
+	    "WHERE ratings <> (SELECT count(*) FROM ratings r WHERE "
+	    "r.session_id=t.session_id) OR raters <> (SELECT count(DISTINCT "
+	    "rater_id) FROM ratings r WHERE r.session_id=t.session_id) OR "
+	    "score_sum <> (SELECT total(score) FROM ratings r WHERE "
+	    "r.session_id=t.session_id)"), 0);
+}
+
 static void
 results_rank_and_reveal(void **state)
 {
@@ -600,6 +653,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(add_images_dedups_and_emits,
 		    db_setup, db_teardown),
 		cmocka_unit_test_setup_teardown(stats_figures,
+		    db_setup, db_teardown),
+		cmocka_unit_test_setup_teardown(stats_totals_follow_changes,
 		    db_setup, db_teardown),
 		cmocka_unit_test_setup_teardown(results_rank_and_reveal,
 		    db_setup, db_teardown),
