@@ -1,0 +1,794 @@
+/*
+ * Unit tests of the rater, health and login endpoints (fcgi/api_rater.c,
+ * fcgi/api_auth.c, fcgi/auth.c, fcgi/names.c) through app_dispatch(),
+ * against a fresh in-memory database per test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "notify.h"
+#include "token.h"
+#include "../../fcgi/app.h"
+#include "../../fcgi/auth.h"
+#include "../../fcgi/media.h"
+#include "../../fcgi/model.h"
+#include "../../fcgi/names.h"
+
+#define SITE "http://127.0.0.1:8080"
+
+struct fixture {
+	struct config	 cfg;
+	struct app	 app;
+	char		 cookie[64];	/* "mr_rater=..." */
+	struct http_response resp;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	config_defaults(&f->cfg);
+	snprintf(f->cfg.site_origin, sizeof(f->cfg.site_origin), "%s", SITE);
+	snprintf(f->cfg.notify_socket, sizeof(f->cfg.notify_socket),
+	    "/tmp/memeter-test-api-rater-%d.sock", (int)getpid());
+	f->app.cfg = &f->cfg;
+	f->app.notify_fd = -1;
+	f->app.generation = 3;
+	snprintf(f->app.binary_id, sizeof(f->app.binary_id), "0123456789abcdef");
+	http_response_init(&f->resp);
+	if ((f->app.db = db_open(":memory:", DB_READWRITE)) == NULL ||
+	    db_migrate(f->app.db) == -1)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	http_response_reset(&f->resp);
+	app_stmts_finalize(&f->app);
+	sqlite3_close_v2(f->app.db);
+	free(f);
+	return 0;
+}
+
+/* --- helpers -------------------------------------------------------------- */
+
+static int
+call(struct fixture *f, const char *method, const char *path,
+    const char *body)
+{
+	struct http_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = path;
+	req.query = req.referer = req.csrf = "";
+	req.origin = SITE;
+	req.remote_addr = "127.0.0.1";
+	req.cookie = f->cookie;
+	req.content_type = body != NULL ? "application/json" : "";
+	req.body = body != NULL ? body : "";
+	req.body_len = strlen(req.body);
+	http_response_reset(&f->resp);
+	app_dispatch(&f->app, &req, &f->resp);
+	return f->resp.status;
+}
+
+static const char *
+code_of(const struct http_response *resp)
+{
+	struct json_object *e, *c;
+
+	if (resp->json != NULL && json_object_object_get_ex(resp->json,
+	    "error", &e) && json_object_object_get_ex(e, "code", &c))
+		return json_object_get_string(c);
+	return "";
+}
+
+static const char *
+header_of(const struct http_response *resp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < resp->nheaders; i++)
+		if (strncmp(resp->headers[i], name, n) == 0 &&
+		    resp->headers[i][n] == ':')
+			return resp->headers[i] + n + 2;
+	return NULL;
+}
+
+static struct json_object *
+get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no key %s in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+static int64_t
+q_int(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -999;
+
+	assert_int_equal(sqlite3_prepare_v2(f->app.db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+q_text(struct fixture *f, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(f->app.db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Everything a bad request must leave alone. */
+static void
+fingerprint(struct fixture *f, char *buf, size_t len)
+{
+	q_text(f, "SELECT (SELECT count(*) FROM ratings) || '/' || "
+	    "(SELECT total(score) FROM ratings) || '/' || (SELECT count(*) FROM "
+	    "skips) || '/' || (SELECT coalesce(max(seq),0) FROM events) || '/' "
+	    "|| (SELECT group_concat(name) FROM raters) || '/' || (SELECT "
+	    "count(*) FROM rating_requests) || '/' || (SELECT count(*) FROM "
+	    "raters)", buf, len);
+}
+
+/* GET /api/state as a new rater; keeps the cookie. */
+static void
+become_rater(struct fixture *f)
+{
+	const char *sc;
+
+	f->cookie[0] = '\0';
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	sc = header_of(&f->resp, "Set-Cookie");
+	assert_non_null(sc);
+	snprintf(f->cookie, sizeof(f->cookie), "%.*s", (int)strcspn(sc, ";"),
+	    sc);
+}
+
+/* A session with n memes (ids returned through ids), started if asked. */
+static int64_t
+make_session(struct fixture *f, const char *name, int n, int start,
+    int64_t *ids)
+{
+	struct media_image imgs[8];
+	struct json_object *s, *added;
+	int64_t sid, seq;
+	char content[32];
+
+	assert_true(n <= 8);
+	assert_int_equal(model_session_create(f->app.db, name, &s, &seq),
+	    MODEL_OK);
+	sid = json_object_get_int64(get(s, "id"));
+	json_object_put(s);
+	for (int i = 0; i < n; i++) {
+		memset(&imgs[i], 0, sizeof(imgs[i]));
+		snprintf(content, sizeof(content), "%s-%d", name, i);
+		token_sha256_hex(content, strlen(content), imgs[i].sha256);
+		memcpy(imgs[i].filename, imgs[i].sha256, SHA256_HEX_LEN);
+		memcpy(imgs[i].filename + SHA256_HEX_LEN, ".png", 5);
+		snprintf(imgs[i].title, sizeof(imgs[i].title), "%.40s %d", name, i);
+		imgs[i].mime = "image/png";
+		imgs[i].width = imgs[i].height = 10;
+		imgs[i].bytes = 1;
+	}
+	assert_int_equal(model_session_add_images(f->app.db, sid, imgs,
+	    (size_t)n, "/media", &added, &seq), MODEL_OK);
+	for (int i = 0; i < n; i++)
+		ids[i] = json_object_get_int64(get(json_object_array_get_idx(
+		    added, (size_t)i), "id"));
+	json_object_put(added);
+	if (start) {
+		assert_int_equal(model_session_start(f->app.db, sid, "/media",
+		    &s, &seq), MODEL_OK);
+		json_object_put(s);
+	}
+	return sid;
+}
+
+/* tmpl with every '@' replaced by id into out. */
+static void
+subst(char *out, size_t len, const char *tmpl, int64_t id)
+{
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p != '\0' && n + 24 < len; p++) {
+		if (*p == '@')
+			n += (size_t)snprintf(out + n, len - n, "%lld",
+			    (long long)id);
+		else
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+/* --- names and state ---------------------------------------------------- */
+
+static void
+names_are_two_words(void **state)
+{
+	char name[NAMES_MAX], copy[NAMES_MAX], *sp;
+	int found_a, found_b;
+
+	(void)state;
+	assert_int_equal(names_adjective_count(), 64);
+	assert_int_equal(names_animal_count(), 64);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(names_random(name, sizeof(name)), 0);
+		snprintf(copy, sizeof(copy), "%s", name);
+		assert_non_null(sp = strchr(copy, ' '));
+		*sp = '\0';
+		found_a = found_b = 0;
+		for (size_t j = 0; j < names_adjective_count(); j++)
+			found_a |= strcmp(copy, names_adjective(j)) == 0;
+		for (size_t j = 0; j < names_animal_count(); j++)
+			found_b |= strcmp(sp + 1, names_animal(j)) == 0;
+		assert_true(found_a && found_b);
+	}
+	assert_null(names_adjective(64));
+}
+
+static void
+state_creates_rater(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *me;
+	char token[TOKEN_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1], sql[200];
+	const char *sc;
+	int64_t id;
+
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	sc = header_of(&f->resp, "Set-Cookie");
+	assert_non_null(sc);
+	assert_int_equal(sscanf(sc, "mr_rater=%32[0-9a-f];", token), 1);
+	assert_true(token_valid(token));
+	assert_non_null(strstr(sc, "; Path=/; Max-Age=2592000; HttpOnly; "
+	    "SameSite=Lax"));
+	me = get(f->resp.json, "me");
+	id = json_object_get_int64(get(me, "id"));
+	assert_true(id > 0);
+	assert_int_equal(json_object_get_int64(get(f->resp.json, "seq")), 0);
+	assert_true(json_object_is_type(get(f->resp.json, "session"),
+	    json_type_null));
+	assert_int_equal(json_object_array_length(get(f->resp.json, "memes")),
+	    0);
+	assert_int_equal(json_object_object_length(get(me, "ratings")), 0);
+	/* Only the hash of the token is stored. */
+	token_sha256_hex(token, TOKEN_HEX_LEN, hex);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM raters WHERE "
+	    "hex(token_hash)=upper('%s') AND id=%lld", hex, (long long)id);
+	assert_int_equal(q_int(f, sql), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM raters WHERE "
+	    "instr(token_hash, '%s')", token);
+	assert_int_equal(q_int(f, sql), 0);
+
+	/* With the cookie: the same rater, no new cookie. */
+	snprintf(f->cookie, sizeof(f->cookie), "mr_rater=%s", token);
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_null(header_of(&f->resp, "Set-Cookie"));
+	assert_int_equal(json_object_get_int64(get(get(f->resp.json, "me"),
+	    "id")), id);
+	/* An unknown or malformed cookie gets a new rater. */
+	snprintf(f->cookie, sizeof(f->cookie), "mr_rater=%032d", 0);
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_non_null(header_of(&f->resp, "Set-Cookie"));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM raters"), 2);
+}
+
+static void
+state_shows_session_and_mine(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *me;
+	int64_t ids[3], sid, head;
+	char body[80];
+
+	become_rater(f);
+	sid = make_session(f, "Live", 3, 1, ids);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":7}",
+	    (long long)ids[1]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/skips", body), 200);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld}", (long long)ids[2]);
+	assert_int_equal(call(f, "POST", "/api/skips", body), 200);
+	/* Rated after skipping: no longer skipped. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":0}",
+	    (long long)ids[2]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+
+	head = q_int(f, "SELECT max(seq) FROM events");
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_int_equal(json_object_get_int64(get(f->resp.json, "seq")), head);
+	assert_int_equal(json_object_get_int64(get(get(f->resp.json,
+	    "session"), "id")), sid);
+	assert_string_equal(json_object_get_string(get(get(f->resp.json,
+	    "session"), "status")), "active");
+	assert_int_equal(json_object_array_length(get(f->resp.json, "memes")),
+	    3);
+	me = get(f->resp.json, "me");
+	snprintf(body, sizeof(body), "%lld", (long long)ids[1]);
+	assert_int_equal(json_object_get_int(get(get(me, "ratings"), body)), 7);
+	snprintf(body, sizeof(body), "%lld", (long long)ids[2]);
+	assert_int_equal(json_object_get_int(get(get(me, "ratings"), body)), 0);
+	assert_int_equal(json_object_array_length(get(me, "skipped")), 1);
+	assert_int_equal(json_object_get_int64(json_object_array_get_idx(
+	    get(me, "skipped"), 0)), ids[0]);
+}
+
+static void
+state_falls_back_to_finished(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *s;
+	int64_t ids[2], sid, seq;
+
+	become_rater(f);
+	sid = make_session(f, "Old", 2, 1, ids);
+	assert_int_equal(model_session_finish(f->app.db, sid, &s, &seq),
+	    MODEL_OK);
+	json_object_put(s);
+	(void)make_session(f, "Draft", 1, 0, ids);
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_int_equal(json_object_get_int64(get(get(f->resp.json,
+	    "session"), "id")), sid);
+	assert_string_equal(json_object_get_string(get(get(f->resp.json,
+	    "session"), "status")), "finished");
+}
+
+/* --- ratings ---------------------------------------------------------------- */
+
+static void
+rating_needs_rater_and_session(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ids[2];
+	char body[80];
+
+	f->cookie[0] = '\0';
+	assert_int_equal(call(f, "POST", "/api/ratings",
+	    "{\"meme_id\":1,\"score\":5}"), 401);
+	assert_string_equal(code_of(&f->resp), "no_rater");
+	become_rater(f);
+	assert_int_equal(call(f, "POST", "/api/ratings",
+	    "{\"meme_id\":1,\"score\":5}"), 409);
+	assert_string_equal(code_of(&f->resp), "no_active_session");
+	/* A draft is not active either. */
+	(void)make_session(f, "Draft", 2, 0, ids);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
+	    (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 409);
+	assert_int_equal(call(f, "POST", "/api/skips", body), 409);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM ratings"), 0);
+}
+
+static void
+rating_rejects_bad_input(void **state)
+{
+	static const struct {
+		const char	*body;
+		int		 status;
+		const char	*code;
+	} cases[] = {
+		{ "{\"meme_id\":@,\"score\":5.5}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":\"5\"}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":true}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":null}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":-1}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":11}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":5.0}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":1e1}", 400, "invalid_score" },
+		{ "{\"meme_id\":@}", 400, "invalid_score" },
+		{ "{\"meme_id\":@,\"score\":99999999999999999999}", 400,
+		  "invalid_score" },
+		{ "{\"meme_id\":\"@\",\"score\":5}", 400, "invalid_meme_id" },
+		{ "{\"meme_id\":@.0,\"score\":5}", 400, "invalid_meme_id" },
+		{ "{\"score\":5,\"x\":@}", 400, "invalid_meme_id" },
+		{ "{\"meme_id\":-@,\"score\":5}", 400, "invalid_meme_id" },
+		{ "{\"meme_id\":[@],\"score\":5}", 400, "invalid_meme_id" },
+		{ "{\"meme_id\":@,\"score\":5,\"client_id\":\"\"}", 400,
+		  "invalid_client_id" },
+		{ "{\"meme_id\":@,\"score\":5,\"client_id\":7}", 400,
+		  "invalid_client_id" },
+		{ "{\"meme_id\":@,\"score\":5,\"client_id\":null}", 400,
+		  "invalid_client_id" },
+		{ "{\"meme_id\":@,\"score\":5,\"client_id\":\"a\\u0000b\"}",
+		  400, "invalid_client_id" },
+		{ "{\"meme_id\":@,\"score\":5,\"client_id\":\"xxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", 400,
+		  "invalid_client_id" },
+		{ "{\"meme_id\":@,\"score\":5", 400, "invalid_json" },
+		{ "[@,5]", 400, "invalid_json" },
+		{ "{\"meme_id\":99999@,\"score\":5}", 404, "unknown_meme" },
+	};
+	struct fixture *f = *state;
+	char body[256], before[512], after[512];
+	int64_t ids[2], other[1];
+
+	become_rater(f);
+	(void)make_session(f, "Live", 2, 1, ids);
+	(void)make_session(f, "Draft", 1, 0, other);
+	fingerprint(f, before, sizeof(before));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		subst(body, sizeof(body), cases[i].body, ids[0]);
+		call(f, "POST", "/api/ratings", body);
+		if (f->resp.status != cases[i].status ||
+		    strcmp(code_of(&f->resp), cases[i].code) != 0)
+			fail_msg("%s: %d %s", body, f->resp.status,
+			    code_of(&f->resp));
+	}
+	/* A meme of another session is unknown to this one. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
+	    (long long)other[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 404);
+	assert_string_equal(code_of(&f->resp), "unknown_meme");
+	assert_int_equal(call(f, "POST", "/api/skips", body), 404);
+	/* 64 characters of client_id are fine, counted as characters. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5,\"client_id\":"
+	    "\"\xc3\xa9%s\"}", (long long)ids[0],
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	fingerprint(f, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+}
+
+static void
+rating_inserts_replaces_and_emits(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *ev, *stats, *m;
+	char body[120], buf[512];
+	int64_t ids[2], sid, rater;
+
+	become_rater(f);
+	rater = json_object_get_int64(get(get(f->resp.json, "me"), "id"));
+	sid = make_session(f, "Live", 2, 1, ids);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":8}",
+	    (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	assert_int_equal(json_object_get_int64(get(f->resp.json, "meme_id")),
+	    ids[0]);
+	assert_int_equal(json_object_get_int(get(f->resp.json, "score")), 8);
+	assert_false(json_object_get_boolean(get(f->resp.json, "replaced")));
+
+	q_text(f, "SELECT data FROM events WHERE type='new_rating' ORDER BY seq "
+	    "DESC LIMIT 1", buf, sizeof(buf));
+	ev = json_tokener_parse(buf);
+	assert_non_null(ev);
+	assert_int_equal(json_object_get_int64(get(ev, "session_id")), sid);
+	assert_int_equal(json_object_get_int64(get(ev, "meme_id")), ids[0]);
+	assert_int_equal(json_object_get_int64(get(get(ev, "rater"), "id")),
+	    rater);
+	assert_true(json_object_get_string_len(get(get(ev, "rater"), "name")) > 0);
+	assert_int_equal(json_object_get_int(get(ev, "score")), 8);
+	assert_false(json_object_get_boolean(get(ev, "replaced")));
+	json_object_put(ev);
+
+	/* Re-rating replaces: 200, and the stats follow. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":2}",
+	    (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 200);
+	assert_true(json_object_get_boolean(get(f->resp.json, "replaced")));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM ratings"), 1);
+	assert_int_equal(q_int(f, "SELECT score FROM ratings"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE "
+	    "type='new_rating'"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE "
+	    "type='stats_updated'"), 2);
+	q_text(f, "SELECT data FROM events WHERE type='stats_updated' ORDER BY "
+	    "seq DESC LIMIT 1", buf, sizeof(buf));
+	stats = json_tokener_parse(buf);
+	assert_non_null(stats);
+	assert_int_equal(json_object_get_int64(get(stats, "session_id")), sid);
+	assert_int_equal(json_object_get_int64(get(stats, "ratings")), 1);
+	assert_int_equal(json_object_get_int64(get(stats, "raters")), 1);
+	assert_int_equal(json_object_array_length(get(stats, "memes")), 1);
+	m = json_object_array_get_idx(get(stats, "memes"), 0);
+	assert_int_equal(json_object_get_int64(get(m, "meme_id")), ids[0]);
+	assert_int_equal(json_object_get_int64(get(m, "count")), 1);
+	assert_int_equal(json_object_get_int(get(m, "min")), 2);
+	assert_int_equal(json_object_get_int(json_object_array_get_idx(
+	    get(m, "histogram"), 2)), 1);
+	assert_int_equal(json_object_get_int(json_object_array_get_idx(
+	    get(m, "histogram"), 8)), 0);
+	json_object_put(stats);
+
+	/* A second rater: totals count raters, not ratings. */
+	become_rater(f);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":10}",
+	    (long long)ids[1]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":4}",
+	    (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	q_text(f, "SELECT data FROM events WHERE type='stats_updated' ORDER BY "
+	    "seq DESC LIMIT 1", buf, sizeof(buf));
+	stats = json_tokener_parse(buf);
+	assert_int_equal(json_object_get_int64(get(stats, "ratings")), 3);
+	assert_int_equal(json_object_get_int64(get(stats, "raters")), 2);
+	m = json_object_array_get_idx(get(stats, "memes"), 0);
+	assert_int_equal(json_object_get_int64(get(m, "count")), 2);
+	assert_int_equal(json_object_get_int(get(m, "max")), 4);
+	json_object_put(stats);
+}
+
+static void
+rating_client_id_replay(void **state)
+{
+	struct fixture *f = *state;
+	char body[120], before[512], after[512];
+	int64_t ids[1];
+
+	become_rater(f);
+	(void)make_session(f, "Live", 1, 1, ids);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":6,"
+	    "\"client_id\":\"q-1\"}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	fingerprint(f, before, sizeof(before));
+	/* The same request again: 200, first answer, nothing changed. */
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 200);
+	assert_int_equal(json_object_get_int(get(f->resp.json, "score")), 6);
+	assert_false(json_object_get_boolean(get(f->resp.json, "replaced")));
+	/* Even with another score under the same client_id. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":1,"
+	    "\"client_id\":\"q-1\"}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 200);
+	assert_int_equal(json_object_get_int(get(f->resp.json, "score")), 6);
+	fingerprint(f, after, sizeof(after));
+	assert_string_equal(before, after);
+	/* A new client_id is a new request. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":1,"
+	    "\"client_id\":\"q-2\"}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 200);
+	assert_true(json_object_get_boolean(get(f->resp.json, "replaced")));
+	assert_int_equal(q_int(f, "SELECT score FROM ratings"), 1);
+	/* Another rater's equal client_id is theirs. */
+	become_rater(f);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":9,"
+	    "\"client_id\":\"q-1\"}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 201);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM ratings"), 2);
+}
+
+static void
+rating_after_finish_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *s;
+	char body[80];
+	int64_t ids[1], sid, seq;
+
+	become_rater(f);
+	sid = make_session(f, "Live", 1, 1, ids);
+	assert_int_equal(model_session_finish(f->app.db, sid, &s, &seq),
+	    MODEL_OK);
+	json_object_put(s);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
+	    (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 409);
+	assert_string_equal(code_of(&f->resp), "no_active_session");
+}
+
+static void
+skips_are_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	char body[80];
+	int64_t ids[1];
+
+	become_rater(f);
+	(void)make_session(f, "Live", 1, 1, ids);
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld}", (long long)ids[0]);
+	assert_int_equal(call(f, "POST", "/api/skips", body), 200);
+	assert_int_equal(json_object_get_int64(get(f->resp.json, "meme_id")),
+	    ids[0]);
+	assert_true(json_object_get_boolean(get(f->resp.json, "skipped")));
+	assert_int_equal(call(f, "POST", "/api/skips", body), 200);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM skips"), 1);
+	/* Skips are no events. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE "
+	    "type NOT IN ('session_created','memes_populated',"
+	    "'session_started')"), 0);
+	assert_int_equal(call(f, "POST", "/api/skips", "{\"meme_id\":\"1\"}"),
+	    400);
+	assert_string_equal(code_of(&f->resp), "invalid_meme_id");
+}
+
+/* --- name ----------------------------------------------------------------- */
+
+static void
+rename_checks_names(void **state)
+{
+	static const char *const bad[] = {
+		"{\"name\":\"\"}", "{\"name\":\"   \"}", "{\"name\":5}",
+		"{\"name\":null}", "{}", "{\"name\":\"a\\nb\"}",
+		"{\"name\":\"a\\u0000b\"}", "{\"name\":\"\\u0007\"}",
+		"{\"name\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+		"{\"name\":[\"a\"]}",
+	};
+	struct fixture *f = *state;
+	char before[512], after[512], name[200];
+
+	become_rater(f);
+	fingerprint(f, before, sizeof(before));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (call(f, "PATCH", "/api/me", bad[i]) != 400 ||
+		    strcmp(code_of(&f->resp), "invalid_name") != 0)
+			fail_msg("%s: %d", bad[i], f->resp.status);
+	}
+	fingerprint(f, after, sizeof(after));
+	assert_string_equal(before, after);
+	/* Trimmed; 40 characters (not bytes) fit; SQL stays text. */
+	assert_int_equal(call(f, "PATCH", "/api/me",
+	    "{\"name\":\"  Robert'); DROP TABLE raters;-- \"}"), 200);
+	assert_string_equal(json_object_get_string(get(f->resp.json, "name")),
+	    "Robert'); DROP TABLE raters;--");
+	q_text(f, "SELECT name FROM raters", name, sizeof(name));
+	assert_string_equal(name, "Robert'); DROP TABLE raters;--");
+	assert_int_equal(call(f, "PATCH", "/api/me", "{\"name\":\""
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\"}"), 200);
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_int_equal(json_object_get_string_len(get(get(f->resp.json,
+	    "me"), "name")), 80);
+	f->cookie[0] = '\0';
+	assert_int_equal(call(f, "PATCH", "/api/me", "{\"name\":\"x\"}"), 401);
+}
+
+/* --- health and login ----------------------------------------------------- */
+
+static void
+health_reports_pushd(void **state)
+{
+	struct fixture *f = *state;
+	int fd;
+
+	(void)unlink(f->cfg.notify_socket);
+	assert_int_equal(call(f, "GET", "/api/health", NULL), 200);
+	assert_true(json_object_get_boolean(get(f->resp.json, "ok")));
+	assert_string_equal(json_object_get_string(get(f->resp.json, "db")),
+	    "ok");
+	assert_string_equal(json_object_get_string(get(f->resp.json, "pushd")),
+	    "down");
+	assert_int_equal(json_object_get_int(get(f->resp.json, "generation")),
+	    3);
+	assert_string_equal(json_object_get_string(get(f->resp.json, "binary")),
+	    "0123456789abcdef");
+	assert_int_equal(json_object_get_int(get(f->resp.json, "pid")),
+	    (int)getpid());
+	assert_true(json_object_get_string_len(get(f->resp.json, "version")) > 0);
+	fd = notify_receiver_open(f->cfg.notify_socket);
+	assert_true(fd >= 0);
+	assert_int_equal(call(f, "GET", "/api/health", NULL), 200);
+	assert_string_equal(json_object_get_string(get(f->resp.json, "pushd")),
+	    "up");
+	/* A rating's seq reaches the socket as the hint. */
+	f->app.notify_fd = notify_sender_open();
+	app_notify(&f->app, 42);
+	assert_int_equal(notify_receive(fd), 42);
+	close(f->app.notify_fd);
+	f->app.notify_fd = -1;
+	close(fd);
+	(void)unlink(f->cfg.notify_socket);
+	/* A broken database is a 503. */
+	app_stmts_finalize(&f->app);
+	assert_int_equal(db_exec(f->app.db, "DROP TABLE events"), 0);
+	assert_int_equal(call(f, "GET", "/api/health", NULL), 503);
+	assert_false(json_object_get_boolean(get(f->resp.json, "ok")));
+}
+
+static void
+login_and_logout(void **state)
+{
+	struct fixture *f = *state;
+	struct http_request req;
+	char hash[256], cookie[64], csrf[TOKEN_HEX_LEN + 1];
+	const char *sc;
+
+	assert_int_equal(call(f, "POST", "/api/admin/login",
+	    "{\"password\":\"secret\"}"), 503);
+	assert_string_equal(code_of(&f->resp), "no_admin_password");
+	assert_int_equal(token_password_hash("secret", hash, sizeof(hash)), 0);
+	assert_int_equal(db_setting_set(f->app.db, "admin_password_hash", hash),
+	    0);
+	assert_int_equal(call(f, "POST", "/api/admin/login",
+	    "{\"password\":\"Secret\"}"), 401);
+	assert_string_equal(code_of(&f->resp), "bad_password");
+	assert_null(header_of(&f->resp, "Set-Cookie"));
+	assert_int_equal(call(f, "POST", "/api/admin/login",
+	    "{\"password\":5}"), 400);
+	assert_int_equal(call(f, "POST", "/api/admin/login", "{}"), 400);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM admin_sessions"), 0);
+
+	assert_int_equal(call(f, "POST", "/api/admin/login",
+	    "{\"password\":\"secret\"}"), 200);
+	snprintf(csrf, sizeof(csrf), "%s", json_object_get_string(get(
+	    f->resp.json, "csrf")));
+	assert_true(token_valid(csrf));
+	sc = header_of(&f->resp, "Set-Cookie");
+	assert_non_null(sc);
+	assert_non_null(strstr(sc, "; Path=/; Max-Age=43200; HttpOnly; "
+	    "SameSite=Strict"));
+	snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(sc, ";"), sc);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM admin_sessions"), 1);
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = "/api/admin/logout";
+	req.query = req.referer = req.content_type = req.body = "";
+	req.origin = SITE;
+	req.cookie = cookie;
+	req.csrf = csrf;
+	http_response_reset(&f->resp);
+	app_dispatch(&f->app, &req, &f->resp);
+	assert_int_equal(f->resp.status, 200);
+	assert_true(json_object_get_boolean(get(f->resp.json, "ok")));
+	assert_non_null(strstr(header_of(&f->resp, "Set-Cookie"),
+	    "mr_admin=; Path=/; Max-Age=0"));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM admin_sessions"), 0);
+	/* The old cookie is dead. */
+	http_response_reset(&f->resp);
+	app_dispatch(&f->app, &req, &f->resp);
+	assert_int_equal(f->resp.status, 401);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_are_two_words),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(state_creates_rater),
+		T(state_shows_session_and_mine),
+		T(state_falls_back_to_finished),
+		T(rating_needs_rater_and_session),
+		T(rating_rejects_bad_input),
+		T(rating_inserts_replaces_and_emits),
+		T(rating_client_id_replay),
+		T(rating_after_finish_refused),
+		T(skips_are_idempotent),
+		T(rename_checks_names),
+		T(health_reports_pushd),
+		T(login_and_logout),
+#undef T
+	};
+
+	log_set_level(LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
