@@ -4,6 +4,7 @@
  *
  *   wsclient --port P --path '/ws/user?since=0' [--host H] [--cookie C]
  *            [--origin URL] [--count N] [--timeout S] [--no-read]
+ *            [--pause S]
  *
  * Prints every text message it receives as one line on stdout (flushed at
  * once, so a test can follow it).  Status lines go to stderr:
@@ -14,7 +15,8 @@
  * Exit status: 0 when --count messages arrived (or, without --count, when
  * the timeout ended a connection that stayed open), 2 refused or failed to
  * connect, 3 closed by the server first, 4 timeout before --count.
- * --no-read stops reading after the upgrade (a client that hangs).
+ * --no-read stops reading after the upgrade (a client that hangs);
+ * --pause S stops reading for S seconds after the upgrade, then reads on.
  * --origin takes an http:// origin (libwebsockets 4.1 adds the scheme).
  */
 #include <getopt.h>
@@ -34,7 +36,8 @@ static struct {
 	long		 count;		/* 0 = no limit */
 	int		 timeout;	/* seconds */
 	int		 no_read;
-} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0 };
+	int		 pause;		/* seconds */
+} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0 };
 
 static struct {
 	long		 got;
@@ -45,6 +48,8 @@ static struct {
 	char		*msg;		/* the message being assembled */
 	size_t		 msglen;
 	lws_sorted_usec_list_t sul_timeout;
+	lws_sorted_usec_list_t sul_pause;
+	struct lws	*wsi;
 	struct lws_context *ctx;
 } st = { .status = 2, .close_code = -1 };
 
@@ -64,6 +69,16 @@ timeout_cb(lws_sorted_usec_list_t *sul)
 	(void)sul;
 	fprintf(stderr, "wsclient: done count=%ld (timeout)\n", st.got);
 	finish(opt.count > 0 ? 4 : st.open ? 0 : 2);
+}
+
+static void
+pause_cb(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	if (st.wsi != NULL && !st.done) {
+		fprintf(stderr, "wsclient: reading again\n");
+		lws_rx_flow_control(st.wsi, 1);
+	}
 }
 
 static int
@@ -114,8 +129,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		st.open = 1;
 		fprintf(stderr, "wsclient: open\n");
-		if (opt.no_read)
+		st.wsi = wsi;
+		if (opt.no_read || opt.pause > 0)
 			lws_rx_flow_control(wsi, 0);
+		if (opt.pause > 0)
+			lws_sul_schedule(st.ctx, 0, &st.sul_pause, pause_cb,
+			    (lws_usec_t)opt.pause * LWS_US_PER_SEC);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return on_receive(wsi, in, len);
@@ -130,6 +149,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		finish(2);
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		st.wsi = NULL;
 		if (!st.done) {
 			fprintf(stderr, "wsclient: closed code=%d count=%ld\n",
 			    st.close_code, st.got);
@@ -152,7 +172,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: wsclient --port P --path PATH [--host H] "
 	    "[--cookie C] [--origin URL] [--count N] [--timeout S] "
-	    "[--no-read]\n");
+	    "[--no-read] [--pause S]\n");
 	exit(2);
 }
 
@@ -168,6 +188,7 @@ parse_args(int argc, char *argv[])
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-read", no_argument, NULL, 'R' },
+		{ "pause", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -182,6 +203,7 @@ parse_args(int argc, char *argv[])
 		case 'n': opt.count = atol(optarg); break;
 		case 't': opt.timeout = atoi(optarg); break;
 		case 'R': opt.no_read = 1; break;
+		case 'w': opt.pause = atoi(optarg); break;
 		default: usage();
 		}
 	}
