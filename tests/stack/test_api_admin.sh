@@ -325,6 +325,15 @@ check "first place row" test "$(sed -n 2p "$T_DIR/export.csv")" = '1,"cat one",3
 check "median of two in the csv" test "$(sed -n 3p "$T_DIR/export.csv")" = '2,"eel",2,8.00,6,10,8'
 check "unrated rows have empty figures" test "$(sed -n 8p "$T_DIR/export.csv")" = '7,"late",0,,,,'
 check "csv parses with 8 rows" test "$(python3 -c 'import csv,sys; print(len(list(csv.reader(open(sys.argv[1])))))' "$T_DIR/export.csv")" = 8
+# Titles with quotes, commas, newlines and a formula prefix.
+db "UPDATE memes SET title = 'Say \"hi\", then' || char(10) || 'go' WHERE id = ${MEMES[0]};
+    UPDATE memes SET title = '=HYPERLINK(1)' WHERE id = ${MEMES[2]}"
+admin_api GET "/api/admin/sessions/$A/export.csv"
+printf '%s' "$BODY" > "$T_DIR/export2.csv"
+csvcell() { python3 -c 'import csv,sys; print(list(csv.reader(open(sys.argv[1], newline="")))[int(sys.argv[2])][int(sys.argv[3])])' "$T_DIR/export2.csv" "$1" "$2"; }
+check "quotes, comma and newline survive CSV quoting" test "$(csvcell 1 1)" = $'Say "hi", then\ngo'
+check "the row after it is intact" test "$(csvcell 1 2)" = 3
+check "a formula title is defused" test "$(csvcell 2 1)" = "'=HYPERLINK(1)"
 admin_api GET /api/admin/sessions/99999/export.csv
 check "export unknown -> 404" error_is 404 not_found
 api GET "/api/admin/sessions/$A/export.csv"
