@@ -4,7 +4,7 @@ import { h, svg } from './dom.js';
 
 // histogram: 11 counts.  Bars scale to the largest; empty bars show a stub
 // so the 0..10 axis stays readable.
-export function histogramChart(histogram, { height = 48, label = 'Score histogram' } = {}) {
+export function histogramChart(histogram, { height = 48, label = 'Ratings histogram' } = {}) {
   const hist = Array.isArray(histogram) && histogram.length === 11 ? histogram : new Array(11).fill(0);
   const max = Math.max(1, ...hist);
   const w = 11 * 10;

@@ -248,7 +248,7 @@ function renderSummary(list, editable) {
     return h('li', {}, editable
       ? h('button', {
         type: 'button', class: `${cls} text-left hover:bg-white/10`,
-        'aria-label': `Change your score for ${m.title} (now ${score})`,
+        'aria-label': `Change your rating of ${m.title} (now ${score})`,
         onclick: () => { ui.rerate = m.id; render(); el.range.focus(); },
       }, inner)
       : h('div', { class: cls }, inner));

@@ -68,6 +68,7 @@ export class LiveChannel {
     this.resync = resync || (async () => { await poll?.(); return this.seq; });
     this.realtime = realtime;
     this.seq = null;
+    this.startSeq = null;   // where this page's stream began
     this.ws = null;
     this.handlers = new Map();
     this.attempt = 0;
@@ -112,7 +113,7 @@ export class LiveChannel {
   // must not move it, or the events of the outage would never be replayed
   // (an admin feed would miss them).
   noteStateSeq(seq) {
-    if (this.seq === null && Number.isInteger(seq)) this.seq = seq;
+    if (this.seq === null && Number.isInteger(seq)) this.seq = this.startSeq = seq;
   }
 
   get live() {
@@ -220,7 +221,7 @@ export class LiveChannel {
         if (this.seq === null && typeof msg.seq === 'number') {
           // Everything after hello streams to us; the state loaded now
           // covers everything before it.
-          this.seq = msg.seq;
+          this.seq = this.startSeq = msg.seq;
           Promise.resolve().then(() => this.resync()).catch(() => {});
           break;
         }
