@@ -113,8 +113,11 @@ h_admin_session_create(struct app *app, const struct http_request *req,
 
 	if ((body = http_json_body(req, resp)) == NULL)
 		return -1;
+	/* A \u0000 inside would silently cut the name short. */
 	if (!json_object_object_get_ex(body, "name", &name) ||
-	    !json_object_is_type(name, json_type_string)) {
+	    !json_object_is_type(name, json_type_string) ||
+	    strlen(json_object_get_string(name)) !=
+	    (size_t)json_object_get_string_len(name)) {
 		json_object_put(body);
 		return http_error(resp, 400, "invalid_name",
 		    "name must be a string of 1 to %d characters.",
@@ -265,7 +268,8 @@ h_admin_session_upload(struct app *app, const struct http_request *req,
 	if (multipart_parse(req->content_type, req->body, req->body_len, &parts,
 	    &nparts) == -1)
 		return http_error(resp, 400, "invalid_multipart",
-		    "The multipart/form-data body is malformed.");
+		    "The multipart/form-data body is malformed (or has more "
+		    "than %d parts).", MULTIPART_MAX_PARTS);
 	if (admin_check_addable(app, req->path_id, resp) == -1)
 		goto done;
 	if (nparts > 0 && (imgs = calloc(nparts, sizeof(*imgs))) == NULL) {

@@ -224,6 +224,11 @@ multipart_parse(const char *content_type, const char *body, size_t len,
 		if ((next = memmem(data, (size_t)(end - data), delim, dlen)) ==
 		    NULL)
 			goto bad;
+		if (cnt == MULTIPART_MAX_PARTS) {
+			log_warnx("%s: more than %d parts", __func__,
+			    MULTIPART_MAX_PARTS);
+			goto bad;
+		}
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((tmp = reallocarray(v, cap, sizeof(*v))) == NULL) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define MULTIPART_BOUNDARY_MAX	70	/* RFC 2046 */
+#define MULTIPART_MAX_PARTS	1000	/* more is refused as malformed */
 
 struct multipart_part {
 	char		 name[128];		/* the form field's name */
@@ -26,7 +27,9 @@ int	multipart_boundary(const char *content_type, char *out, size_t outlen);
 /*
  * Splits body into its parts.  *parts is a malloc'd array the caller
  * frees (valid while body is); -1 if the body is not well-formed
- * multipart (no boundary, a part without its end, broken headers).
+ * multipart (no boundary, a part without its end, broken headers) or
+ * has more than MULTIPART_MAX_PARTS parts (tiny parts must not make the
+ * array many times larger than the body).
  */
 int	multipart_parse(const char *content_type, const char *body, size_t len,
 	    struct multipart_part **parts, size_t *nparts);

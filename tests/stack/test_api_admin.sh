@@ -98,6 +98,8 @@ C=$(jq -r .id <<<"$BODY")
 fp=$(db_fingerprint)
 admin_api POST /api/admin/sessions '{"name":"tab\tinside"}'
 check "control character -> 400" error_is 400 invalid_name
+admin_api POST /api/admin/sessions '{"name":"cut\u0000short"}'
+check "NUL inside the name -> 400" error_is 400 invalid_name
 admin_api POST /api/admin/sessions '{"name":42}'
 check "number as name -> 400" error_is 400 invalid_name
 admin_api POST /api/admin/sessions '{}'

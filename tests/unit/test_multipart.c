@@ -183,6 +183,31 @@ many_parts_grow(void **state)
 	free(p);
 }
 
+static void
+too_many_parts(void **state)
+{
+	static const char part[] = "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"f\"\r\n\r\nx\r\n";
+	size_t plen = sizeof(part) - 1, n, len;
+	struct multipart_part *p;
+	char *body;
+
+	(void)state;
+	body = malloc(plen * (MULTIPART_MAX_PARTS + 1) + 16);
+	assert_non_null(body);
+	for (int i = 0; i <= MULTIPART_MAX_PARTS; i++)
+		memcpy(body + plen * (size_t)i, part, plen);
+	len = plen * (MULTIPART_MAX_PARTS + 1);
+	memcpy(body + len, "--XyZ--", 7);
+	assert_int_equal(multipart_parse(CT, body, len + 7, &p, &n), -1);
+	/* One part fewer is fine. */
+	memcpy(body + len - plen, "--XyZ--", 7);
+	assert_int_equal(multipart_parse(CT, body, len - plen + 7, &p, &n), 0);
+	assert_int_equal(n, MULTIPART_MAX_PARTS);
+	free(p);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -192,6 +217,7 @@ main(void)
 		cmocka_unit_test(body_starting_with_delimiter),
 		cmocka_unit_test(refuses_malformed),
 		cmocka_unit_test(many_parts_grow),
+		cmocka_unit_test(too_many_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
