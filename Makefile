@@ -162,5 +162,15 @@ bench: deps
 	@$(MAKE) --no-print-directory all assets
 	@bash tests/bench/run.sh $(BUILD)
 
+# --- installing (mk/install.sh: FHS layout, PREFIX, DESTDIR) ---------------
+
+PREFIX ?= /usr/local
+
+install: $(PROGRAMS)
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" sh mk/install.sh install $(BUILD)
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" sh mk/install.sh uninstall $(BUILD)
+
 clean:
 	rm -rf build
