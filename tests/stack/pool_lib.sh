@@ -96,7 +96,9 @@ pool_load_start() {
     rm -f "$T_DIR/load.stop"
     (
         n=0
-        while [ ! -e "$T_DIR/load.stop" ]; do
+        # Also ends if the test itself died without stopping us ($$ is
+        # the test's pid even in this subshell).
+        while [ ! -e "$T_DIR/load.stop" ] && kill -0 $$ 2>/dev/null; do
             pool_load_config "$T_DIR/load.$((n % 4)).cfg"
             curl --parallel --parallel-max 8 -K "$T_DIR/load.$((n % 4)).cfg" \
                 >> "$LOAD_CODES" 2>> "$T_DIR/load.err"
@@ -124,6 +126,7 @@ pool_load_wait() {
 pool_load_stop() {
     touch "$T_DIR/load.stop"
     wait "$LOAD_PID" 2>/dev/null
+    LOAD_PID=
     LOAD_TOTAL=$(pool_load_count)
     LOAD_OK=$(grep -c -E '^20[01]$' "$LOAD_CODES")
     LOAD_FAILED=$((LOAD_TOTAL - LOAD_OK))
@@ -211,6 +214,7 @@ pool_rebuild() {
 # After stack_up: also remove the binaries' copy when the test passed.
 pool_down() {
     local rc=$?
+    [ -n "${LOAD_PID:-}" ] && pool_load_stop
     [ "$T_FAILED" -eq 0 ] && [ -n "${POOL_BIN_DIR:-}" ] && rm -rf "$POOL_BIN_DIR"
     (exit "$rc")
     stack_down
