@@ -9,6 +9,18 @@
  * GET /api/admin/state shows, as "session", the active session, else the
  * newest one (the draft just created, or the session just finished and
  * now being revealed); ?session=ID picks another one.
+ *
+ * Refinements of SPEC.md:
+ * - populate and upload answer {"added":n,"memes":[...]} with the memes
+ *   actually added (not those already in the session); memes_populated
+ *   is written only when n > 0.
+ * - upload checks every file before storing any: a file that is not a
+ *   JPEG/PNG/GIF/WebP by its bytes is 400 unsupported_media, one over
+ *   max_upload_bytes 413 file_too_large, and nothing is stored.
+ * - reveal writes results_revealed only when the count changed (prev at
+ *   0 or next at the end answers 200 and writes nothing).
+ * - export.csv works in every state (live standings while active); avg
+ *   has two decimals, unrated memes have empty figures.
  */
 #include <errno.h>
 #include <stdio.h>
