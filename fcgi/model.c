@@ -370,9 +370,12 @@ static struct json_object *
 meme_from_row(sqlite3_stmt *st, const char *media_url)
 {
 	struct json_object *m = json_object_new_object();
+	size_t n = strlen(media_url);
 	char url[1024];
 
-	snprintf(url, sizeof(url), "%s/%s", media_url,
+	/* "/media" and "/media/" both give "/media/<file>". */
+	snprintf(url, sizeof(url), "%.*s/%s",
+	    (int)(n > 0 && media_url[n - 1] == '/' ? n - 1 : n), media_url,
 	    (const char *)sqlite3_column_text(st, 2));
 	json_object_object_add(m, "id",
 	    json_object_new_int64(sqlite3_column_int64(st, 0)));

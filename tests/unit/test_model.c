@@ -394,6 +394,14 @@ add_images_dedups_and_emits(void **state)
 	    "Meme 2");
 	assert_int_equal(jint(json_object_array_get_idx(memes, 0), "width"), 12);
 	json_object_put(memes);
+	memes = model_session_memes(db, other, "https://cdn.example/m/");
+	assert_int_equal(strncmp(jstr(json_object_array_get_idx(memes, 0), "url"),
+	    "https://cdn.example/m/", 22), 0);
+	assert_non_null(strstr(jstr(json_object_array_get_idx(memes, 0), "url"),
+	    ".png"));
+	assert_null(strstr(jstr(json_object_array_get_idx(memes, 0), "url"),
+	    "m//"));
+	json_object_put(memes);
 
 	/* Positions append. */
 	assert_int_equal(add_images(db, sid, 5, 1), 1);
