@@ -274,13 +274,12 @@ media_probe(const void *data, size_t len, const char *filename,
     struct media_image *img)
 {
 	enum media_type type;
+	const char *ext, *mime;
 
 	memset(img, 0, sizeof(*img));
-	if ((type = media_detect(data, len, &img->width, &img->height)) ==
-	    MEDIA_NONE)
-		return -1;
-	const char *ext = media_type_ext(type), *mime = media_type_mime(type);
-
+	type = media_detect(data, len, &img->width, &img->height);
+	ext = media_type_ext(type);
+	mime = media_type_mime(type);
 	if (ext == NULL || mime == NULL)
 		return -1;
 	token_sha256_hex(data, len, img->sha256);
