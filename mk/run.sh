@@ -214,7 +214,8 @@ cmd_start() {
 		[ -s "$f" ] && mv "$f" "$f.1"
 		: > "$f"
 	done
-	tail -q -n +1 -F "${logs[@]}" 9>&- &
+	# --pid: the tail ends with this script, even one killed with SIGKILL.
+	tail -q -n +1 -F --pid=$$ "${logs[@]}" 9>&- &
 	RUN_TAIL_PID=$!
 
 	say "starting nginx, the worker pool and pushd in $RUN_DIR on port $PORT"
