@@ -260,7 +260,7 @@ function feedItem(ev) {
       d.replaced ? ' changed to ' : ' rated ',
       h('span', { class: 'font-semibold' }, title)),
     h('span', { class: 'shrink-0 text-2xl font-black tabular-nums text-pop-yellow' }, String(d.score)),
-    h('time', { class: 'w-16 shrink-0 text-right text-xs text-white/50', datetime: ev.ts || '' }, fmtTime(ev.ts)));
+    h('time', { class: 'w-16 shrink-0 text-right text-xs tabular-nums text-white/50', datetime: ev.ts || '' }, fmtTime(ev.ts)));
 }
 
 function renderFeed() {

@@ -5,7 +5,7 @@
 import { api, ApiError } from './api.js';
 import { $, h, fill, fmtScore, mood, plural, setText } from './dom.js';
 import { RatingQueue } from './queue.js';
-import { toast } from './toast.js';
+import { pin, toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
 
 const st = {
@@ -47,6 +47,7 @@ const el = {
   renameError: $('#rename-error'), renameCancel: $('#rename-cancel'),
 };
 
+pin(el.queueChip);
 const badge = new ConnectionBadge($('#badge'));
 const channel = new LiveChannel({ path: '/ws/user', badge, poll: () => load(), resync: () => load() });
 window.__memeter = { channel, queue, st };
@@ -211,18 +212,23 @@ function renderRate(m) {
     el.title.title = m.title;
     setScore(m.id in st.ratings ? st.ratings[m.id] : 5);
     setText(el.note, ui.rerate !== null ? 'Changing your score for this one.' : '');
-    preloadNext(m);
+    preloadMemes();
   }
   el.skip.disabled = ui.rerate !== null;
 }
 
 // Warm the cache for the meme after this one so it appears instantly.
-function preloadNext(current) {
-  const rest = st.memes.filter((m) => m.id !== current.id && !(m.id in st.ratings));
-  if (rest.length) {
+// Every image of the session, so the next one shows at once and a rater
+// who drops offline can go on rating.  The Image objects are kept so they
+// are not collected before they load.
+const preloaded = new Map();
+function preloadMemes() {
+  for (const m of st.memes.slice(0, 200)) {
+    if (preloaded.has(m.url) || m.id in st.ratings) continue;
     const img = new Image();
     img.decoding = 'async';
-    img.src = rest[0].url;
+    img.src = m.url;
+    preloaded.set(m.url, img);
   }
 }
 

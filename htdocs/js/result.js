@@ -88,7 +88,7 @@ function podiumSlot(place) {
     ? h('div', { class: `flex flex-col items-center gap-2 rounded-2xl bg-gradient-to-b ${glow} to-transparent p-2 text-center xl:p-4 ${latest ? 'animate-rise' : ''}` },
       h('img', {
         src: p.meme.url, alt: p.meme.title, width: 320, height: 320,
-        class: `aspect-square w-full rounded-xl bg-black/40 object-cover shadow-2xl ${place === 1 ? 'ring-4 ring-pop-yellow' : ''}`,
+        class: `aspect-square w-full rounded-xl bg-black/40 object-contain shadow-2xl ${place === 1 ? 'ring-4 ring-pop-yellow' : ''}`,
       }),
       h('p', { class: 'line-clamp-2 min-h-[2.5rem] text-sm font-bold leading-tight xl:min-h-[4rem] xl:text-2xl' }, p.meme.title),
       h('p', { class: 'text-2xl font-black tabular-nums text-pop-yellow xl:text-5xl' }, fmtScore(p.avg)),

@@ -9,8 +9,9 @@ function ensureRegion() {
   if (region) return region;
   region = h('div', {
     id: 'toasts',
-    class: 'pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-3 px-4 ' +
-      'md:bottom-auto md:left-auto md:right-6 md:top-24 md:items-end',
+    // Top on phones too: the bottom holds the buttons people tap.
+    class: 'pointer-events-none fixed inset-x-0 top-[4.5rem] z-50 flex flex-col items-center gap-3 px-4 ' +
+      'md:left-auto md:right-6 md:top-24 md:items-end',
     'aria-live': 'polite',
     'aria-atomic': 'false',
   });
@@ -42,7 +43,16 @@ export function toast(message, { tone = 'info', detail = '', ms = 4000 } = {}) {
   const r = ensureRegion();
   r.append(el);
   // Keep at most four on screen.
-  while (r.children.length > 4) r.firstElementChild.remove();
+  const shown = [...r.children].filter((c) => !c.dataset.pinned);
+  for (const old of shown.slice(0, Math.max(0, shown.length - 4))) old.remove();
   setTimeout(() => el.remove(), ms);
+  return el;
+}
+
+// Keeps el at the top of the toast stack until it is removed or hidden
+// (a standing notice, such as ratings waiting to be sent).
+export function pin(el) {
+  el.dataset.pinned = 'true';
+  ensureRegion().prepend(el);
   return el;
 }
