@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # `make run`: the whole stack (nginx + FastCGI pool + pushd) in ./run on
 # http://127.0.0.1:${MEMETER_PORT:-8080}, in the foreground with every log
 # tailed; Ctrl-C or SIGTERM stops it all.  The database in ./run survives
@@ -12,7 +12,7 @@
 #
 # The stack itself is mk/stack.sh's, the one every stack test starts.
 
-# make calls this with sh; mk/stack.sh is bash.
+# make calls this with sh (dash stops reading at the exec); mk/stack.sh is bash.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -149,7 +149,7 @@ banner() {
 		printf '    admin password    from MEMETER_ADMIN_PASSWORD\n\n'
 	fi
 	printf '  data in %s, logs in %s/logs\n' "$RUN_DIR" "$RUN_DIR"
-	printf '  Ctrl-C (or `make stop` elsewhere) stops everything\n'
+	printf '  Ctrl-C (or "make stop" elsewhere) stops everything\n'
 	printf '%s\n\n' "$line"
 }
 
