@@ -37,12 +37,23 @@ pid_is() {
 	    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern"
 }
 
+# Is pid a stack process of this folder: its nginx, or a memeter program
+# reading its config?
+stack_proc_is_ours() {
+	local pid=$1
+	if pid_is "$pid" "$RUN_DIR/nginx\.conf"; then
+		return 0
+	fi
+	pid_is "$pid" 'memeter-' && tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null |
+	    grep -qxF "MEMETER_CONFIG=$RUN_DIR/memeter.conf"
+}
+
 # The stack processes a previous run left behind (one killed with SIGKILL).
 orphans() {
 	local pid
 	[ -f "$RUN_STACKPIDS" ] || return 0
 	while read -r pid; do
-		pid_is "$pid" 'memeter-\|nginx' && echo "$pid"
+		stack_proc_is_ours "$pid" && echo "$pid"
 	done < "$RUN_STACKPIDS"
 }
 
