@@ -327,6 +327,10 @@ function submit() {
   const m = st.memes.find((x) => x.id === ui.memeId);
   if (!m || !sessionActive()) {
     ui.dirty = false;
+    ui.rerate = null;
+    if (st.session && st.session.status === 'finished') {
+      toast('Too late for that one', { tone: 'warn', detail: 'The session ended before you submitted.' });
+    }
     render();
     return;
   }

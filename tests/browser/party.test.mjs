@@ -70,14 +70,18 @@ test('raters see the waiting screen before any session, badge Live', async (ctx)
   const { browser, base } = ctx;
   const a = await browser.page('rater A', PHONE, base);
   const b = await browser.page('rater B', PHONE, base);
+  // A third rater with real time switched off lives on polling alone.
+  const c = await browser.page('rater C (polling only)', PHONE, base);
   ctx.shared.a = a;
   ctx.shared.b = b;
-  for (const p of [a, b]) {
-    await p.goto('/');
+  ctx.shared.c = c;
+  for (const [p, url] of [[a, '/'], [b, '/'], [c, '/?realtime=off']]) {
+    await p.goto(url);
     await p.getByRole('heading', { name: 'Get ready to rate!' }).waitFor();
     await badgeStarts(p, 'Live');
     await markPage(p);
   }
+  assert((await badgeText(c)).includes('polling'), 'the polling-only rater says so in its badge');
   assert(!(await a.getByRole('progressbar').isVisible()), 'no progress bar without an active session');
   await shoot(a, 'rater-waiting');
 });
@@ -132,6 +136,10 @@ test('admin starts it; both raters see the first meme without a reload', async (
     assertEq(await rater(p).slider.getAttribute('max'), '10', 'slider max');
     await assertNotReloaded(p);
   }
+  const { c } = ctx.shared;
+  await waitFor(async () => (await rater(c).img.isVisible()) && (await currentTitle(c)) === order[0].title,
+    'the polling-only rater gets the first meme too', 10000);
+  assertEq((await c.evaluate(() => window.__memeter.channel.received)).length, 0, 'the polling-only rater uses no push channel');
   await waitFor(() => a.evaluate(() => document.querySelector('#meme-img').complete), 'meme image loaded');
   await shoot(a, 'rater-rate');
 });
@@ -149,7 +157,8 @@ test('a rating from each rater shows on the admin grid and counters without a re
   await waitFor(async () => (await card.textContent()).includes('5.5'), 'the meme card shows the average 5.5');
   await waitFor(async () => (await card.textContent()).includes('3..8'), 'the meme card shows the range 3..8');
   await waitFor(async () => (await admin.locator('#feed > li').count()) === 2, 'two ratings in the live feed');
-  const names = ctx.stack.db('SELECT name FROM raters ORDER BY id').split('\n');
+  const names = ctx.stack.db(`SELECT r.name FROM ratings x JOIN raters r ON r.id = x.rater_id WHERE x.meme_id = ${first.id}`).split('\n');
+  assertEq(names.length, 2, 'two raters rated the first meme');
   const feed = await admin.locator('#feed').textContent();
   for (const n of names) assert(feed.includes(n), `the feed names ${n}`);
   await assertNotReloaded(admin);
@@ -275,18 +284,38 @@ test('raters rate everything and see the all-done screen', async (ctx) => {
     assertEq(pr.now, pr.max, `${p.__name} rated every meme`);
   }
   await shoot(a, 'rater-done');
+  // Changing a score from the summary replaces it (one row, new score).
+  const first = ctx.shared.order[0];
+  const me = await a.evaluate(() => window.__memeter.st.me.id);
+  await a.getByRole('button', { name: new RegExp(`^Change your rating of ${first.title} `) }).click();
+  await waitFor(async () => (await currentTitle(a)) === first.title, 'the chosen meme is back on screen');
+  assertEq(await rater(a).slider.inputValue(), '8', 'the slider starts at the earlier score');
+  await rater(a).slider.fill('10');
+  await rater(a).submit.click();
+  await a.getByRole('heading', { name: "You're all done!" }).waitFor();
+  await waitFor(() => ctx.stack.db(`SELECT count(*) || ':' || max(score) FROM ratings WHERE rater_id = ${me} AND meme_id = ${first.id}`) === '1:10',
+    'the new score replaced the old one');
 });
 
 test('finishing the session shows the completion screen to both raters', async (ctx) => {
-  const { admin, a, b, sid } = ctx.shared;
+  const { admin, a, b, c, sid, order } = ctx.shared;
+  // Rater A is in the middle of changing a score when the session ends.
+  await a.getByRole('button', { name: new RegExp(`^Change your rating of ${order[1].title} `) }).click();
+  await rater(a).slider.fill('1');
   await admin.getByRole('button', { name: 'Finish', exact: true }).click();
   await admin.getByRole('dialog').waitFor();
   await shoot(admin, 'admin-confirm-finish');
   await admin.getByRole('button', { name: 'Finish now', exact: true }).click();
-  for (const p of [a, b]) {
+  for (const p of [b, c]) {
     await p.getByRole('heading', { name: "That's a wrap!" }).waitFor({ timeout: 10000 });
     await assertNotReloaded(p);
   }
+  await waitFor(() => a.evaluate(() => window.__memeter.st.session.status === 'finished'), 'rater A learnt of the end');
+  assert(await rater(a).slider.isVisible(), 'the rating in progress is not pulled away');
+  assertEq(await rater(a).slider.inputValue(), '1', 'the slider keeps its value');
+  await rater(a).submit.click();
+  await a.getByRole('heading', { name: "That's a wrap!" }).waitFor();
+  await assertNotReloaded(a);
   assertEq(ctx.stack.db(`SELECT status FROM sessions WHERE id = ${sid}`), 'finished', 'status');
   const n = ctx.shared.order.length;
   assertEq(await a.locator('#finished-list > li').count(), n, 'the summary lists every rating');
@@ -328,6 +357,9 @@ test('the reveal advances live on the public results page, podium last', async (
   await assertNotReloaded(pub);
   await shoot(pub, 'results-podium');
   await shoot(admin, 'admin-revealed');
+  const csv = await admin.request.get(await admin.getByRole('link', { name: 'Export CSV' }).getAttribute('href'));
+  assertEq(csv.status(), 200, 'CSV export status');
+  assert((await csv.text()).includes(winner.meme.title), 'the CSV lists the winner');
 });
 
 test('the archive lists the finished session and links to its results', async (ctx) => {
@@ -340,6 +372,28 @@ test('the archive lists the finished session and links to its results', async (c
   await link.click();
   await pub.waitForURL(`**/results/${sid}`);
   await pub.getByRole('heading', { name: 'Friday Memes' }).waitFor();
+});
+
+test('a reloaded admin page keeps its login; a new session reaches raters live', async (ctx) => {
+  const { admin, a, sid } = ctx.shared;
+  await admin.reload();
+  await admin.getByRole('heading', { name: 'Scan to join' }).waitFor();
+  await badgeStarts(admin, 'Live');
+  // A mutation after the reload proves the CSRF token was recovered.
+  await admin.getByLabel('New session').fill('Second round');
+  await admin.getByRole('button', { name: 'Create', exact: true }).click();
+  await waitFor(() => ctx.stack.db("SELECT count(*) FROM sessions WHERE name = 'Second round'") === '1', 'the second session exists');
+  await admin.getByRole('button', { name: 'Populate', exact: true }).click();
+  const sid2 = Number(ctx.stack.db("SELECT id FROM sessions WHERE name = 'Second round'"));
+  const n = sessionMemes(ctx.stack, sid2).length;
+  assert(sid2 > sid && n > 0, 'the second session has memes');
+  await waitFor(async () => (await admin.locator('#grid > li').count()) === n, 'the grid shows them');
+  await admin.getByRole('button', { name: 'Start', exact: true }).click();
+  // Rater A goes from the completion screen to the new session by itself.
+  await rater(a).img.waitFor({ state: 'visible', timeout: 10000 });
+  const pr = await progressOf(a);
+  assertEq(`${pr.now}/${pr.max}`, `0/${n}`, 'a fresh progress bar for the new session');
+  await assertNotReloaded(a);
 });
 
 test('no console errors on any page', async (ctx) => {
