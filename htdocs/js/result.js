@@ -32,20 +32,17 @@ function apply(r) {
   st.latest = latest ? latest.place : null;
 }
 
+// Asks the list of finished sessions first, so a session that is not
+// finished yet shows the waiting card without a failed request.
 async function load() {
-  try {
+  const finished = await api.get('/api/sessions');
+  const session = (Array.isArray(finished) ? finished : []).find((s) => s.id === id);
+  if (!session) {
+    st.finished = false;
+  } else {
     const r = await api.get(`/api/results/${id}`);
     st.finished = true;
     apply(r);
-  } catch (e) {
-    if (e.status === 409 || e.status === 404) {
-      st.finished = false;
-      setText(el.waitingText, e.status === 404
-        ? 'There is no session with this number.'
-        : 'This page shows them as soon as the host ends the session and starts the reveal.');
-    } else {
-      throw e;
-    }
   }
   render();
 }
@@ -158,6 +155,7 @@ async function boot() {
     render();
     return;
   }
+  document.title = `memeter · results of session ${id}`;
   channel.on('results_revealed', onRevealed);
   channel.on('session_finished', onFinished);
   try {

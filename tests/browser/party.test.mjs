@@ -394,6 +394,22 @@ test('a reloaded admin page keeps its login; a new session reaches raters live',
   const pr = await progressOf(a);
   assertEq(`${pr.now}/${pr.max}`, `0/${n}`, 'a fresh progress bar for the new session');
   await assertNotReloaded(a);
+  ctx.shared.sid2 = sid2;
+});
+
+test('a results page opened early waits, then shows the board when the session ends', async (ctx) => {
+  const { admin, pub, sid2 } = ctx.shared;
+  await pub.goto(`/results/${sid2}`);
+  await pub.getByRole('heading', { name: "The results aren't out yet" }).waitFor();
+  await badgeStarts(pub, 'Live');
+  await markPage(pub);
+  await shoot(pub, 'results-waiting');
+  await admin.getByRole('button', { name: 'Finish', exact: true }).click();
+  await admin.getByRole('button', { name: 'Finish now', exact: true }).click();
+  const n = sessionMemes(ctx.stack, sid2).length;
+  await waitFor(async () => (await pub.locator('#count').textContent()) === `${n} places to reveal`, 'the board appears by itself', 10000);
+  await pub.getByRole('heading', { name: 'Second round' }).waitFor();
+  await assertNotReloaded(pub);
 });
 
 test('no console errors on any page', async (ctx) => {
