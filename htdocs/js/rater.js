@@ -74,10 +74,11 @@ function applyState(s) {
     st.me = { id: s.me.id, name: s.me.name };
     st.ratings = { ...(s.me.ratings || {}) };
     for (const k of Object.keys(st.ratings)) st.ratings[k] = Number(st.ratings[k]);
-    // Keep the local skip order (re-skips move to the back) for ids the
-    // server also knows; add the server's others in its order.
+    // Keep the local skip order (re-skips move to the back, a skip may
+    // still be on its way); add the server's others in its order.
     const server = (s.me.skipped || []).map(Number);
-    const kept = prevSession === (st.session && st.session.id) ? st.skipped.filter((id) => server.includes(id)) : [];
+    const kept = prevSession === (st.session && st.session.id)
+      ? st.skipped.filter((id) => !(id in st.ratings)) : [];
     st.skipped = [...server.filter((id) => !kept.includes(id)), ...kept];
   }
   overlayQueue();

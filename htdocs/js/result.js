@@ -12,7 +12,7 @@ const id = Number(location.pathname.split('/').filter(Boolean).pop());
 const st = { session: null, revealed: 0, total: 0, places: new Map(), latest: null, finished: null };
 
 const el = {
-  title: $('#title'), count: $('#count'), countFill: $('#count-fill'),
+  title: $('#title'), count: $('#count'), countFill: $('#count-fill'), countBox: $('#count-box'),
   waiting: $('#waiting'), waitingText: $('#waiting-text'), board: $('#board'),
   podium: $('#podium'), rest: $('#rest'), dist: $('#dist'),
 };
@@ -50,6 +50,7 @@ async function load() {
 function render() {
   el.waiting.hidden = st.finished !== false;
   el.board.hidden = st.finished !== true;
+  el.countBox.style.visibility = st.finished === true ? 'visible' : 'hidden';
   if (st.session) {
     setText(el.title, st.session.name);
     document.title = `memeter · ${st.session.name}`;
