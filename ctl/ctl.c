@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,9 @@ int
 ctl_privs_drop(struct ctl *ctl)
 {
 	char dir[sizeof(ctl->cfg.db_path)];
+	struct passwd *pw;
 	struct stat st;
+	gid_t gid;
 
 	if (geteuid() != 0 || ctl->privs_dropped)
 		return 0;
@@ -44,7 +47,11 @@ ctl_privs_drop(struct ctl *ctl)
 	/* A missing folder is reported by whoever opens the database. */
 	if (stat(dirname(dir), &st) == -1 || st.st_uid == 0)
 		return 0;
-	if (setgroups(1, &st.st_gid) == -1 || setegid(st.st_gid) == -1 ||
+	/* A root group would keep root's group access: take the owner's. */
+	gid = st.st_gid;
+	if (gid == 0 && (pw = getpwuid(st.st_uid)) != NULL)
+		gid = pw->pw_gid;
+	if (setgroups(1, &gid) == -1 || setegid(gid) == -1 ||
 	    seteuid(st.st_uid) == -1) {
 		ctl_errx("cannot switch to the owner (uid %u) of %s: %s",
 		    (unsigned)st.st_uid, dir, strerror(errno));

@@ -220,6 +220,24 @@ MEMETER_DB_PATH="$T_DIR/fresh.db" ctl sessions list
 check "an old schema is refused with advice" \
     bash -c '[ '"$RC"' = 1 ] && grep -q "run \"memeterctl migrate\"" <<<"$0"' "$ERR"
 
+# Run as root, memeterctl works as the owner of the database's folder, so
+# the files SQLite creates stay usable by the services' user.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    chmod o+x "$T_DIR"
+    mkdir "$T_DIR/owned"
+    chown nobody "$T_DIR/owned"
+    MEMETER_DB_PATH="$T_DIR/owned/m.db" ctl migrate
+    MEMETER_DB_PATH="$T_DIR/owned/m.db" ctl session create "As nobody"
+    check "as root: the new database belongs to the folder's owner" \
+        test "$(stat -c %U "$T_DIR/owned/m.db")" = nobody
+    check "as root: the folder's owner can still write the database" \
+        runuser -u nobody -- sqlite3 "$T_DIR/owned/m.db" "PRAGMA journal_mode=WAL; UPDATE settings SET value=value" >/dev/null
+    MEMETER_DB_PATH="$T_DIR/owned/m.db" ctl backup "$T_DIR/owned-backup.db"
+    check "as root: the backup belongs to root" test "$(stat -c %U "$T_DIR/owned-backup.db")" = root
+    check "as root: the backup has the session" \
+        test "$(sqlite3 "$T_DIR/owned-backup.db" "SELECT name FROM sessions")" = "As nobody"
+fi
+
 # --- status --------------------------------------------------------------------------------
 pushd_caught_up
 ctl --json status
