@@ -195,8 +195,17 @@ bench_memeter() {
         -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
         -P "pushd=$STACK_PUSHD_PID" -P "nginx=$workers" || return 1
 
+    bench_pushd_direct || return 1
+
     say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
     run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+        -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
+        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+
+    # The same with one admin client: what the pool alone sustains, to
+    # tell the workers' limit from the fan-out's.
+    say "memeter end to end with 1 admin client (the pool's own limit)"
+    run_wsload "$OUT/ratings1.txt" ratings -u "$BASE" -a 1 \
         -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
         -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
 
@@ -206,6 +215,31 @@ bench_memeter() {
         -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
         -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
     stack_stop
+}
+
+# A diagnostic: a second pushd on the same database listening on TCP,
+# measured without nginx in front, to tell pushd's share of the push
+# figures from the proxy's.
+bench_pushd_direct() {
+    local pport pid rc max_level
+    pport=$(stack_free_port)
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    MEMETER_PUSHD_PORT=$pport MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
+        MEMETER_METRICS_SOCKET="$STACK_DIR/metrics-direct.sock" \
+        MEMETER_PUSHD_SOCKET="$STACK_DIR/pushd-direct.sock" \
+        "$MEMETER_BIN/memeter-pushd" >> "$STACK_DIR/logs/pushd-direct.log" 2>&1 &
+    pid=$!
+    STACK_PIDS+=("$pid")
+    stack_wait_for_socket "$STACK_DIR/notify-direct.sock" "$pid" pushd-direct || return 1
+    say "pushd alone on 127.0.0.1:$pport (pid $pid), no nginx"
+    MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
+        run_wsload "$OUT/direct.txt" push -u "ws://127.0.0.1:$pport/ws/user" -O "$BASE" \
+        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$FANOUT" \
+        -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "$RATES" -n "$RATE_CLIENTS" \
+        -s "$STEP_MS" -L 100 -t 500 -P "pushd=$pid"
+    rc=$?
+    stack_kill "$pid"
+    return "$rc"
 }
 
 # --- the table ------------------------------------------------------------
@@ -262,21 +296,11 @@ make_table() {
     row "sustained delivery to $RATE_CLIENTS clients, msgs/s with p99 <= 100 ms" \
         "$sm ($(val "$m" sustained best_rate) events/s)" "$sn ($(val "$n" sustained best_rate) events/s)" \
         ">= Nchan" "$(yesno "$(fcmp "$sm" ">=" "$sn")")"
-    # End to end: the highest step with p99 < 20 ms and nothing failed.
-    E2E_BEST=$(awk '$1 == "ratings" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["p99_ms"] < 20 && v["failed"] == 0 && v["missing"] == 0 && v["achieved_per_s"] > best) {
-            best = v["achieved_per_s"]; line = v["rate"] } }
-        END { print line + 0 }' "$r")
-    E2E_MAX=$(awk '$1 == "ratings" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["achieved_per_s"] > best) best = v["achieved_per_s"] } END { print best + 0 }' "$r")
-    local e2e_ach="" e2e_lat="-"
-    if [ "$E2E_BEST" != 0 ]; then
-        e2e_ach=$(val "$r" ratings achieved_per_s "rate=$E2E_BEST")
-        e2e_lat="$(val "$r" ratings p50_ms "rate=$E2E_BEST") / $(val "$r" ratings p99_ms "rate=$E2E_BEST") ms"
-    fi
+    local e2e_rate e2e_ach e2e_lat
+    read -r e2e_rate e2e_ach e2e_lat <<<"$(e2e_best "$r")"
     row "end to end ratings/s at $E2E_ADMINS admin clients (p99 < 20 ms); p50 / p99" \
-        "${e2e_ach:-0}; $e2e_lat (max $E2E_MAX/s at any latency)" "n/a" ">= 5000/s, p99 < 20 ms" \
-        "$(yesno "$(fcmp "${e2e_ach:-0}" ">=" 4900)")"
+        "${e2e_ach}; $e2e_lat (max $(e2e_max "$r")/s at any latency)" "n/a" ">= 5000/s, p99 < 20 ms" \
+        "$(yesno "$(fcmp "$e2e_ach" ">=" 4900)")"
     local rf rc rd ru
     rf=$(val "$h" reload failed); rc=$(val "$h" reload conn_errors)
     rd=$(val "$h" reload admin_dropped); ru=$(val "$h" reload user_dropped)
@@ -287,10 +311,43 @@ make_table() {
         "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
 }
 
+# e2e_best FILE: "rate achieved p50/p99" of the best step with p99 < 20 ms,
+# nothing failed and nothing missing ("0 0 -" if none).
+e2e_best() {
+    awk '$1 == "ratings" { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        if (v["p99_ms"] < 20 && v["failed"] == 0 && v["missing"] == 0 && v["achieved_per_s"] > best) {
+            best = v["achieved_per_s"]; line = v["rate"] " " v["achieved_per_s"] " " v["p50_ms"] " / " v["p99_ms"] " ms" } }
+        END { print (line == "" ? "0 0 -" : line) }' "$1"
+}
+e2e_max() {
+    awk '$1 == "ratings" { for (i = 2; i <= NF; i++) { split($i, kv, "=")
+        if (kv[1] == "achieved_per_s" && kv[2] > best) best = kv[2] } } END { print best + 0 }' "$1"
+}
+
+# The rows that split memeter's figures between pushd, nginx and the pool.
+make_diag() {
+    local d="$OUT/direct.txt" r1="$OUT/ratings1.txt" fo max_level e2e_rate e2e_ach e2e_lat
+    DIAG=()
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    for fo in ${FANOUT//,/ }; do
+        DIAG+=("| pushd alone (no nginx): fan-out to $fo, p50 / p99 / max | $(lat3 "$d" fanout "n=$fo") |")
+    done
+    DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(val "$d" sustained delivered_per_s) ($(val "$d" sustained best_rate) events/s) |")
+    DIAG+=("| pushd alone: memory per connection at $max_level (kB, PSS growth) | $(memval "$d" "$max_level" pushd) |")
+    read -r e2e_rate e2e_ach e2e_lat <<<"$(e2e_best "$r1")"
+    DIAG+=("| the pool with 1 admin client: ratings/s with p99 < 20 ms; p50 / p99 | $e2e_ach; $e2e_lat (max $(e2e_max "$r1")/s at any latency) |")
+}
+
 print_table() {
     echo "| figure | memeter (nginx + pushd) | Nchan | target | met |"
     echo "|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
+}
+
+print_diag() {
+    echo "| diagnostic (memeter only) | measured |"
+    echo "|---|---|"
+    printf '%s\n' "${DIAG[@]}"
 }
 
 machine() {
@@ -304,7 +361,7 @@ machine() {
 # The detail lines of every step, for the record.
 details() {
     local f
-    for f in nchan memeter ratings reload; do
+    for f in nchan memeter direct ratings ratings1 reload; do
         echo "#### $f"
         echo '```'
         grep -v '^done' "$OUT/$f.txt"
@@ -327,6 +384,10 @@ write_doc() {
         echo
         print_table
         echo
+        echo "Where the time goes (same run):"
+        echo
+        print_diag
+        echo
         [ -f "$notes" ] && cat "$notes" && echo
         echo "## Commands"
         echo
@@ -344,13 +405,16 @@ write_doc() {
 
 started=$(date +%s)
 only=${BENCH_ONLY:-}	# nchan or memeter: one side only (for development)
-touch "$OUT"/{nchan,memeter,ratings,reload}.txt
+touch "$OUT"/{nchan,memeter,direct,ratings,ratings1,reload}.txt
 if [ "$only" != memeter ]; then bench_nchan || exit 1; fi
 if [ "$only" != nchan ]; then bench_memeter || exit 1; fi
 [ -n "$only" ] && write_doc=0
 make_table
+make_diag
 echo
 print_table
+echo
+print_diag
 echo
 echo "bench: $(( $(date +%s) - started )) s"
 [ "$write_doc" = 1 ] && write_doc

@@ -135,6 +135,7 @@ static struct {
 	struct sockaddr_in addr;	/* the server (nginx) */
 	char		 hostport[96];
 	char		 origin[128];
+	int		 origin_set;	/* -O: the site's origin, not ours */
 	int		 nsrc;		/* source addresses 127.0.0.1.. */
 	int		 srcnext;
 	int		 window;	/* handshakes in flight at most */
@@ -313,7 +314,8 @@ url_parse(const char *url, const char *scheme, char *path, size_t pathlen)
 		return -1;
 	}
 	snprintf(g.hostport, sizeof(g.hostport), "%s:%d", host, port);
-	snprintf(g.origin, sizeof(g.origin), "http://%s", g.hostport);
+	if (!g.origin_set)
+		snprintf(g.origin, sizeof(g.origin), "http://%s", g.hostport);
 	snprintf(path, pathlen, "%s", *slash ? slash : "/");
 	return 0;
 }
@@ -1744,13 +1746,21 @@ rt_drained(void)
 	    g.lat.n >= rt_expect_msgs;
 }
 
+/* Accepted ratings per second over the step, up to the last answer. */
+static double
+rt_achieved(void)
+{
+	double secs = (double)(rt.last_answer - rs.start) / NS;
+
+	return secs > 0 ? (double)rt.ok / secs : 0.0;
+}
+
 static void
 rt_step(struct ratings_opts *o, struct ws_target *adm, struct ws_target *usr,
     int rate, int64_t dur)
 {
 	char e2e[160], http[160];
 	int adm_drop = adm->dropped, usr_drop = usr ? usr->dropped : 0;
-	double secs;
 
 	measure_reset();
 	rt.ok = rt.failed = rt.answered = 0;
@@ -1780,18 +1790,18 @@ rt_step(struct ratings_opts *o, struct ws_target *adm, struct ws_target *usr,
 	g.mode.tick = NULL;
 	rt_expect_msgs = rt.ok * (uint64_t)adm->ready;
 	loop_run(now_ns() + 5 * NS, rt_drained);
-	secs = (double)(rt.last_answer - rs.start) / NS;
 	lat_summary(&g.lat, "", e2e, sizeof(e2e));
 	lat_summary(&rt.http_lat, "http_", http, sizeof(http));
 	printf("%s rate=%d sent=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
 	    " conn_errors=%" PRIu64 " s2xx=%" PRIu64 " s4xx=%" PRIu64 " s5xx=%"
-	    PRIu64 " achieved_per_s=%.0f admins=%d deliveries=%zu "
+	    PRIu64 " achieved_per_s=%.0f admins=%d ws_msgs=%" PRIu64
+	    " deliveries=%zu "
 	    "missing=%" PRId64 " %s %s admin_dropped=%d users=%d "
 	    "user_dropped=%d hups=%d unmatched=%" PRIu64 "\n",
 	    o->hup_pid > 0 ? "reload" : "ratings", rate, rs.due_sent, rt.ok,
 	    rt.failed, g.conn_errors, rt.status_hist[2], rt.status_hist[4],
-	    rt.status_hist[5], secs > 0 ? (double)rt.ok / secs : 0.0,
-	    adm->ready, g.lat.n, (int64_t)(rt.ok * (uint64_t)adm->ready -
+	    rt.status_hist[5], rt_achieved(),
+	    adm->ready, g.msgs, g.lat.n, (int64_t)(rt.ok * (uint64_t)adm->ready -
 	    g.lat.n), e2e, http, adm->dropped - adm_drop, usr ? usr->ready : 0,
 	    usr ? usr->dropped - usr_drop : 0, rs.hups, g.unmatched);
 	fflush(stdout);
@@ -1855,9 +1865,10 @@ ratings_main(struct ratings_opts *o)
 			break;
 		}
 		rt_step(o, adm, usr, o->rates[i], dur);
+		/* Past saturation every further step only measures a queue. */
 		if (o->hup_pid <= 0 && lat_q(&g.lat, 0.99, 1) > o->p99_limit_ms &&
-		    (double)rt.ok < 0.8 * (double)rs.target)
-			break;	/* well past saturation */
+		    rt_achieved() < 0.9 * o->rates[i])
+			break;
 		loop_run(now_ns() + 500 * MS, NULL);
 	}
 	ws_target_resize(adm, 0, 5 * NS);
@@ -1876,7 +1887,7 @@ usage(void)
 "          [-r hello|open] [-l 1000,5000,10000] [-f 10000,1000] [-e events]\n"
 "          [-g gap_ms] [-R rates] [-n rate_clients] [-s step_ms] [-L p99_ms]\n"
 "          [-t hold_ms] [-H header] [-P name=pid,...] [-S session_id]\n"
-"          [-b nsrc] [-w window] [-v]\n"
+"          [-b nsrc] [-w window] [-O origin] [-v]\n"
 "       wsload ratings -u http://IP:PORT [-a admins] [-U users] [-c raters]\n"
 "          [-C http_conns] [-R rates] [-s step_ms] [-L p99_ms] [-H admin header]\n"
 "          [-K pid -k every_ms -N count] [-b nsrc] [-v]\n"
@@ -1918,7 +1929,7 @@ main(int argc, char *argv[])
 	g.window = 256;
 	optind = 2;
 	while ((ch = getopt(argc, argv,
-	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:S:")) != -1) {
+	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:S:O:")) != -1) {
 		switch (ch) {
 		case 'u': po.url = ro.url = optarg; break;
 		case 'p': po.pub = optarg; break;
@@ -1949,6 +1960,10 @@ main(int argc, char *argv[])
 		case 'k': ro.hup_every_ms = atoi(optarg); break;
 		case 'N': ro.hup_count = atoi(optarg); break;
 		case 'S': pub.session_id = atoll(optarg); break;
+		case 'O':
+			snprintf(g.origin, sizeof(g.origin), "%s", optarg);
+			g.origin_set = 1;
+			break;
 		default: usage();
 		}
 	}
