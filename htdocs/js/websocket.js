@@ -17,6 +17,8 @@ const BACKOFF_CAP_MS = 8000;
 const POLL_MS = 3000;
 const WATCHDOG_MS = 15000;
 const SILENCE_MS = 45000;
+const HELLO_TIMEOUT_MS = 10000;
+const HEAD_SLACK = 2;
 
 export function realtimeEnabled() {
   try {
@@ -140,6 +142,7 @@ export class LiveChannel {
     window.removeEventListener('offline', this.onOffline);
     document.removeEventListener('visibilitychange', this.onVisible);
     clearInterval(this.watchdog);
+    clearTimeout(this.helloTimer);
     clearTimeout(this.reconnectTimer);
     this.stopPolling();
     this.closeSocket();
@@ -178,6 +181,15 @@ export class LiveChannel {
     }
     this.ws = ws;
     this.helloSeen = false;
+    // A socket that never says hello (a stalled proxy, a half-open
+    // connection) is as good as closed.
+    clearTimeout(this.helloTimer);
+    this.helloTimer = setTimeout(() => {
+      if (this.ws === ws && !this.helloSeen) {
+        this.closeSocket();
+        this.lost();
+      }
+    }, HELLO_TIMEOUT_MS);
     ws.onmessage = (e) => this.onFrame(ws, e.data);
     ws.onclose = () => this.onClose(ws);
     ws.onerror = () => {};  // onclose follows and handles it
@@ -213,6 +225,7 @@ export class LiveChannel {
     }
     switch (msg.type) {
       case 'hello':
+        clearTimeout(this.helloTimer);
         this.helloSeen = true;
         this.attempt = 0;
         this.stopPolling();
@@ -310,7 +323,11 @@ export class LiveChannel {
       this.startPolling();
       return;
     }
-    if (this.live) return;
+    if (this.live) {
+      // Back from sleep: the socket may have died without a close.
+      this.checkHealth(true);
+      return;
+    }
     this.attempt = 0;
     this.startPolling();
     if (!this.ws) {
@@ -355,9 +372,12 @@ export class LiveChannel {
   }
 
   // Heartbeat: a socket that says nothing for long may be half dead (a
-  // phone that slept, a NAT that forgot us).  Ask the server whether it
-  // is there; if it is not reachable, drop the socket and reconnect.
-  async checkHealth() {
+  // phone that slept, a NAT that forgot us).  Ask the server: if it is
+  // unreachable, says pushd is down, or its head seq is clearly past ours,
+  // drop the socket and resume with since=.  The slack is for the few
+  // events a user group never sees (session_created; every new_rating is
+  // followed by a stats_updated it does see).
+  async checkHealth(force = false) {
     if (this.stopped || !this.realtime) return;
     if (navigator.onLine === false) {
       if (this.state !== 'disconnected') this.goOffline();
@@ -367,15 +387,20 @@ export class LiveChannel {
       if (!this.reconnectTimer) this.scheduleReconnect();
       return;
     }
-    if (!this.live || Date.now() - this.lastFrameAt < SILENCE_MS) return;
+    if (!this.live || (!force && Date.now() - this.lastFrameAt < SILENCE_MS)) return;
+    const ws = this.ws;
+    let healthy = false;
     try {
       const res = await fetch('/api/health', { cache: 'no-store' });
-      if (res.ok) {
-        this.lastFrameAt = Date.now();
-        return;
-      }
+      const h = res.ok ? await res.json() : null;
+      healthy = !!h && h.pushd !== 'down' && !(typeof h.seq === 'number' && this.seq !== null && h.seq > this.seq + HEAD_SLACK);
     } catch {
-      /* unreachable: reconnect below */
+      healthy = false;
+    }
+    if (ws !== this.ws) return;
+    if (healthy) {
+      this.lastFrameAt = Date.now();
+      return;
     }
     this.closeSocket();
     this.lost();
