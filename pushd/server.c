@@ -55,6 +55,7 @@
 #define PUSHD_SWEEP_MS		1000	/* slow-consumer check */
 #define PUSHD_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define PUSHD_REPLAY_SCAN	2000	/* rows looked at per replay step */
+#define PUSHD_WRITE_BURST	16	/* messages per WRITEABLE at most */
 #define PUSHD_DB_WAIT_MS	10000	/* start: wait for the database */
 #define PUSHD_CTL_MAX		256	/* hello, resync, presence */
 #define PUSHD_CLOSE_TOO_SLOW	4008
@@ -302,17 +303,22 @@ static void fetch_timer(lws_sorted_usec_list_t *);
 /*
  * Reads the events after head, fans them out and wakes the clients of
  * the groups that got something.  Bounded per call so a burst cannot
- * starve the clients; the rest follows at once from the timer.
+ * starve the clients; the rest follows soon from the timer.  Returns 1
+ * if more may be waiting.
  */
-static void
+static int
 pushd_fetch(void)
 {
 	struct pushd_render r;
-	int touched = 0, n = 0, rc;
+	int touched = 0, n = 0, rc = SQLITE_DONE, batch;
 
+	/* Half a ring at a time: a burst must not lap a client that keeps
+	 * up before it had a chance to write. */
+	batch = (int)(P.rings[0].size / 2 < PUSHD_FETCH_BATCH ?
+	    P.rings[0].size / 2 : PUSHD_FETCH_BATCH);
 	sqlite3_bind_int64(P.st_after, 1, P.head);
 	sqlite3_bind_int64(P.st_after, 2, INT64_MAX);
-	while (n < PUSHD_FETCH_BATCH &&
+	while (n < batch &&
 	    (rc = sqlite3_step(P.st_after)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(P.st_after, 0);
 
@@ -327,7 +333,7 @@ pushd_fetch(void)
 		}
 		P.head = seq;
 	}
-	if (n < PUSHD_FETCH_BATCH && rc != SQLITE_DONE)
+	if (n < batch && rc != SQLITE_DONE)
 		log_warnx("%s: %s", __func__, sqlite3_errmsg(P.db));
 	sqlite3_reset(P.st_after);
 	P.m.events_read += (uint64_t)n;
@@ -337,14 +343,15 @@ pushd_fetch(void)
 	if (touched & EVENT_GROUP_USER)
 		wake_group(EVENT_GROUP_USER);
 	lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer,
-	    n == PUSHD_FETCH_BATCH ? 1 : PUSHD_FETCH_MS * LWS_US_PER_MS);
+	    n == batch ? 1000 : PUSHD_FETCH_MS * LWS_US_PER_MS);
+	return n == batch;	/* more may be waiting */
 }
 
 static void
 fetch_timer(lws_sorted_usec_list_t *sul)
 {
 	(void)sul;
-	pushd_fetch();
+	(void)pushd_fetch();
 }
 
 /* --- presence -------------------------------------------------------------- */
@@ -423,8 +430,8 @@ client_position(struct client *c)
 		return;
 	}
 	/* It may have read a seq from the API before our hint arrived. */
-	if (c->since > P.head)
-		pushd_fetch();
+	while (c->since > P.head && pushd_fetch())
+		;
 	if (c->since > P.head) {
 		client_resync(c);
 		return;
@@ -453,7 +460,6 @@ client_send(struct client *c, unsigned char *payload, size_t len)
 		return -1;
 	}
 	P.m.messages_sent++;
-	c->progress_us = now_us();
 	return 0;
 }
 
@@ -468,9 +474,13 @@ client_send_text(struct client *c, const char *text, int n)
 	return client_send(c, buf + LWS_PRE, (size_t)n);
 }
 
+/* An event went out: the client is making progress (resyncs and the
+ * other control messages do not count: a client that only ever gets
+ * resync is not keeping up). */
 static void
 count_event(struct client *c)
 {
+	c->progress_us = now_us();
 	if (c->group == EVENT_GROUP_ADMIN)
 		P.m.events_sent_admin++;
 	else
@@ -598,20 +608,14 @@ client_has_work(const struct client *c)
 	    client_presence_due(c) || c->tail < ring_of(c->group)->head;
 }
 
-/* WRITEABLE: exactly one message, in the order the protocol wants. */
+/* One message (or one move), in the order the protocol wants: hello,
+ * resync, presence, then events.  1 sent, 0 not, -1 close. */
 static int
-client_write(struct client *c)
+client_step(struct client *c)
 {
 	char text[PUSHD_CTL_MAX];
 	int rc = 0;
 
-	if (c->doomed)
-		return -1;
-	if (P.stopping) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-		    (unsigned char *)"server stopping", 15);
-		return -1;
-	}
 	if (!c->hello_sent) {
 		rc = client_send_text(c, text, pushd_fmt_hello(text,
 		    sizeof(text), P.head, c->group));
@@ -630,8 +634,31 @@ client_write(struct client *c)
 		if (rc == 0 && c->state == CLIENT_LIVE && !c->resync)
 			rc = client_live(c);
 	}
-	if (rc < 0)
+	return rc < 0 ? -1 : 1;
+}
+
+/*
+ * WRITEABLE: messages while the socket takes them (up to a burst, to be
+ * fair to the others).  Once lws had to buffer part of a write the pipe
+ * is choked and the next WRITEABLE comes when that part is out, so a
+ * client never holds more than one message in pushd's memory.
+ */
+static int
+client_write(struct client *c)
+{
+	if (c->doomed)
 		return -1;
+	if (P.stopping) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+		    (unsigned char *)"server stopping", 15);
+		return -1;
+	}
+	for (int i = 0; i < PUSHD_WRITE_BURST && client_has_work(c); i++) {
+		if (client_step(c) == -1)
+			return -1;
+		if (lws_send_pipe_choked(c->wsi))
+			break;
+	}
 	if (client_has_work(c))
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -659,6 +686,9 @@ client_closed(struct client *c)
 {
 	if (!c->registered)
 		return;
+	log_debug("%s client closed at seq %" PRId64 "%s%s",
+	    pushd_group_name(c->group), c->cseq, c->doomed ? " (too slow)" : "",
+	    lws_partial_buffered(c->wsi) ? " with a write pending" : "");
 	c->registered = 0;
 	TAILQ_REMOVE(&P.clients[GROUP_INDEX(c->group)], c, entry);
 	if (c->group == EVENT_GROUP_ADMIN)
@@ -796,7 +826,7 @@ notify_readable(void)
 			log_debug("%s: malformed datagram", __func__);
 	}
 	if (got)
-		pushd_fetch();
+		(void)pushd_fetch();
 }
 
 static void

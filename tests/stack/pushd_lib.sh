@@ -86,3 +86,27 @@ db_seqs() {
     [ "$group" = user ] && filter="AND type NOT IN ('session_created','new_rating')"
     db "SELECT seq FROM events WHERE seq > $after $filter ORDER BY seq"
 }
+
+# ws_gapless NAME SINCE GROUP: every run of events NAME received (from
+# SINCE, and from each resync's seq on) follows the table for GROUP with
+# no gap and no duplicate.
+ws_gapless() {
+    python3 - "$T_DIR/$1.out" "$STACK_DIR/memeter.db" "$2" "$3" <<'PY'
+import json, sqlite3, sys
+out, path, since, group = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+hidden = ("session_created", "new_rating") if group == "user" else ()
+db = sqlite3.connect(path, timeout=5)
+rows = [r[0] for r in db.execute("SELECT seq, type FROM events WHERE seq > ? ORDER BY seq", (since,))
+        if r[1] not in hidden]
+pos = 0
+for n, line in enumerate(open(out), 1):
+    m = json.loads(line)
+    if m.get("type") == "resync":
+        pos = next((i for i, s in enumerate(rows) if s > m["seq"]), len(rows))
+    elif "ts" in m:
+        if pos >= len(rows) or rows[pos] != m["seq"]:
+            want = rows[pos] if pos < len(rows) else None
+            sys.exit(f"line {n}: seq {m['seq']}, expected {want}")
+        pos += 1
+PY
+}
