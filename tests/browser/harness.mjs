@@ -155,6 +155,21 @@ export class Browser {
   // A page in a fresh context (own cookies and storage), named for reports.
   async page(name, viewport, base) {
     const context = await this.browser.newContext({ viewport, deviceScaleFactor: 1, baseURL: base });
+    // Cumulative layout shift, as Chromium measures it (no layout jumps).
+    await context.addInitScript(() => {
+      window.__layoutShift = { total: 0, worst: 0 };
+      try {
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            if (e.hadRecentInput) continue;
+            window.__layoutShift.total += e.value;
+            window.__layoutShift.worst = Math.max(window.__layoutShift.worst, e.value);
+          }
+        }).observe({ type: 'layout-shift', buffered: true });
+      } catch {
+        /* not supported: stays 0 */
+      }
+    });
     const page = await context.newPage();
     page.__name = name;
     page.__size = viewport === PHONE ? 'phone' : 'projector';

@@ -412,6 +412,15 @@ test('a results page opened early waits, then shows the board when the session e
   await assertNotReloaded(pub);
 });
 
+// Chromium's cumulative layout shift over each page's life (since its
+// last navigation) stays in the "good" range of Web Vitals: no jumps.
+test('no layout jumps on any page', async (ctx) => {
+  for (const p of ctx.browser.pages) {
+    const ls = await p.evaluate(() => window.__layoutShift);
+    assert(ls && ls.total < 0.1, `${p.__name}: cumulative layout shift ${ls && ls.total.toFixed(3)} (want < 0.1)`);
+  }
+});
+
 test('no console errors on any page', async (ctx) => {
   assertEq(ctx.browser.errors.join('\n'), '', 'console errors');
 });
