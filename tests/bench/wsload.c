@@ -1393,7 +1393,30 @@ push_fanout(struct push_opts *o, struct ws_target *t)
 	}
 }
 
-/* Steps up the publish rate until p99 passes the limit or deliveries lag. */
+/* One step of the ladder; 1 if every delivery came within the limit. */
+static int
+push_rate_step(struct push_opts *o, struct ws_target *t, int rate, int try)
+{
+	int events = (int)((int64_t)rate * o->step_ms / 1000);
+	uint64_t expect;
+
+	push_burst(t, events, NS / rate, 5 * NS);
+	/* The publishing time, not the drain wait, is the step's length. */
+	push_report(try ? "rate_retry" : "rate", t, o->rate_n, rate,
+	    (double)o->step_ms / 1000.0);
+	expect = (uint64_t)t->ready * (uint64_t)sched.sent;
+	/* Let queues empty before the next step. */
+	loop_run(now_ns() + 300 * MS, NULL);
+	return lat_q(&g.lat, 0.99, 1) <= o->p99_limit_ms && g.msgs >= expect &&
+	    t->ready >= o->rate_n;
+}
+
+/*
+ * Steps up the publish rate until p99 passes the limit or deliveries lag.
+ * A failed step runs once more before the ladder stops: on a shared
+ * 2-core machine one scheduling stall of another process can push a
+ * whole step's p99 over the limit, and this applies to both servers.
+ */
 static void
 push_rates(struct push_opts *o, struct ws_target *t)
 {
@@ -1405,26 +1428,13 @@ push_rates(struct push_opts *o, struct ws_target *t)
 	ws_target_resize(t, o->rate_n, 120 * NS);
 	loop_run(now_ns() + 500 * MS, NULL);
 	for (int i = 0; i < o->nrates && !stop_requested; i++) {
-		int rate = o->rates[i], events;
-		int64_t t0 = now_ns();
-		double secs, p99;
-		uint64_t expect;
+		int rate = o->rates[i];
 
-		events = (int)((int64_t)rate * o->step_ms / 1000);
-		push_burst(t, events, NS / rate, 5 * NS);
-		secs = (double)(now_ns() - t0) / NS;
-		/* Time to publish, not the drain wait, is the step's length. */
-		secs = (double)o->step_ms / 1000.0;
-		push_report("rate", t, o->rate_n, rate, secs);
-		p99 = lat_q(&g.lat, 0.99, 1);
-		expect = (uint64_t)t->ready * (uint64_t)sched.sent;
-		if (p99 > o->p99_limit_ms || g.msgs < expect || t->ready <
-		    o->rate_n)
+		if (!push_rate_step(o, t, rate, 0) &&
+		    !push_rate_step(o, t, rate, 1))
 			break;
 		best = rate;
-		best_dps = (double)g.msgs / secs;
-		/* Let queues empty before the next step. */
-		loop_run(now_ns() + 300 * MS, NULL);
+		best_dps = (double)g.msgs / ((double)o->step_ms / 1000.0);
 	}
 	printf("sustained n=%d best_rate=%d delivered_per_s=%.0f "
 	    "p99_limit_ms=%.0f\n", o->rate_n, best, best_dps, o->p99_limit_ms);
