@@ -240,7 +240,7 @@ function renderReveal() {
   setText(el.revealCount, `${r.revealed} / ${r.total}`);
   setText(el.revealLast, r.last
     ? `Just revealed: #${r.last.place} ${r.last.meme.title} (${fmtScore(r.last.avg)})`
-    : 'Nothing revealed yet. Put the results page on the big screen and reveal from last place to first.');
+    : 'Nothing revealed yet. Put the results page on the big screen and reveal from last place to first (→ or PageDown works too).');
   el.revealPrev.disabled = r.revealed === 0;
   el.revealReset.disabled = r.revealed === 0;
   el.revealNext.disabled = r.revealed >= r.total;
@@ -268,8 +268,23 @@ function renderFeed() {
   el.feedEmpty.hidden = st.feed.length > 0;
 }
 
+// The address raters join at: this page's origin, unless the host gave
+// another one with ?join=URL (the dashboard may run on localhost while
+// phones need the LAN address); it is remembered on this machine.
+function joinUrl() {
+  try {
+    const given = new URLSearchParams(location.search).get('join');
+    if (given && /^https?:\/\//.test(given)) localStorage.setItem('memeter.join', given);
+    const saved = localStorage.getItem('memeter.join');
+    if (saved) return saved;
+  } catch {
+    /* storage denied: fall back to the origin */
+  }
+  return `${location.origin}/`;
+}
+
 function renderQr() {
-  const url = `${location.origin}/`;
+  const url = joinUrl();
   setText(el.joinUrl, url.replace(/^https?:\/\//, '').replace(/\/$/, ''));
   el.qr.replaceChildren(qrSvg(url));
   el.qr.setAttribute('aria-label', `QR code to join at ${url}`);
@@ -591,6 +606,18 @@ function wire() {
   el.drop.addEventListener('drop', (e) => {
     e.preventDefault();
     if (e.dataTransfer && e.dataTransfer.files.length) uploadFiles(e.dataTransfer.files);
+  });
+  // Presenter remotes send PageDown/PageUp; arrows work too.
+  document.addEventListener('keydown', (e) => {
+    if (el.revealCard.hidden || el.confirm.open) return;
+    if (e.target.closest && e.target.closest('input, textarea, select, button, a')) return;
+    if (['ArrowRight', 'PageDown'].includes(e.key) && !el.revealNext.disabled) {
+      e.preventDefault();
+      reveal('next', el.revealNext);
+    } else if (['ArrowLeft', 'PageUp'].includes(e.key) && !el.revealPrev.disabled) {
+      e.preventDefault();
+      reveal('prev', el.revealPrev);
+    }
   });
   // Dropping an image anywhere else must not navigate away from the dashboard.
   window.addEventListener('dragover', (e) => e.preventDefault());
