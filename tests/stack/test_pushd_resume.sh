@@ -115,8 +115,7 @@ ws_wait_open ka && ws_wait_open ku
 WRITER=$!
 _some() { [ "$(ws_events "$1" | wc -l)" -ge "$2" ]; }
 _poll 10 _some ka 20
-kill -KILL "$STACK_PUSHD_PID"
-wait "$STACK_PUSHD_PID" 2>/dev/null
+{ kill -KILL "$STACK_PUSHD_PID"; wait "$STACK_PUSHD_PID"; } 2>/dev/null
 ws_wait_exit ka
 check "admin client saw the connection drop" test "$WS_RC" = 3
 ws_wait_exit ku
