@@ -355,6 +355,7 @@ async function skip() {
   st.skipped = [...st.skipped.filter((id) => id !== m.id), m.id];
   ui.dirty = false;
   render();
+  if (nextMeme()?.id === m.id) setText(el.note, "That's the last one left — it stays until you rate it.");
   try {
     await api.post('/api/skips', { meme_id: m.id });
   } catch (e) {
