@@ -234,7 +234,8 @@ wake_group(int group)
 {
 	struct client *c;
 
-	TAILQ_FOREACH(c, &P.clients[GROUP_INDEX(group)], entry)
+	for (c = TAILQ_FIRST(&P.clients[GROUP_INDEX(group)]); c != NULL;
+	    c = TAILQ_NEXT(c, entry))
 		lws_callback_on_writable(c->wsi);
 }
 
@@ -614,15 +615,15 @@ static int
 client_step(struct client *c)
 {
 	char text[PUSHD_CTL_MAX];
-	int rc = 0;
+	int rc = 0, n;
 
 	if (!c->hello_sent) {
-		rc = client_send_text(c, text, pushd_fmt_hello(text,
-		    sizeof(text), P.head, c->group));
+		n = pushd_fmt_hello(text, sizeof(text), P.head, c->group);
+		rc = client_send_text(c, text, n);
 		c->hello_sent = 1;
 	} else if (c->resync) {
-		rc = client_send_text(c, text, pushd_fmt_resync(text,
-		    sizeof(text), c->cseq));
+		n = pushd_fmt_resync(text, sizeof(text), c->cseq);
+		rc = client_send_text(c, text, n);
 		c->resync = 0;
 		P.m.resyncs++;
 	} else if (client_presence_due(c)) {
@@ -716,7 +717,8 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 	stall = (int64_t)(P.cfg->ping_seconds > 2 ? P.cfg->ping_seconds : 2) *
 	    LWS_US_PER_SEC;
 	for (int g = 0; g < 2; g++) {
-		TAILQ_FOREACH(c, &P.clients[g], entry) {
+		for (c = TAILQ_FIRST(&P.clients[g]); c != NULL;
+		    c = TAILQ_NEXT(c, entry)) {
 			if (c->doomed)
 				continue;
 			if (!client_has_work(c) && !lws_partial_buffered(c->wsi)) {
