@@ -577,6 +577,12 @@ async function enter() {
     }
     toast('Cannot reach the server — retrying', { tone: 'warn' });
   }
+  // Without a CSRF token (a new tab, and a state that does not carry it)
+  // every action would be refused: log in again instead.
+  if (!getCsrf()) {
+    loggedOut('Log in again to run the party from this tab.');
+    return;
+  }
   show('dash');
   channel.start();
 }
