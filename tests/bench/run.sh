@@ -356,6 +356,7 @@ machine() {
     echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null), libwebsockets $(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo '?'), SQLite $(sqlite3 --version | cut -d' ' -f1)"
     echo "- open files: $(ulimit -n) per process (hard $(ulimit -Hn))"
+    echo "- load average when the run started: $LOAD_AT_START (other work on the machine shares the 2 cores)"
 }
 
 # The detail lines of every step, for the record.
@@ -404,6 +405,7 @@ write_doc() {
 }
 
 started=$(date +%s)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 only=${BENCH_ONLY:-}	# nchan or memeter: one side only (for development)
 touch "$OUT"/{nchan,memeter,direct,ratings,ratings1,reload}.txt
 if [ "$only" != memeter ]; then bench_nchan || exit 1; fi

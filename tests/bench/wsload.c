@@ -1807,13 +1807,15 @@ rt_step(struct ratings_opts *o, struct ws_target *adm, struct ws_target *usr,
 	    PRIu64 " achieved_per_s=%.0f admins=%d ws_msgs=%" PRIu64
 	    " deliveries=%zu "
 	    "missing=%" PRId64 " %s %s admin_dropped=%d users=%d "
-	    "user_dropped=%d hups=%d unmatched=%" PRIu64 "\n",
+	    "user_dropped=%d hups=%d unmatched=%" PRIu64 " resyncs=%" PRIu64
+	    "\n",
 	    o->hup_pid > 0 ? "reload" : "ratings", rate, rs.due_sent, rt.ok,
 	    rt.failed, g.conn_errors, rt.status_hist[2], rt.status_hist[4],
 	    rt.status_hist[5], rt_achieved(),
 	    adm->ready, g.msgs, g.lat.n, (int64_t)(rt.ok * (uint64_t)adm->ready -
 	    g.lat.n), e2e, http, adm->dropped - adm_drop, usr ? usr->ready : 0,
-	    usr ? usr->dropped - usr_drop : 0, rs.hups, g.unmatched);
+	    usr ? usr->dropped - usr_drop : 0, rs.hups, g.unmatched,
+	    g.resyncs);
 	fflush(stdout);
 }
 
