@@ -25,12 +25,12 @@ FANOUT=${BENCH_FANOUT:-10000,1000}
 FANOUT_EVENTS=${BENCH_FANOUT_EVENTS:-20}
 FANOUT_GAP_MS=${BENCH_FANOUT_GAP_MS:-250}
 RATE_CLIENTS=${BENCH_RATE_CLIENTS:-1000}
-RATES=${BENCH_RATES:-100,200,300,400,500,600,700,800,1000,1200,1500,2000}
+RATES=${BENCH_RATES:-50,100,200,300,400,500,600,700,800,1000,1200,1500,2000}
 STEP_MS=${BENCH_STEP_MS:-3000}
 HOLD_MS=${BENCH_HOLD_MS:-3000}
 E2E_ADMINS=${BENCH_E2E_ADMINS:-100}
 E2E_RATERS=${BENCH_E2E_RATERS:-2500}
-E2E_RATES=${BENCH_E2E_RATES:-1000,2000,3000,4000,5000,6000,8000}
+E2E_RATES=${BENCH_E2E_RATES:-250,500,1000,2000,3000,4000,5000,6000,8000}
 E2E_STEP_MS=${BENCH_E2E_STEP_MS:-3000}
 E2E_CONNS=${BENCH_E2E_CONNS:-64}
 RELOAD_RATE=${BENCH_RELOAD_RATE:-200}
@@ -356,7 +356,7 @@ machine() {
     echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null), libwebsockets $(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo '?'), SQLite $(sqlite3 --version | cut -d' ' -f1)"
     echo "- open files: $(ulimit -n) per process (hard $(ulimit -Hn))"
-    echo "- load average when the run started: $LOAD_AT_START (other work on the machine shares the 2 cores)"
+    echo "- load average (1/5/15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~1 is other work sharing the 2 cores)"
 }
 
 # The detail lines of every step, for the record.
