@@ -56,6 +56,11 @@ static const char SQL_MY_SKIPS[] =
     "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.rater_id=s.rater_id "
     "AND r.session_id=s.session_id AND r.meme_id=s.meme_id) "
     "ORDER BY s.created_at,s.meme_id";
+/* shared/event.c's insert, kept prepared: a rating writes two events. */
+static const char SQL_EVENT_INSERT[] =
+    "INSERT INTO events(type,session_id,data) VALUES(?1,?2,?3)";
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_RENAME[] =
     "UPDATE raters SET name=?2 WHERE id=?1";
 
@@ -293,6 +298,39 @@ rating_remember(struct app *app, const struct auth_rater *rater,
 	return step_done(app, st, __func__);
 }
 
+/*
+ * event_append() with a statement prepared once per worker instead of
+ * once per event (the same row: see shared/event.c).  The seq, or -1.
+ */
+static int64_t
+rating_event_append(struct app *app, const char *type, int64_t sid,
+    struct json_object *data)
+{
+	sqlite3_stmt *st;
+	const char *json;
+
+	if ((st = app_stmt(app, SQL_EVENT_INSERT)) == NULL)
+		return -1;
+	json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN);
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sid);
+	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	if (step_done(app, st, __func__) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(app->db);
+}
+
+/* BEGIN IMMEDIATE and COMMIT, kept prepared; 0 or -1 (logged). */
+static int
+rating_exec(struct app *app, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if ((st = app_stmt(app, sql)) == NULL)
+		return -1;
+	return step_done(app, st, sql);
+}
+
 /* new_rating and stats_updated; *seq is the last one's. */
 static int
 rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
@@ -311,7 +349,7 @@ rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
 	json_object_object_add(data, "rater", who);
 	json_object_object_add(data, "score", json_object_new_int(in->score));
 	json_object_object_add(data, "replaced", json_object_new_boolean(replaced));
-	s = event_append(app->db, "new_rating", sid, data);
+	s = rating_event_append(app, "new_rating", sid, data);
 	json_object_put(data);
 	if (s < 0)
 		return -1;
@@ -324,7 +362,7 @@ rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
 		if (json_object_object_get_ex(stats, keys[i], &v))
 			json_object_object_add(data, keys[i], json_object_get(v));
 	json_object_put(stats);
-	s = event_append(app->db, "stats_updated", sid, data);
+	s = rating_event_append(app, "stats_updated", sid, data);
 	json_object_put(data);
 	if (s < 0)
 		return -1;
@@ -376,10 +414,10 @@ h_ratings_post(struct app *app, const struct http_request *req,
 	json_object_put(body);
 	if (rc == -1)
 		return -1;
-	if (db_begin(app->db) == -1)
+	if (rating_exec(app, SQL_BEGIN) == -1)
 		return internal_error(resp);
 	rc = rating_apply(app, &rater, &in, resp, &seq);
-	if (rc == 1 && db_commit(app->db) == 0) {
+	if (rc == 1 && rating_exec(app, SQL_COMMIT) == 0) {
 		app_notify(app, seq);
 		return 0;
 	}

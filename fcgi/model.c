@@ -503,12 +503,13 @@ stats_load(sqlite3 *db, int64_t sid, int64_t meme_id, struct meme_stats **out,
 		idx[i] = &ms[i];
 	qsort(idx, cnt, sizeof(*idx), stats_cmp_id);
 
-	/* Two statements: one OR-ed condition would cost the meme_id range. */
+	/* Two statements: one OR-ed condition would cost the meme_id range.
+	 * meme_scores (sql/004) holds the histograms, kept by triggers. */
 	if (model_prepare(db, meme_id > 0 ?
-	    "SELECT meme_id,score,count(*) FROM ratings "
-	    "WHERE session_id=?1 AND meme_id=?2 GROUP BY score" :
-	    "SELECT meme_id,score,count(*) FROM ratings "
-	    "WHERE session_id=?1 GROUP BY meme_id,score", &st, __func__) == -1)
+	    "SELECT meme_id,score,n FROM meme_scores "
+	    "WHERE session_id=?1 AND meme_id=?2" :
+	    "SELECT meme_id,score,n FROM meme_scores "
+	    "WHERE session_id=?1", &st, __func__) == -1)
 		goto done;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, meme_id);
