@@ -25,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -143,6 +144,7 @@ static struct {
 	char		*rbuf;
 	struct mode	 mode;
 	int		 verbose;
+	int64_t		 real_minus_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	/* counters of the current measurement */
 	uint64_t	 msgs;		/* data messages */
 	uint64_t	 msgbytes;
@@ -166,6 +168,19 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/* The kernel stamps packets with CLOCK_REALTIME; everything else here is
+ * monotonic.  Read both clocks back to back once (the run is minutes). */
+static void
+clock_offset_init(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	g.real_minus_mono = ((int64_t)r.tv_sec - m.tv_sec) * NS +
+	    (r.tv_nsec - m.tv_nsec);
 }
 
 static void *
@@ -336,6 +351,7 @@ sock_connect(void)
 		return -1;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (g.nsrc > 1) {
 		memset(&src, 0, sizeof(src));
 		src.sin_family = AF_INET;
@@ -802,19 +818,54 @@ conn_input(struct conn *c, const char *p, size_t len, int64_t now)
 	return more == -1 ? -1 : used + more;
 }
 
+/*
+ * Reads into g.rbuf.  *arrival becomes the kernel's receive time of the
+ * data (SO_TIMESTAMPNS, moved onto the monotonic clock), so a message's
+ * latency ends when its bytes reached our socket, not when this process
+ * got round to reading it: on a 2-core machine shared with the servers,
+ * our own scheduling delay would otherwise be added to their figures.
+ */
+static ssize_t
+sock_recv(int fd, int64_t *arrival)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	align;
+	} ctl;
+	struct iovec iov = { .iov_base = g.rbuf, .iov_len = READ_CHUNK };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	struct timespec ts;
+	ssize_t n;
+
+	n = recvmsg(fd, &msg, 0);
+	*arrival = now_ns();
+	if (n <= 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			*arrival = (int64_t)ts.tv_sec * NS + ts.tv_nsec -
+			    g.real_minus_mono;
+			break;
+		}
+	return n;
+}
+
 static void
 conn_readable(struct conn *c, int64_t now)
 {
 	ssize_t n, used;
 
-	n = recv(c->fd, g.rbuf, READ_CHUNK, 0);
+	n = sock_recv(c->fd, &now);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		conn_close(c, 0);
 		return;
 	}
 	if (n == -1)
 		return;
-	now = now_ns();
 	if (c->inlen == 0) {
 		used = conn_input(c, g.rbuf, (size_t)n, now);
 		if (used == -1) {
@@ -1995,6 +2046,7 @@ main(int argc, char *argv[])
 	signal(SIGTERM, on_signal);
 	srandom((unsigned)getpid());
 	ws_accept_init();
+	clock_offset_init();
 	if ((g.rbuf = malloc(READ_CHUNK)) == NULL)
 		fatal("malloc");
 	if ((g.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
