@@ -6,6 +6,8 @@
 
 # Room for every login this script makes before it tests the limit.
 export STACK_LOGIN_RATE=10r/m STACK_LOGIN_BURST=20
+# The pool takes upload bodies up to 8 x this; nginx lets 64m through.
+export MEMETER_MAX_UPLOAD_BYTES=1024
 stack_up
 
 has_header() { grep -qi "^$1" <<<"$HDRS"; }
@@ -139,6 +141,14 @@ check "expired admin session: 401" error_is 401 not_logged_in
 login "$JAR2" "$MEMETER_ADMIN_PASSWORD"
 check "login again after expiry" status_is 200
 check "expired rows are cleaned up at login" [ "$(admin_rows)" = 1 ]
+
+# --- the pool's own body limit (the upload route) ----------------------------------
+head -c 9000 /dev/zero > "$T_DIR/big.bin"
+FP="$(db_fingerprint)/$(admin_rows)"
+as_admin "$JAR2" "$CSRF2" POST /api/admin/sessions/1/memes -H 'Content-Type: multipart/form-data; boundary=x' \
+    --data-binary "@$T_DIR/big.bin"
+bad "upload body over 8 x max_upload_bytes" 413 body_too_large
+check "the pool logged the 413" grep -q 'POST /api/admin/sessions/1/memes 413' "$STACK_DIR/logs/fcgi.log"
 
 # --- nginx limits login attempts per address ---------------------------------------------
 limited=0

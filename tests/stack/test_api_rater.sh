@@ -221,6 +221,13 @@ check "latest totals = a recount" \
     [ "$(db "SELECT json_extract(data,'$.ratings') || '/' || json_extract(data,'$.raters') FROM events WHERE type='stats_updated' ORDER BY seq DESC LIMIT 1")" = \
       "$(db "SELECT count(*) || '/' || count(DISTINCT rater_id) FROM ratings WHERE session_id=$SID")" ]
 
+LAST_MEME=$(db "SELECT json_extract(data,'$.memes[0].meme_id') FROM events WHERE type='stats_updated' ORDER BY seq DESC LIMIT 1")
+check "latest meme histogram = a recount" \
+    [ "$(db "SELECT json_extract(data,'$.memes[0].histogram') FROM events WHERE type='stats_updated' ORDER BY seq DESC LIMIT 1")" = \
+      "$(db "WITH s(v) AS (VALUES(0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) SELECT '[' || group_concat((SELECT count(*) FROM ratings WHERE session_id=$SID AND meme_id=$LAST_MEME AND score=v), ',') || ']' FROM (SELECT v FROM s ORDER BY v)")" ]
+check "every kept histogram bar = a recount" \
+    [ "$(db "SELECT count(*) FROM meme_scores m WHERE m.n <> (SELECT count(*) FROM ratings r WHERE r.session_id=m.session_id AND r.meme_id=m.meme_id AND r.score=m.score)")" = 0 ]
+
 # --- health ----------------------------------------------------------------------
 api GET /api/health
 check "health: 200 ok" json_is '[.ok,.db,.pushd]|@csv' 'true,"ok","up"'
