@@ -173,6 +173,9 @@ routes_dispatch(struct app *app, const struct http_request *req,
 	const struct route *r = NULL;
 	struct http_request rq = *req;
 	struct auth_admin admin;
+	/* nginx drops the body of a HEAD answer itself. */
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" :
+	    req->method;
 	int path_known = 0;
 	int64_t id = 0;
 
@@ -180,7 +183,7 @@ routes_dispatch(struct app *app, const struct http_request *req,
 		if (!route_match(routes[i].pattern, req->path, &id))
 			continue;
 		path_known = 1;
-		if (strcmp(routes[i].method, req->method) == 0) {
+		if (strcmp(routes[i].method, method) == 0) {
 			r = &routes[i];
 			break;
 		}

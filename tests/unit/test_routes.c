@@ -308,6 +308,11 @@ foreign_origin_403(void **state)
 	assert_int_equal(run(f, "POST", "/api/admin/login", NULL, NULL,
 	    "https://127.0.0.1:8080", "{}", &resp), 403);
 	assert_int_equal(count_sessions(f), 0);
+	/* HEAD is a GET without the body (nginx drops it). */
+	assert_int_equal(run(f, "HEAD", "/api/health", NULL, NULL, NULL, NULL,
+	    &resp), 200);
+	assert_int_equal(run(f, "HEAD", "/api/ratings", NULL, NULL, NULL, NULL,
+	    &resp), 405);
 	/* Reads are not mutations. */
 	assert_int_equal(run(f, "GET", "/api/health", NULL, NULL,
 	    "http://evil.example", NULL, &resp), 200);
