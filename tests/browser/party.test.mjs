@@ -230,10 +230,14 @@ test('pushd restarted: badges say Live and no event is missing', async (ctx) => 
       const r = await p.evaluate(() => window.__memeter.channel.received);
       return r.includes(want[want.length - 1].seq) ? r : null;
     }, `${p.__name} received the events up to seq ${head}`, 10000);
-    const missing = want.filter((e) => !got.includes(e.seq));
+    // pushd may coalesce a user's stats_updated into the next one (only
+    // the newest figures matter), never anything else.
+    const coalescable = (i) => p !== admin && want[i].type === 'stats_updated' &&
+      i + 1 < want.length && want[i + 1].type === 'stats_updated';
+    const missing = want.filter((e, i) => !got.includes(e.seq) && !coalescable(i));
     assertEq(missing.map((e) => `${e.seq} ${e.type}`).join(', '), '', `${p.__name}: events missing after the restart`);
-    const dups = got.filter((s, i) => got.indexOf(s) !== i);
-    assertEq(dups.length, 0, `${p.__name}: duplicate events`);
+    const inOrder = got.every((q, i) => i === 0 || q > got[i - 1]);
+    assert(inOrder, `${p.__name}: events arrived in seq order without duplicates`);
   }
   // The admin's feed has the rating made while pushd was down.
   await waitFor(async () => (await admin.locator('#feed').textContent()).includes('Meme Lord'), 'the outage rating is in the feed');
