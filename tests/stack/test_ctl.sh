@@ -86,6 +86,47 @@ MEMETER_ADMIN_PASSWORD=$NEWPW
 check "the new password logs in" admin_login
 _request "$T_DIR/old.jar" POST /api/admin/login "{\"password\":\"$OLDPW\"}"
 check "the old password is refused" status_is 401
+# On a terminal: asked twice, never echoed.  tty_passwd FIRST SECOND runs
+# memeterctl passwd on a pseudo-terminal, answering each prompt when it
+# appears; prints what the terminal showed, exits with memeterctl's status.
+tty_passwd() {
+    python3 - "$CTL" "$@" <<'PY'
+import os, pty, sys
+ctl, answers = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ctl, [ctl, "passwd"])
+seen = b""
+def until(text):
+    global seen
+    while text not in seen:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        seen += chunk
+    return True
+for prompt, answer in zip((b"New admin password: ", b"Again: "), answers):
+    if not until(prompt):
+        break
+    os.write(fd, answer.encode() + b"\n")
+until(b"\0")          # the rest, until memeterctl closes the terminal
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+}
+hash_before=$(db "SELECT value FROM settings WHERE key='admin_password_hash'")
+OUT=$(tty_passwd "tty password one" "tty password two"); RC=$?
+check "tty: two different passwords: exit 6" rc_is 6
+check "tty: says they differ" out_has "differ"
+check "tty: nothing changed" test "$(db "SELECT value FROM settings WHERE key='admin_password_hash'")" = "$hash_before"
+OUT=$(tty_passwd "tty password one" "tty password one"); RC=$?
+check "tty: the same password twice: exit 0" rc_is 0
+check "tty: the password is never echoed" bash -c '! grep -q "tty password" <<<"$0"' "$OUT"
+_request "$T_DIR/tty.jar" POST /api/admin/login '{"password":"tty password one"}'
+check "tty: the new password logs in" status_is 200
 MEMETER_ADMIN_PASSWORD=$NEWPW ctl passwd <<<"$NEWPW"
 check "passwd warns when admin_password is configured" err_has "admin_password is set"
 admin_login   # passwd ended it again
