@@ -81,6 +81,7 @@ check "fcgi: ExecStart is the installed binary with the installed config" \
 check "fcgi: reload sends SIGHUP" grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$U/memeter-fcgi.service"
 check "fcgi: takes its socket from memeter-fcgi.socket" grep -qx 'Requires=memeter-fcgi.socket' "$U/memeter-fcgi.service"
 check "socket: the configured fcgi_socket" grep -qx 'ListenStream=/run/memeter/fcgi.sock' "$U/memeter-fcgi.socket"
+check "socket: not restarted with the service (no PartOf=)" bash -c '! grep -q "^PartOf=" "$0"' "$U/memeter-fcgi.socket"
 check "pushd: restarts on failure" grep -qx 'Restart=on-failure' "$U/memeter-pushd.service"
 for unit in memeter-fcgi.service memeter-pushd.service; do
     for opt in User=memeter NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
