@@ -74,6 +74,23 @@ while read -r key _; do
 done < "$T_DIR/defaults"
 check "every key is written out and commented (${missing:-all})" test -z "$missing"
 
+# A bad value stops every program at start, naming the key (file and line,
+# or the environment variable).
+printf 'db_path = %s/x.db\nping_seconds = 30\nhangup_seconds = 10\n' "$T_DIR" > "$T_DIR/bad.conf"
+for prog in sbin/memeter-fcgi sbin/memeter-pushd; do
+    out=$("$P/$prog" -c "$T_DIR/bad.conf" 2>&1); rc=$?
+    check "$prog refuses hangup_seconds <= ping_seconds, naming it ($rc)" \
+        bash -c '[ "$0" != 0 ] && grep -q "hangup_seconds" <<<"$1"' "$rc" "$out"
+    out=$(MEMETER_WORKERS=many "$P/$prog" -c "$DEST/etc/memeter/memeter.conf" 2>&1); rc=$?
+    check "$prog refuses MEMETER_WORKERS=many, naming it ($rc)" \
+        bash -c '[ "$0" != 0 ] && grep -q "MEMETER_WORKERS: workers" <<<"$1"' "$rc" "$out"
+    printf 'bogus_key = 1\n' > "$T_DIR/bogus.conf"
+    out=$("$P/$prog" -c "$T_DIR/bogus.conf" 2>&1); rc=$?
+    check "$prog refuses an unknown key, naming file, line and key ($rc)" \
+        bash -c '[ "$0" != 0 ] && grep -q "bogus.conf:1: bogus_key: unknown key" <<<"$1"' "$rc" "$out"
+done
+check "no database was created by the refused starts" test ! -e "$T_DIR/x.db"
+
 # --- systemd units ---------------------------------------------------------------------------
 U="$P/lib/systemd/system"
 check "fcgi: ExecStart is the installed binary with the installed config" \
