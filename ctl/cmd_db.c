@@ -30,22 +30,21 @@ passwd_read_line(FILE *in, const char *prompt, char *buf, size_t len)
 	int tty = isatty(fileno(in)), rc = 0;
 	size_t n;
 
-	if (tty) {
+	if (tty && tcgetattr(fileno(in), &old) == 0) {
+		/* Echo off (and typed-ahead input dropped) before the prompt
+		 * shows: what is typed after it is never lost or echoed. */
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		(void)tcsetattr(fileno(in), TCSAFLUSH, &quiet);
 		fputs(prompt, stderr);
 		fflush(stderr);
-		if (tcgetattr(fileno(in), &old) == -1)
-			tty = 0;
-		else {
-			quiet = old;
-			quiet.c_lflag &= ~(tcflag_t)ECHO;
-			quiet.c_lflag |= ECHONL;
-			(void)tcsetattr(fileno(in), TCSAFLUSH, &quiet);
-		}
-	}
+	} else
+		tty = 0;
 	if (fgets(buf, (int)len, in) == NULL)
 		rc = -1;
 	if (tty)
-		(void)tcsetattr(fileno(in), TCSAFLUSH, &old);
+		(void)tcsetattr(fileno(in), TCSANOW, &old);
 	if (rc == -1)
 		return -1;
 	n = strlen(buf);

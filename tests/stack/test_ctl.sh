@@ -91,15 +91,20 @@ check "the old password is refused" status_is 401
 # appears; prints what the terminal showed, exits with memeterctl's status.
 tty_passwd() {
     python3 - "$CTL" "$@" <<'PY'
-import os, pty, sys
+import os, pty, select, signal, sys, time
 ctl, answers = sys.argv[1], sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(ctl, [ctl, "passwd"])
 seen = b""
+deadline = time.monotonic() + 20
 def until(text):
+    """Reads until text shows (True), or EOF or the deadline (False)."""
     global seen
     while text not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return False
         try:
             chunk = os.read(fd, 1024)
         except OSError:
@@ -113,6 +118,9 @@ for prompt, answer in zip((b"New admin password: ", b"Again: "), answers):
         break
     os.write(fd, answer.encode() + b"\n")
 until(b"\0")          # the rest, until memeterctl closes the terminal
+if time.monotonic() >= deadline:
+    os.kill(pid, signal.SIGKILL)
+    seen += b"\n(tty_passwd: memeterctl did not finish within 20 s)"
 sys.stdout.write(seen.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 PY
