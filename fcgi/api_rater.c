@@ -12,7 +12,6 @@
 
 #include "auth.h"
 #include "db.h"
-#include "event.h"
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
