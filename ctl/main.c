@@ -45,8 +45,9 @@ usage(FILE *out, int status)
 	fprintf(out, "usage: memeterctl [-c FILE] [--json] COMMAND [ARGS]\n"
 	    "       memeterctl --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < CTL_NCOMMANDS; i++)
-		fprintf(out, "  %-8s %-30s %s\n", ctl_commands[i].name,
-		    ctl_commands[i].args, ctl_commands[i].help);
+		fprintf(out, "  %s%s%s\n      %s\n", ctl_commands[i].name,
+		    *ctl_commands[i].args ? " " : "", ctl_commands[i].args,
+		    ctl_commands[i].help);
 	if (out == stderr)
 		exit(status);
 	fprintf(out,
