@@ -160,7 +160,10 @@ route_admin(struct app *app, const struct route *r,
 		return http_error(resp, 500, "internal_error",
 		    "Internal error; see the server log.");
 	}
-	if ((r->flags & ROUTE_CSRF) && !auth_csrf_ok(admin->csrf, req->csrf))
+	/* Every admin mutation, flagged or not: a route added without
+	 * ROUTE_CSRF must not open a hole. */
+	if (((r->flags & ROUTE_CSRF) || route_is_mutation(req->method)) &&
+	    !auth_csrf_ok(admin->csrf, req->csrf))
 		return http_error(resp, 403, "bad_csrf",
 		    "Missing or wrong X-CSRF-Token header; reload the page.");
 	return 0;
