@@ -7,7 +7,8 @@
  * pong and close) and HTTP/1.1 (keep-alive, pipelined requests, responses
  * with Content-Length or chunked) to drive memeter's pushd behind nginx and
  * nginx's Nchan module with the same code, and it timestamps every message
- * the moment its bytes are read.  A connection costs about 100 bytes here
+ * with the kernel's receive time of its bytes.  A connection costs about
+ * 100 bytes here
  * (no per-socket buffers until a frame arrives split), so the client takes
  * as little as possible of the two cores it shares with the servers.
  *
@@ -103,7 +104,6 @@ struct conn {
 	int		 fd;
 	uint8_t		 kind;
 	uint8_t		 state;
-	uint8_t		 closing;	/* we closed it on purpose */
 	uint8_t		 fragmented;	/* inside a fragmented message */
 	struct ws_target *target;	/* CONN_WS */
 	struct http_state *http;	/* CONN_HTTP */
@@ -113,7 +113,7 @@ struct conn {
 	size_t		 outlen, outoff, outcap;
 	char		*frag;		/* fragments of a message so far */
 	size_t		 fraglen, fragcap;
-	uint32_t	 nmsg;
+	uint32_t	 nmsg;		/* data messages received */
 };
 
 /* Latencies of one measurement, microseconds. */
@@ -786,7 +786,6 @@ conn_close(struct conn *c, int on_purpose)
 		}
 	} else if (!on_purpose)
 		g.conn_errors++;
-	c->closing = (uint8_t)on_purpose;
 	c->state = ST_CLOSED;
 	close(c->fd);
 	c->fd = -1;
@@ -1299,7 +1298,6 @@ static struct {
 	int64_t		 next;
 	int		 total;		/* events to publish, -1 = until stop */
 	int		 sent;
-	uint64_t	 expect;	/* deliveries expected */
 } sched;
 
 static int64_t
