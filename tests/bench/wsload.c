@@ -7,10 +7,10 @@
  * pong and close) and HTTP/1.1 (keep-alive, pipelined requests, responses
  * with Content-Length or chunked) to drive memeter's pushd behind nginx and
  * nginx's Nchan module with the same code, and it timestamps every message
- * with the kernel's receive time of its bytes.  A connection costs about
- * 100 bytes here
- * (no per-socket buffers until a frame arrives split), so the client takes
- * as little as possible of the two cores it shares with the servers.
+ * with the kernel's receive time of its bytes.  An idle connection costs
+ * about 100 bytes here (no per-socket buffers until a frame arrives split),
+ * so the client takes as little as possible of the two cores it shares
+ * with the servers.
  *
  *   wsload push     idle hold (with the servers' memory), fan-out latency and
  *                   a sustained-rate ladder against one push server.  It
@@ -421,7 +421,10 @@ conn_flush(struct conn *c)
 		c->outoff += (size_t)n;
 	}
 	if (c->outoff == c->outlen) {
-		c->outoff = c->outlen = 0;
+		/* Idle WebSockets keep no output buffer. */
+		free(c->out);
+		c->out = NULL;
+		c->outoff = c->outlen = c->outcap = 0;
 		conn_watch(c, EPOLL_CTL_MOD, EPOLLIN);
 	} else
 		conn_watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
