@@ -85,6 +85,8 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	    m->resyncs);
 	metrics_counter(&o, "slow_closes_total", "Clients closed with 4008 "
 	    "because they stopped reading.", m->slow_closes);
+	metrics_counter(&o, "hangups_total", "Clients dropped after "
+	    "hangup_seconds without a pong.", m->hangups);
 	metrics_counter(&o, "notify_datagrams_total", "Notify datagrams "
 	    "received.", m->notify_datagrams);
 	metrics_head(&o, "head_seq", "gauge", "Last event seq fanned out.");

@@ -18,6 +18,7 @@
  *   replayed_events_total     event frames sent from the database
  *   resyncs_total             resync messages sent
  *   slow_closes_total         clients closed with 4008 (stopped reading)
+ *   hangups_total             clients dropped for silence (no pong)
  *   notify_datagrams_total    hints received from the workers
  *   head_seq                  gauge: last seq fanned out
  *   ring_messages{group}      gauge: messages held in each ring
@@ -40,6 +41,7 @@ struct pushd_metrics {
 	uint64_t	 replayed_events;
 	uint64_t	 resyncs;
 	uint64_t	 slow_closes;
+	uint64_t	 hangups;
 	uint64_t	 notify_datagrams;
 	int64_t		 head_seq;
 	size_t		 ring_messages_user;

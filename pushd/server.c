@@ -17,6 +17,12 @@
  *         PUSHD_STALL seconds (max(ping_seconds, 2)); reconnect with since.
  * A client that merely falls behind the ring is not closed: it gets
  * {"type":"resync","seq":HEAD} and follows from HEAD.
+ *
+ * Keepalive is pushd's own, in the once-a-second sweep: a client silent
+ * for ping_seconds gets a PING, one silent (no pong, no data) for
+ * hangup_seconds is dropped.  lws's per-connection validity timers would
+ * do the same, but lws 4.1 keeps them in one sorted list and re-inserts
+ * one (a linear walk) on every write: quadratic in a fan-out to 10k.
  */
 #include "server.h"
 
@@ -78,6 +84,9 @@ struct client {
 	int			 hello_sent;
 	int			 resync;	/* a resync is due */
 	int			 doomed;	/* closing as too slow */
+	int			 ping_due;	/* send a PING next */
+	int64_t			 rx_us;		/* last data or pong from it */
+	int64_t			 ping_us;	/* last PING sent */
 	uint32_t		 presence_gen;	/* presence last sent */
 	int64_t			 progress_us;	/* last write, or last idle */
 };
@@ -110,7 +119,8 @@ static struct pushd {
 	int			 presence_pending;
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
 				 sul_sweep, sul_stop;
-	lws_retry_bo_t		 retry;
+	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
+	int64_t			 ping_us, hangup_us;
 	int			 notify_fd, sig_fd;
 	int			 stopping, done, status;
 	struct pushd_metrics	 m;
@@ -605,7 +615,8 @@ client_presence_due(const struct client *c)
 static int
 client_has_work(const struct client *c)
 {
-	return !c->hello_sent || c->resync || c->state == CLIENT_REPLAY ||
+	return c->ping_due || !c->hello_sent || c->resync ||
+	    c->state == CLIENT_REPLAY ||
 	    client_presence_due(c) || c->tail < ring_of(c->group)->head;
 }
 
@@ -614,9 +625,18 @@ client_has_work(const struct client *c)
 static int
 client_step(struct client *c)
 {
+	unsigned char ping[LWS_PRE + 1];
 	char text[PUSHD_CTL_MAX];
 	int rc = 0, n;
 
+	if (c->ping_due) {
+		c->ping_due = 0;
+		c->ping_us = now_us();
+		ping[LWS_PRE] = 'p';
+		if (lws_write(c->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
+			return -1;
+		return 1;
+	}
 	if (!c->hello_sent) {
 		n = pushd_fmt_hello(text, sizeof(text), P.head, c->group);
 		rc = client_send_text(c, text, n);
@@ -654,10 +674,11 @@ client_write(struct client *c)
 		    (unsigned char *)"server stopping", 15);
 		return -1;
 	}
-	for (int i = 0; i < PUSHD_WRITE_BURST && client_has_work(c); i++) {
+	for (int i = 0; i < PUSHD_WRITE_BURST; i++) {
 		if (client_step(c) == -1)
 			return -1;
-		if (lws_send_pipe_choked(c->wsi))
+		/* Asking the socket costs a poll(2): only when more waits. */
+		if (!client_has_work(c) || lws_send_pipe_choked(c->wsi))
 			break;
 	}
 	if (client_has_work(c))
@@ -670,7 +691,7 @@ client_open(struct lws *wsi, struct client *c)
 {
 	c->wsi = wsi;
 	c->registered = 1;
-	c->progress_us = now_us();
+	c->progress_us = c->rx_us = c->ping_us = now_us();
 	TAILQ_INSERT_TAIL(&P.clients[GROUP_INDEX(c->group)], c, entry);
 	if (c->group == EVENT_GROUP_ADMIN)
 		P.m.clients_admin++;
@@ -688,7 +709,7 @@ client_closed(struct client *c)
 	if (!c->registered)
 		return;
 	log_debug("%s client closed at seq %" PRId64 "%s%s",
-	    pushd_group_name(c->group), c->cseq, c->doomed ? " (too slow)" : "",
+	    pushd_group_name(c->group), c->cseq, c->doomed ? " (doomed)" : "",
 	    lws_partial_buffered(c->wsi) ? " with a write pending" : "");
 	c->registered = 0;
 	TAILQ_REMOVE(&P.clients[GROUP_INDEX(c->group)], c, entry);
@@ -702,8 +723,18 @@ client_closed(struct client *c)
 		pushd_finish(0);
 }
 
+/* Closes a client from outside its callbacks (lws does it soon after). */
+static void
+client_doom(struct client *c, const char *why)
+{
+	c->doomed = 1;
+	log_info("closing a %s client that %s", pushd_group_name(c->group), why);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 /*
- * Closes clients that have had messages waiting without taking any for
+ * Keepalive (see the top of the file), and closes clients that have had
+ * messages waiting without taking any for
  * the stall time: they stopped reading (the kernel buffers are full) and
  * would only hold memory.  Close code 4008; they resume with since.
  */
@@ -721,20 +752,26 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 		    c = TAILQ_NEXT(c, entry)) {
 			if (c->doomed)
 				continue;
+			if (now - c->rx_us >= P.hangup_us) {
+				client_doom(c, "was silent too long (no pong)");
+				P.m.hangups++;
+				continue;
+			}
+			if (now - c->rx_us >= P.ping_us && !c->ping_due &&
+			    now - c->ping_us >= P.ping_us) {
+				c->ping_due = 1;
+				lws_callback_on_writable(c->wsi);
+			}
 			if (!client_has_work(c) && !lws_partial_buffered(c->wsi)) {
 				c->progress_us = now;
 				continue;
 			}
 			if (now - c->progress_us < stall)
 				continue;
-			c->doomed = 1;
 			P.m.slow_closes++;
-			log_info("closing a %s client that stopped reading "
-			    "(4008)", pushd_group_name(c->group));
 			lws_close_reason(c->wsi, PUSHD_CLOSE_TOO_SLOW,
 			    (unsigned char *)"too slow", 8);
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-			    LWS_TO_KILL_ASYNC);
+			client_doom(c, "stopped reading (4008)");
 		}
 	}
 	lws_sul_schedule(P.ctx, 0, &P.sul_sweep, sweep_timer,
@@ -897,6 +934,13 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return client_write(c);
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_RECEIVE_PONG:
+		/* Clients send nothing we use; anything proves they live. */
+		log_debug("%s from a %s client", reason == LWS_CALLBACK_RECEIVE ?
+		    "data" : "pong", pushd_group_name(c->group));
+		c->rx_us = now_us();
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		client_closed(c);
 		return 0;
@@ -1072,8 +1116,8 @@ pushd_setup(const struct config *cfg, int sigfd)
 		    __func__, hangup, ping, ping * 2);
 		hangup = ping * 2;
 	}
-	P.retry.secs_since_valid_ping = (uint16_t)ping;
-	P.retry.secs_since_valid_hangup = (uint16_t)hangup;
+	P.ping_us = (int64_t)ping * LWS_US_PER_SEC;
+	P.hangup_us = (int64_t)hangup * LWS_US_PER_SEC;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 	memset(&info, 0, sizeof(info));
