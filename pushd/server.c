@@ -757,21 +757,21 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 				P.m.hangups++;
 				continue;
 			}
+			/* Stalled?  Judged before this turn's ping is due. */
+			if (!client_has_work(c) && !lws_partial_buffered(c->wsi))
+				c->progress_us = now;
+			else if (now - c->progress_us >= stall) {
+				P.m.slow_closes++;
+				lws_close_reason(c->wsi, PUSHD_CLOSE_TOO_SLOW,
+				    (unsigned char *)"too slow", 8);
+				client_doom(c, "stopped reading (4008)");
+				continue;
+			}
 			if (now - c->rx_us >= P.ping_us && !c->ping_due &&
 			    now - c->ping_us >= P.ping_us) {
 				c->ping_due = 1;
 				lws_callback_on_writable(c->wsi);
 			}
-			if (!client_has_work(c) && !lws_partial_buffered(c->wsi)) {
-				c->progress_us = now;
-				continue;
-			}
-			if (now - c->progress_us < stall)
-				continue;
-			P.m.slow_closes++;
-			lws_close_reason(c->wsi, PUSHD_CLOSE_TOO_SLOW,
-			    (unsigned char *)"too slow", 8);
-			client_doom(c, "stopped reading (4008)");
 		}
 	}
 	lws_sul_schedule(P.ctx, 0, &P.sul_sweep, sweep_timer,
