@@ -53,7 +53,14 @@ done
 
 BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/memeter-bench.XXXXXX")
 OUT="$BENCH_DIR/out"
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$BENCH_DIR/bin"
+# One version for the whole run, even if the build tree is relinked while
+# it runs.
+for b in memeter-fcgi memeter-pushd wsload; do
+    [ -x "$MEMETER_BIN/$b" ] && cp "$MEMETER_BIN/$b" "$BENCH_DIR/bin/"
+done
+export MEMETER_BIN="$BENCH_DIR/bin"
+WSLOAD="$MEMETER_BIN/wsload"
 NCHAN_PID=""
 COMMANDS=()
 
