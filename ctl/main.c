@@ -10,10 +10,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
-
-#ifndef MEMETER_VERSION
-#define MEMETER_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 static const struct ctl_command ctl_commands[] = {
 	{ "passwd",   cmd_passwd,   "",

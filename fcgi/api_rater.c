@@ -15,10 +15,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
-
-#ifndef MEMETER_VERSION
-#define MEMETER_VERSION "dev"
-#endif
+#include "version.h"
 
 #define SCORE_MIN		0
 #define SCORE_MAX		10

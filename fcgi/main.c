@@ -12,11 +12,8 @@
 #include "config.h"
 #include "log.h"
 #include "pool.h"
+#include "version.h"
 #include "worker.h"
-
-#ifndef MEMETER_VERSION
-#define MEMETER_VERSION "dev"	/* as fcgi/api_rater.c; builds set -DMEMETER_VERSION */
-#endif
 
 enum main_opt {
 	OPT_WORKER = 256,
@@ -46,7 +43,7 @@ usage(FILE *out, int status)
 	    "\n"
 	    "  -c, --config FILE  configuration file (default: $MEMETER_CONFIG\n"
 	    "                     or %s)\n"
-	    "      --version      print the version and exit\n"
+	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
 	    config_default_path());
 	exit(status);
@@ -85,7 +82,7 @@ main_parse(int argc, char **argv, struct main_args *args)
 
 	memset(args, 0, sizeof(*args));
 	args->listen_fd = args->ready_fd = -1;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			args->config_path = optarg;

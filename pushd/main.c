@@ -4,7 +4,7 @@
  * workers (and on a timer) and fans each event out to the clients that
  * may see it.  See server.c for the data flow and the close codes.
  *
- *   memeter-pushd [-c config]
+ *   memeter-pushd [-c config] [-V] [-h]
  */
 #include <sys/signalfd.h>
 
@@ -17,12 +17,17 @@
 #include "config.h"
 #include "log.h"
 #include "server.h"
+#include "version.h"
 
-static void
-usage(void)
+static void __attribute__((noreturn))
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: memeter-pushd [-c config]\n");
-	exit(2);
+	fprintf(out, "usage: memeter-pushd [-c config] [-V] [-h]\n"
+	    "\n"
+	    "  -c config  configuration file (default: $MEMETER_CONFIG or %s)\n"
+	    "  -V         print the version and exit\n"
+	    "  -h         print this help and exit\n", config_default_path());
+	exit(status);
 }
 
 /* Signals become readable events on an fd the event loop watches. */
@@ -54,17 +59,22 @@ main(int argc, char *argv[])
 	int ch, sigfd, status;
 
 	log_init("memeter-pushd");
-	while ((ch = getopt(argc, argv, "c:h")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("memeter-pushd %s\n", MEMETER_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 	if (config_load(&cfg, path != NULL ? path : config_default_path(),
 	    path != NULL, err, sizeof(err)) == -1)
 		fatalx("config: %s", err);
