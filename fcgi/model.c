@@ -672,6 +672,33 @@ done:
 	return o;
 }
 
+_Static_assert(MODEL_NSCORES == NSCORES, "model.h and model.c disagree");
+
+struct json_object *
+model_stats_meme(int64_t ratings, int64_t raters, int64_t score_sum,
+    int64_t meme_id, const int64_t *hist)
+{
+	struct meme_stats m;
+	struct json_object *o, *arr;
+
+	memset(&m, 0, sizeof(m));
+	m.meme_id = meme_id;
+	for (int s = 0; s < NSCORES; s++) {
+		m.hist[s] = hist[s];
+		m.count += hist[s];
+		m.sum += hist[s] * s;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ratings", json_object_new_int64(ratings));
+	json_object_object_add(o, "raters", json_object_new_int64(raters));
+	json_object_object_add(o, "avg", ratings > 0 ?
+	    json_figure((double)score_sum / (double)ratings) : NULL);
+	arr = json_object_new_array_ext(1);
+	json_object_array_add(arr, stats_meme_json(&m));
+	json_object_object_add(o, "memes", arr);
+	return o;
+}
+
 /* --- results ------------------------------------------------------------ */
 
 /* Best first: rated before unrated, higher average, more ratings, earlier

@@ -59,6 +59,14 @@ struct json_object *model_all_sessions(sqlite3 *db);
 
 /* STATS for a session; meme_id > 0 limits "memes" to that one meme. */
 struct json_object *model_stats(sqlite3 *db, int64_t session_id, int64_t meme_id);
+/*
+ * model_stats(db, sid, meme_id)'s object for one meme from figures the
+ * caller read itself (the rating path keeps its statements prepared):
+ * the session's totals and the meme's histogram of MODEL_NSCORES counts.
+ */
+#define MODEL_NSCORES	11	/* scores 0..10 */
+struct json_object *model_stats_meme(int64_t ratings, int64_t raters,
+	    int64_t score_sum, int64_t meme_id, const int64_t *hist);
 
 int	model_session_create(sqlite3 *db, const char *name,
 	    struct json_object **session, int64_t *seq);

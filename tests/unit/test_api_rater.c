@@ -544,6 +544,107 @@ rating_inserts_replaces_and_emits(void **state)
 	json_object_put(stats);
 }
 
+/* The newest event of a type, its data text as stored. */
+static void
+last_event(struct fixture *f, const char *type, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(f->app.db, "SELECT data FROM events "
+	    "WHERE type=?1 ORDER BY seq DESC LIMIT 1", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * The events of a rating, byte for byte, against what SPEC's shapes
+ * built with json-c give: new_rating from the request and the rater,
+ * stats_updated from model_stats() (the admin's and memeterctl's
+ * reading of the same figures) with session_id first.
+ */
+static void
+expect_rating_events(struct fixture *f, int64_t sid, int64_t meme_id,
+    int score, int replaced, int64_t rater, const char *name)
+{
+	struct json_object *want, *who, *stats, *v;
+	static const char *const keys[] = { "ratings", "raters", "avg", "memes" };
+	char buf[4096];
+
+	want = json_object_new_object();
+	who = json_object_new_object();
+	json_object_object_add(who, "id", json_object_new_int64(rater));
+	json_object_object_add(who, "name", json_object_new_string(name));
+	json_object_object_add(want, "session_id", json_object_new_int64(sid));
+	json_object_object_add(want, "meme_id", json_object_new_int64(meme_id));
+	json_object_object_add(want, "rater", who);
+	json_object_object_add(want, "score", json_object_new_int(score));
+	json_object_object_add(want, "replaced",
+	    json_object_new_boolean(replaced));
+	last_event(f, "new_rating", buf, sizeof(buf));
+	assert_string_equal(buf, json_object_to_json_string_ext(want,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(want);
+
+	stats = model_stats(f->app.db, sid, meme_id);
+	assert_non_null(stats);
+	want = json_object_new_object();
+	json_object_object_add(want, "session_id", json_object_new_int64(sid));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		assert_true(json_object_object_get_ex(stats, keys[i], &v));
+		json_object_object_add(want, keys[i], json_object_get(v));
+	}
+	json_object_put(stats);
+	last_event(f, "stats_updated", buf, sizeof(buf));
+	assert_string_equal(buf, json_object_to_json_string_ext(want,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(want);
+}
+
+static void
+rating_events_match_model(void **state)
+{
+	/* Names that need escaping, and scores giving uneven figures. */
+	static const char *const names[] = {
+		"Zo\u00eb \\\"Q\\\" a/b \\\\ x", "</script>", "plain",
+	};
+	static const char *const names_raw[] = {
+		"Zo\xc3\xab \"Q\" a/b \\ x", "</script>", "plain",
+	};
+	static const int scores[][3] = {
+		{ 7, 0, 10 }, { 8, 3, 3 }, { 3, 10, 0 },
+	};
+	struct fixture *f = *state;
+	char body[160];
+	int64_t ids[3], sid, rater;
+
+	sid = make_session(f, "Figures", 3, 1, ids);
+	for (int r = 0; r < 3; r++) {
+		become_rater(f);
+		rater = json_object_get_int64(get(get(f->resp.json, "me"), "id"));
+		snprintf(body, sizeof(body), "{\"name\":\"%s\"}", names[r]);
+		assert_int_equal(call(f, "PATCH", "/api/me", body), 200);
+		assert_string_equal(json_object_get_string(get(f->resp.json,
+		    "name")), names_raw[r]);
+		for (int m = 0; m < 3; m++) {
+			snprintf(body, sizeof(body), "{\"meme_id\":%lld,"
+			    "\"score\":%d}", (long long)ids[m], scores[r][m]);
+			assert_int_equal(call(f, "POST", "/api/ratings", body),
+			    201);
+			expect_rating_events(f, sid, ids[m], scores[r][m], 0,
+			    rater, names_raw[r]);
+		}
+	}
+	/* A replaced score moves the histogram and the totals' sum. */
+	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":9,"
+	    "\"client_id\":\"c-1\"}", (long long)ids[1]);
+	assert_int_equal(call(f, "POST", "/api/ratings", body), 200);
+	expect_rating_events(f, sid, ids[1], 9, 1, rater, names_raw[2]);
+}
+
 static void
 rating_client_id_replay(void **state)
 {
@@ -780,6 +881,7 @@ main(void)
 		T(rating_needs_rater_and_session),
 		T(rating_rejects_bad_input),
 		T(rating_inserts_replaces_and_emits),
+		T(rating_events_match_model),
 		T(rating_client_id_replay),
 		T(rating_after_finish_refused),
 		T(skips_are_idempotent),
