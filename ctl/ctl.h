@@ -104,14 +104,6 @@ int	cmd_config(struct ctl *, int, char **);
 /* --- pieces with unit tests ------------------------------------------------ */
 
 /*
- * The CSV of a session's results, as GET /api/admin/sessions/{id}/export.csv
- * serves it: "place,title,count,avg,min,max,median" and one CRLF line per
- * place of model_results_all().  Returns a malloc'd string the caller
- * frees, or NULL when out of memory.
- */
-char	*ctl_results_csv(struct json_object *places);
-
-/*
  * The value of one sample in a Prometheus text exposition: name is the
  * metric with its labels exactly as printed (memeter_pushd_clients{group=
  * "user"}).  0 and *value set, or -1 when the sample is absent.

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "export.h"
 #include "event.h"
 #include "handlers.h"
 #include "log.h"
@@ -359,93 +360,13 @@ h_admin_session_reveal(struct app *app, const struct http_request *req,
 
 /* --- CSV export ----------------------------------------------------------- */
 
-struct csv {
-	char	*buf;
-	size_t	 len;
-	size_t	 cap;
-	int	 failed;
-};
-
-static void
-csv_append(struct csv *c, const char *s, size_t n)
-{
-	char *tmp;
-	size_t cap;
-
-	if (c->failed)
-		return;
-	if (c->len + n + 1 > c->cap) {
-		cap = c->cap ? c->cap : 1024;
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		if ((tmp = realloc(c->buf, cap)) == NULL) {
-			c->failed = 1;
-			return;
-		}
-		c->buf = tmp;
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
-	c->buf[c->len] = '\0';
-}
-
-static void
-csv_str(struct csv *c, const char *s)
-{
-	csv_append(c, s, strlen(s));
-}
-
-/* A text field, always quoted with quotes doubled.  A leading = + - @
- * gets a ' so spreadsheets show the title instead of running it. */
-static void
-csv_text(struct csv *c, const char *s)
-{
-	const char *q;
-
-	csv_str(c, "\"");
-	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
-		csv_str(c, "'");
-	while ((q = strchr(s, '"')) != NULL) {
-		csv_append(c, s, (size_t)(q - s) + 1);
-		csv_str(c, "\"");
-		s = q + 1;
-	}
-	csv_str(c, s);
-	csv_str(c, "\"");
-}
-
-/* A number field of a place, empty when null (unrated); decimals < 0
- * prints a fraction only if there is one (medians: 7 or 7.5). */
-static void
-csv_number(struct csv *c, struct json_object *place, const char *key,
-    int decimals)
-{
-	struct json_object *v;
-	char buf[64];
-
-	csv_str(c, ",");
-	if (!json_object_object_get_ex(place, key, &v) || v == NULL)
-		return;
-	if (json_object_is_type(v, json_type_int))
-		snprintf(buf, sizeof(buf), "%lld",
-		    (long long)json_object_get_int64(v));
-	else
-		snprintf(buf, sizeof(buf), "%.*f", decimals < 0 ? 1 : decimals,
-		    json_object_get_double(v));
-	if (decimals < 0 && strlen(buf) > 2 &&
-	    strcmp(buf + strlen(buf) - 2, ".0") == 0)
-		buf[strlen(buf) - 2] = '\0';
-	csv_str(c, buf);
-}
-
 int
 h_admin_session_export(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	struct json_object *places, *p, *meme;
-	struct csv c = { NULL, 0, 0, 0 };
-	char num[32];
+	struct json_object *places;
+	char *csv;
+	size_t len;
 	int state;
 
 	if ((state = model_session_state(app->db, req->path_id)) < 0)
@@ -453,33 +374,16 @@ h_admin_session_export(struct app *app, const struct http_request *req,
 	if ((places = model_results_all(app->db, req->path_id,
 	    app->cfg->media_url)) == NULL)
 		return admin_model_error(resp, MODEL_EDB);
-	csv_str(&c, "place,title,count,avg,min,max,median\r\n");
-	for (size_t i = 0; i < json_object_array_length(places); i++) {
-		p = json_object_array_get_idx(places, i);
-		meme = json_object_object_get(p, "meme");
-		snprintf(num, sizeof(num), "%lld", (long long)
-		    json_object_get_int64(json_object_object_get(p, "place")));
-		csv_str(&c, num);
-		csv_str(&c, ",");
-		csv_text(&c, json_object_get_string(json_object_object_get(meme,
-		    "title")));
-		csv_number(&c, p, "count", 0);
-		csv_number(&c, p, "avg", 2);
-		csv_number(&c, p, "min", 0);
-		csv_number(&c, p, "max", 0);
-		csv_number(&c, p, "median", -1);
-		csv_str(&c, "\r\n");
-	}
+	csv = export_results_csv(places, &len);
 	json_object_put(places);
-	if (c.failed) {
-		free(c.buf);
+	if (csv == NULL) {
 		log_warnx("%s: out of memory", __func__);
 		return admin_model_error(resp, MODEL_EDB);
 	}
 	resp->status = 200;
 	resp->content_type = "text/csv; charset=utf-8";
-	resp->raw = c.buf;
-	resp->raw_len = c.len;
+	resp->raw = csv;
+	resp->raw_len = len;
 	http_header(resp, "Content-Disposition: attachment; "
 	    "filename=\"memeter-session-%lld.csv\"", (long long)req->path_id);
 	return 0;

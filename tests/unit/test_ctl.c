@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "export.h"
 #include "../../ctl/ctl.h"
 
 static const char METRICS[] =
@@ -102,7 +103,7 @@ csv_rows(void **state)
 	    4.5));
 	json_object_array_add(places, place(3, "Nobody rated me", 0, 0, 0, 0,
 	    0));
-	csv = ctl_results_csv(places);
+	csv = export_results_csv(places, NULL);
 	assert_non_null(csv);
 	assert_string_equal(csv,
 	    "place,title,count,avg,min,max,median\r\n"
@@ -120,7 +121,7 @@ csv_empty(void **state)
 	char *csv;
 
 	(void)state;
-	csv = ctl_results_csv(places);
+	csv = export_results_csv(places, NULL);
 	assert_string_equal(csv, "place,title,count,avg,min,max,median\r\n");
 	free(csv);
 	json_object_put(places);
