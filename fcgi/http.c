@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cookie.h"
 #include "log.h"
 
 /* Deeper JSON than this is no request of ours; json-c's default is 32. */
@@ -99,53 +100,12 @@ http_is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
-/*
- * RFC 6265: "a=b; c=d".  The first cookie called name wins; a value in
- * double quotes loses them.  A value that does not fit counts as absent:
- * no token of ours is that long.
- */
+/* RFC 6265 parsing shared with pushd (shared/cookie.c). */
 int
 http_cookie(const struct http_request *req, const char *name, char *out,
     size_t outlen)
 {
-	const char *p = req->cookie, *eq, *end, *v;
-	size_t nlen = strlen(name), vlen;
-
-	if (p == NULL || outlen == 0)
-		return -1;
-	while (*p != '\0') {
-		while (http_is_ows(*p) || *p == ';')
-			p++;
-		end = p + strcspn(p, ";");
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL) {
-			const char *ne = eq;
-
-			while (ne > p && http_is_ows(ne[-1]))
-				ne--;
-			if ((size_t)(ne - p) == nlen &&
-			    strncmp(p, name, nlen) == 0) {
-				v = eq + 1;
-				while (v < end && http_is_ows(*v))
-					v++;
-				vlen = (size_t)(end - v);
-				while (vlen > 0 && http_is_ows(v[vlen - 1]))
-					vlen--;
-				if (vlen >= 2 && v[0] == '"' &&
-				    v[vlen - 1] == '"') {
-					v++;
-					vlen -= 2;
-				}
-				if (vlen >= outlen)
-					return -1;
-				memcpy(out, v, vlen);
-				out[vlen] = '\0';
-				return 0;
-			}
-		}
-		p = end;
-	}
-	return -1;
+	return cookie_get(req->cookie, name, out, outlen);
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "cookie.h"
 #include "event.h"
 #include "log.h"
 
@@ -96,34 +97,7 @@ int
 pushd_cookie_get(const char *header, const char *name, char *out,
     size_t outlen)
 {
-	size_t nlen = strlen(name);
-	const char *p = header;
-
-	while (p != NULL && *p != '\0') {
-		size_t vlen;
-		const char *v;
-
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			v = p + nlen + 1;
-			vlen = strcspn(v, ";");
-			while (vlen > 0 && (v[vlen - 1] == ' ' ||
-			    v[vlen - 1] == '\t'))
-				vlen--;
-			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
-				v++;
-				vlen -= 2;
-			}
-			if (vlen >= outlen)
-				return -1;
-			memcpy(out, v, vlen);
-			out[vlen] = '\0';
-			return 0;
-		}
-		p = strchr(p, ';');
-	}
-	return -1;
+	return cookie_get(header, name, out, outlen);
 }
 
 int
