@@ -24,6 +24,7 @@
 #include "../../fcgi/media.h"
 #include "../../fcgi/model.h"
 #include "../../fcgi/names.h"
+#include "unit_app.h"
 
 #define SITE "http://127.0.0.1:8080"
 
@@ -38,20 +39,16 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	char sock[sizeof(f->cfg.notify_socket)];
 
 	if (f == NULL)
 		return -1;
-	config_defaults(&f->cfg);
-	snprintf(f->cfg.site_origin, sizeof(f->cfg.site_origin), "%s", SITE);
-	snprintf(f->cfg.notify_socket, sizeof(f->cfg.notify_socket),
-	    "/tmp/memeter-test-api-rater-%d.sock", (int)getpid());
-	f->app.cfg = &f->cfg;
-	f->app.notify_fd = -1;
+	snprintf(sock, sizeof(sock), "/tmp/memeter-test-api-rater-%d.sock",
+	    (int)getpid());
 	f->app.generation = 3;
 	snprintf(f->app.binary_id, sizeof(f->app.binary_id), "0123456789abcdef");
 	http_response_init(&f->resp);
-	if ((f->app.db = db_open(":memory:", DB_READWRITE)) == NULL ||
-	    db_migrate(f->app.db) == -1)
+	if (unit_app_open(&f->app, &f->cfg, SITE, sock) == -1)
 		return -1;
 	*state = f;
 	return 0;
@@ -63,8 +60,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	http_response_reset(&f->resp);
-	app_stmts_finalize(&f->app);
-	sqlite3_close_v2(f->app.db);
+	unit_app_close(&f->app);
 	free(f);
 	return 0;
 }

@@ -19,26 +19,9 @@
 #include "event.h"
 #include "../../fcgi/media.h"
 #include "../../fcgi/model.h"
+#include "unit_db.h"
 
 #define URL "/media"
-
-static int
-db_setup(void **state)
-{
-	sqlite3 *db = db_open(":memory:", DB_READWRITE);
-
-	if (db == NULL || db_migrate(db) == -1)
-		return -1;
-	*state = db;
-	return 0;
-}
-
-static int
-db_teardown(void **state)
-{
-	sqlite3_close_v2(*state);
-	return 0;
-}
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -651,21 +634,21 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(name_clean_rules),
 		cmocka_unit_test_setup_teardown(create_stores_literal_name_and_event,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(create_rejects_bad_names,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(lifecycle_and_conflicts,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(session_lists_order,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(add_images_dedups_and_emits,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(stats_figures,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(stats_totals_follow_changes,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 		cmocka_unit_test_setup_teardown(results_rank_and_reveal,
-		    db_setup, db_teardown),
+		    unit_db_setup, unit_db_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include "../../fcgi/app.h"
 #include "../../fcgi/auth.h"
 #include "../../fcgi/routes.h"
+#include "unit_app.h"
 
 #define SITE "http://127.0.0.1:8080"
 
@@ -38,14 +39,8 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	config_defaults(&f->cfg);
-	snprintf(f->cfg.site_origin, sizeof(f->cfg.site_origin), "%s", SITE);
-	snprintf(f->cfg.notify_socket, sizeof(f->cfg.notify_socket),
-	    "/nonexistent/notify.sock");
-	f->app.cfg = &f->cfg;
-	f->app.notify_fd = -1;
-	if ((f->app.db = db_open(":memory:", DB_READWRITE)) == NULL ||
-	    db_migrate(f->app.db) == -1)
+	if (unit_app_open(&f->app, &f->cfg, SITE, "/nonexistent/notify.sock")
+	    == -1)
 		return -1;
 	*state = f;
 	return 0;
@@ -56,8 +51,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	app_stmts_finalize(&f->app);
-	sqlite3_close_v2(f->app.db);
+	unit_app_close(&f->app);
 	free(f);
 	return 0;
 }

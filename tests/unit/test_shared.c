@@ -15,24 +15,7 @@
 #include "event.h"
 #include "notify.h"
 #include "token.h"
-
-static int
-group_setup(void **state)
-{
-	sqlite3 *db = db_open(":memory:", DB_READWRITE);
-
-	if (db == NULL || db_migrate(db) == -1)
-		return -1;
-	*state = db;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	sqlite3_close_v2(*state);
-	return 0;
-}
+#include "unit_db.h"
 
 static int
 test_begin(void **state)
@@ -299,6 +282,6 @@ main(void)
 		cmocka_unit_test(notify_roundtrip),
 	};
 
-	return cmocka_run_group_tests_name("shared", tests, group_setup,
-	    group_teardown);
+	return cmocka_run_group_tests_name("shared", tests, unit_db_setup,
+	    unit_db_teardown);
 }

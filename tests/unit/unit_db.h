@@ -1,0 +1,41 @@
+/*
+ * cmocka fixtures the unit tests share: a migrated in-memory database as
+ * the test state.  Header-only (static inline), so each test_*.c that
+ * includes it stays one translation unit; include it after <cmocka.h>.
+ */
+#ifndef MEMETER_UNIT_DB_H
+#define MEMETER_UNIT_DB_H
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+/* A new in-memory database with every migration applied, or NULL.  The
+ * caller closes it (sqlite3_close_v2). */
+static inline sqlite3 *
+unit_db_open(void)
+{
+	sqlite3 *db = db_open(":memory:", DB_READWRITE);
+
+	if (db != NULL && db_migrate(db) == -1) {
+		sqlite3_close_v2(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Setup and teardown with the database itself as *state. */
+static inline int
+unit_db_setup(void **state)
+{
+	return (*state = unit_db_open()) == NULL ? -1 : 0;
+}
+
+static inline int
+unit_db_teardown(void **state)
+{
+	sqlite3_close_v2(*state);
+	return 0;
+}
+
+#endif
