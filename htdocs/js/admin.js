@@ -70,6 +70,16 @@ function applyState(s) {
   channel?.noteStateSeq(s.seq);
 }
 
+// A session just created has no memes, ratings or feed yet: show it empty.
+function showNewSession(s) {
+  st.session = s;
+  st.memes = [];
+  st.stats = new Map();
+  st.ratings = 0;
+  st.raters = 0;
+  st.feed = [];
+}
+
 function applyStats(stats) {
   if (typeof stats.ratings === 'number') st.ratings = stats.ratings;
   if (typeof stats.raters === 'number') st.raters = stats.raters;
@@ -307,12 +317,7 @@ function onSessionCreated(ev) {
   upsertSession(s);
   // A new draft takes over a dashboard that shows nothing or a finished one.
   if (!st.viewing && (!st.session || (st.session.status === 'finished' && st.session.id < s.id))) {
-    st.session = s;
-    st.memes = [];
-    st.stats = new Map();
-    st.ratings = 0;
-    st.raters = 0;
-    st.feed = [];
+    showNewSession(s);
     renderAll();
   } else {
     renderSessions();
@@ -426,13 +431,8 @@ async function createSession(e) {
   if (s) {
     el.newName.value = '';
     st.viewing = null;
-    st.session = s;
     upsertSession(s);
-    st.memes = [];
-    st.stats = new Map();
-    st.ratings = 0;
-    st.raters = 0;
-    st.feed = [];
+    showNewSession(s);
     renderAll();
     toast('Session created', { tone: 'success', detail: `${s.name} — now add memes` });
   }
