@@ -80,6 +80,47 @@ config_file_parses_and_reports_line(void **state)
 	unlink(path);
 }
 
+/* conf/memeter.conf documents every key: each must stand in it as an
+ * uncommented "key = default" line (run from the top of the tree). */
+struct sample {
+	char	text[16384];	/* the file, after a leading newline */
+	int	missing;
+};
+
+static void
+sample_has(const char *key, const char *value, void *arg)
+{
+	struct sample *s = arg;
+	char line[1100];
+
+	snprintf(line, sizeof(line), *value ? "\n%s = %s\n" : "\n%s =\n", key,
+	    value);
+	if (strstr(s->text, line) == NULL) {
+		print_error("conf/memeter.conf lacks \"%s\"\n", line + 1);
+		s->missing++;
+	}
+}
+
+static void
+config_sample_has_every_key_and_default(void **state)
+{
+	static struct sample s;
+	struct config cfg;
+	FILE *fp;
+	size_t n;
+
+	(void)state;
+	assert_non_null(fp = fopen("conf/memeter.conf", "r"));
+	s.text[0] = '\n';
+	n = fread(s.text + 1, 1, sizeof(s.text) - 2, fp);
+	fclose(fp);
+	assert_true(n > 0 && n < sizeof(s.text) - 2);
+	s.text[n + 1] = '\0';
+	config_defaults(&cfg);
+	config_dump(&cfg, sample_has, &s);
+	assert_int_equal(s.missing, 0);
+}
+
 static void
 db_migrates_to_latest(void **state)
 {
@@ -264,6 +305,7 @@ main(void)
 		cmocka_unit_test(config_defaults_then_env),
 		cmocka_unit_test(config_bad_value_names_key),
 		cmocka_unit_test(config_file_parses_and_reports_line),
+		cmocka_unit_test(config_sample_has_every_key_and_default),
 		cmocka_unit_test(db_migrates_to_latest),
 		cmocka_unit_test_setup_teardown(db_enforces_one_active_session,
 		    test_begin, test_rollback),
