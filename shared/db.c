@@ -1,11 +1,47 @@
 #include "db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
 #define DB_BUSY_TIMEOUT_MS 5000
+#define DB_BUSY_STEP_US	50	/* first wait; grows by this per try */
+#define DB_BUSY_MAX_US	1000	/* longest single wait */
+
+/*
+ * Waits for another connection's lock in short steps, for up to
+ * DB_BUSY_TIMEOUT_MS in all.  SQLite's own busy timeout sleeps 1, 2, 5,
+ * 10, 15 ms...: a rating holds the write lock for a fraction of a
+ * millisecond, so a worker that found it taken slept on long after it
+ * was free, and every such sleep landed in the request's latency.
+ */
+static int
+db_busy(void *arg, int count)
+{
+	const int64_t n = DB_BUSY_MAX_US / DB_BUSY_STEP_US;
+	int64_t waited, us;
+	struct timespec ts;
+
+	(void)arg;
+	/* The count waits so far: 50, 100, ... then DB_BUSY_MAX_US each. */
+	if (count <= n)
+		waited = DB_BUSY_STEP_US * (int64_t)count * (count + 1) / 2;
+	else
+		waited = DB_BUSY_STEP_US * n * (n + 1) / 2 +
+		    DB_BUSY_MAX_US * (count - n);
+	if (waited >= (int64_t)DB_BUSY_TIMEOUT_MS * 1000)
+		return 0;
+	us = (int64_t)DB_BUSY_STEP_US * (count + 1);
+	if (us > DB_BUSY_MAX_US)
+		us = DB_BUSY_MAX_US;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)us * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
 
 sqlite3 *
 db_open(const char *path, enum db_open_mode mode)
@@ -22,7 +58,7 @@ db_open(const char *path, enum db_open_mode mode)
 		sqlite3_close_v2(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db, db_busy, NULL);
 	sqlite3_extended_result_codes(db, 1);
 	if (mode == DB_READWRITE &&
 	    db_exec(db, "PRAGMA journal_mode=WAL") == -1)
