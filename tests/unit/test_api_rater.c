@@ -88,29 +88,6 @@ call(struct fixture *f, const char *method, const char *path,
 	return f->resp.status;
 }
 
-static const char *
-code_of(const struct http_response *resp)
-{
-	struct json_object *e, *c;
-
-	if (resp->json != NULL && json_object_object_get_ex(resp->json,
-	    "error", &e) && json_object_object_get_ex(e, "code", &c))
-		return json_object_get_string(c);
-	return "";
-}
-
-static const char *
-header_of(const struct http_response *resp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (int i = 0; i < resp->nheaders; i++)
-		if (strncmp(resp->headers[i], name, n) == 0 &&
-		    resp->headers[i][n] == ':')
-			return resp->headers[i] + n + 2;
-	return NULL;
-}
-
 static struct json_object *
 get(struct json_object *o, const char *key)
 {
@@ -168,7 +145,7 @@ become_rater(struct fixture *f)
 
 	f->cookie[0] = '\0';
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
-	sc = header_of(&f->resp, "Set-Cookie");
+	sc = unit_header_of(&f->resp, "Set-Cookie");
 	assert_non_null(sc);
 	snprintf(f->cookie, sizeof(f->cookie), "%.*s", (int)strcspn(sc, ";"),
 	    sc);
@@ -266,7 +243,7 @@ state_creates_rater(void **state)
 	int64_t id;
 
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
-	sc = header_of(&f->resp, "Set-Cookie");
+	sc = unit_header_of(&f->resp, "Set-Cookie");
 	assert_non_null(sc);
 	assert_int_equal(sscanf(sc, "mr_rater=%32[0-9a-f];", token), 1);
 	assert_true(token_valid(token));
@@ -293,13 +270,13 @@ state_creates_rater(void **state)
 	/* With the cookie: the same rater, no new cookie. */
 	snprintf(f->cookie, sizeof(f->cookie), "mr_rater=%s", token);
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
-	assert_null(header_of(&f->resp, "Set-Cookie"));
+	assert_null(unit_header_of(&f->resp, "Set-Cookie"));
 	assert_int_equal(json_object_get_int64(get(get(f->resp.json, "me"),
 	    "id")), id);
 	/* An unknown or malformed cookie gets a new rater. */
 	snprintf(f->cookie, sizeof(f->cookie), "mr_rater=%032d", 0);
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
-	assert_non_null(header_of(&f->resp, "Set-Cookie"));
+	assert_non_null(unit_header_of(&f->resp, "Set-Cookie"));
 	assert_int_equal(q_int(f, "SELECT count(*) FROM raters"), 2);
 }
 
@@ -376,11 +353,11 @@ rating_needs_rater_and_session(void **state)
 	f->cookie[0] = '\0';
 	assert_int_equal(call(f, "POST", "/api/ratings",
 	    "{\"meme_id\":1,\"score\":5}"), 401);
-	assert_string_equal(code_of(&f->resp), "no_rater");
+	assert_string_equal(unit_code_of(&f->resp), "no_rater");
 	become_rater(f);
 	assert_int_equal(call(f, "POST", "/api/ratings",
 	    "{\"meme_id\":1,\"score\":5}"), 409);
-	assert_string_equal(code_of(&f->resp), "no_active_session");
+	assert_string_equal(unit_code_of(&f->resp), "no_active_session");
 	/* A draft is not active either. */
 	(void)make_session(f, "Draft", 2, 0, ids);
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
@@ -441,15 +418,15 @@ rating_rejects_bad_input(void **state)
 		subst(body, sizeof(body), cases[i].body, ids[0]);
 		call(f, "POST", "/api/ratings", body);
 		if (f->resp.status != cases[i].status ||
-		    strcmp(code_of(&f->resp), cases[i].code) != 0)
+		    strcmp(unit_code_of(&f->resp), cases[i].code) != 0)
 			fail_msg("%s: %d %s", body, f->resp.status,
-			    code_of(&f->resp));
+			    unit_code_of(&f->resp));
 	}
 	/* A meme of another session is unknown to this one. */
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
 	    (long long)other[0]);
 	assert_int_equal(call(f, "POST", "/api/ratings", body), 404);
-	assert_string_equal(code_of(&f->resp), "unknown_meme");
+	assert_string_equal(unit_code_of(&f->resp), "unknown_meme");
 	assert_int_equal(call(f, "POST", "/api/skips", body), 404);
 	/* 64 characters of client_id are fine, counted as characters. */
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5,\"client_id\":"
@@ -695,7 +672,7 @@ rating_after_finish_refused(void **state)
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
 	    (long long)ids[0]);
 	assert_int_equal(call(f, "POST", "/api/ratings", body), 409);
-	assert_string_equal(code_of(&f->resp), "no_active_session");
+	assert_string_equal(unit_code_of(&f->resp), "no_active_session");
 }
 
 static void
@@ -720,7 +697,7 @@ skips_are_idempotent(void **state)
 	    "'session_started')"), 0);
 	assert_int_equal(call(f, "POST", "/api/skips", "{\"meme_id\":\"1\"}"),
 	    400);
-	assert_string_equal(code_of(&f->resp), "invalid_meme_id");
+	assert_string_equal(unit_code_of(&f->resp), "invalid_meme_id");
 }
 
 /* --- name ----------------------------------------------------------------- */
@@ -742,7 +719,7 @@ rename_checks_names(void **state)
 	fingerprint(f, before, sizeof(before));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (call(f, "PATCH", "/api/me", bad[i]) != 400 ||
-		    strcmp(code_of(&f->resp), "invalid_name") != 0)
+		    strcmp(unit_code_of(&f->resp), "invalid_name") != 0)
 			fail_msg("%s: %d", bad[i], f->resp.status);
 	}
 	fingerprint(f, after, sizeof(after));
@@ -820,14 +797,14 @@ login_and_logout(void **state)
 
 	assert_int_equal(call(f, "POST", "/api/admin/login",
 	    "{\"password\":\"secret\"}"), 503);
-	assert_string_equal(code_of(&f->resp), "no_admin_password");
+	assert_string_equal(unit_code_of(&f->resp), "no_admin_password");
 	assert_int_equal(token_password_hash("secret", hash, sizeof(hash)), 0);
 	assert_int_equal(db_setting_set(f->app.db, "admin_password_hash", hash),
 	    0);
 	assert_int_equal(call(f, "POST", "/api/admin/login",
 	    "{\"password\":\"Secret\"}"), 401);
-	assert_string_equal(code_of(&f->resp), "bad_password");
-	assert_null(header_of(&f->resp, "Set-Cookie"));
+	assert_string_equal(unit_code_of(&f->resp), "bad_password");
+	assert_null(unit_header_of(&f->resp, "Set-Cookie"));
 	assert_int_equal(call(f, "POST", "/api/admin/login",
 	    "{\"password\":5}"), 400);
 	assert_int_equal(call(f, "POST", "/api/admin/login", "{}"), 400);
@@ -838,7 +815,7 @@ login_and_logout(void **state)
 	snprintf(csrf, sizeof(csrf), "%s", json_object_get_string(get(
 	    f->resp.json, "csrf")));
 	assert_true(token_valid(csrf));
-	sc = header_of(&f->resp, "Set-Cookie");
+	sc = unit_header_of(&f->resp, "Set-Cookie");
 	assert_non_null(sc);
 	assert_non_null(strstr(sc, "; Path=/; Max-Age=43200; HttpOnly; "
 	    "SameSite=Strict"));
@@ -856,7 +833,7 @@ login_and_logout(void **state)
 	app_dispatch(&f->app, &req, &f->resp);
 	assert_int_equal(f->resp.status, 200);
 	assert_true(json_object_get_boolean(get(f->resp.json, "ok")));
-	assert_non_null(strstr(header_of(&f->resp, "Set-Cookie"),
+	assert_non_null(strstr(unit_header_of(&f->resp, "Set-Cookie"),
 	    "mr_admin=; Path=/; Max-Age=0"));
 	assert_int_equal(q_int(f, "SELECT count(*) FROM admin_sessions"), 0);
 	/* The old cookie is dead. */

@@ -79,29 +79,6 @@ run(struct fixture *f, const char *method, const char *path,
 	return resp->status;
 }
 
-static const char *
-code_of(const struct http_response *resp)
-{
-	struct json_object *e, *c;
-
-	if (resp->json != NULL && json_object_object_get_ex(resp->json,
-	    "error", &e) && json_object_object_get_ex(e, "code", &c))
-		return json_object_get_string(c);
-	return "";
-}
-
-static const char *
-header_of(const struct http_response *resp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (int i = 0; i < resp->nheaders; i++)
-		if (strncmp(resp->headers[i], name, n) == 0 &&
-		    resp->headers[i][n] == ':')
-			return resp->headers[i] + n + 2;
-	return NULL;
-}
-
 /* Logs in by the auth module and keeps the cookie and CSRF token. */
 static void
 login(struct fixture *f)
@@ -112,7 +89,7 @@ login(struct fixture *f)
 
 	http_response_init(&resp);
 	assert_int_equal(auth_admin_create(&f->app, &resp, &admin), 0);
-	sc = header_of(&resp, "Set-Cookie");
+	sc = unit_header_of(&resp, "Set-Cookie");
 	assert_non_null(sc);
 	assert_int_equal(strncmp(sc, "mr_admin=", 9), 0);
 	snprintf(f->admin_cookie, sizeof(f->admin_cookie), "%.*s",
@@ -139,7 +116,7 @@ unknown_paths_404(void **state)
 		if (run(f, "GET", paths[i], NULL, NULL, NULL, NULL, &resp) !=
 		    404)
 			fail_msg("%s: %d", paths[i], resp.status);
-		assert_string_equal(code_of(&resp), "not_found");
+		assert_string_equal(unit_code_of(&resp), "not_found");
 		assert_string_equal(resp.content_type == NULL ?
 		    "application/json" : resp.content_type, "application/json");
 	}
@@ -174,9 +151,9 @@ wrong_method_405(void **state)
 		if (resp.status != 405)
 			fail_msg("%s %s: %d", cases[i].method, cases[i].path,
 			    resp.status);
-		assert_string_equal(code_of(&resp), "method_not_allowed");
-		assert_non_null(header_of(&resp, "Allow"));
-		assert_string_equal(header_of(&resp, "Allow"), cases[i].allow);
+		assert_string_equal(unit_code_of(&resp), "method_not_allowed");
+		assert_non_null(unit_header_of(&resp, "Allow"));
+		assert_string_equal(unit_header_of(&resp, "Allow"), cases[i].allow);
 	}
 	assert_int_equal(db_schema_version(f->app.db), before);
 	http_response_reset(&resp);
@@ -191,7 +168,7 @@ admin_needs_login(void **state)
 	http_response_init(&resp);
 	assert_int_equal(run(f, "GET", "/api/admin/state", NULL, NULL, NULL,
 	    NULL, &resp), 401);
-	assert_string_equal(code_of(&resp), "not_logged_in");
+	assert_string_equal(unit_code_of(&resp), "not_logged_in");
 	assert_int_equal(run(f, "POST", "/api/admin/sessions",
 	    "mr_admin=0123456789abcdef0123456789abcdef", "x", SITE,
 	    "{\"name\":\"x\"}", &resp), 401);
@@ -231,7 +208,7 @@ admin_mutations_need_csrf(void **state)
 	login(f);
 	assert_int_equal(run(f, "POST", "/api/admin/sessions", f->admin_cookie,
 	    NULL, SITE, "{\"name\":\"Party\"}", &resp), 403);
-	assert_string_equal(code_of(&resp), "bad_csrf");
+	assert_string_equal(unit_code_of(&resp), "bad_csrf");
 	snprintf(wrong, sizeof(wrong), "%s", f->csrf);
 	wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
 	assert_int_equal(run(f, "POST", "/api/admin/sessions", f->admin_cookie,
@@ -294,7 +271,7 @@ foreign_origin_403(void **state)
 	/* Even with cookie and token: the browser was on another site. */
 	assert_int_equal(run(f, "POST", "/api/admin/sessions", f->admin_cookie,
 	    f->csrf, "http://evil.example", "{\"name\":\"x\"}", &resp), 403);
-	assert_string_equal(code_of(&resp), "bad_origin");
+	assert_string_equal(unit_code_of(&resp), "bad_origin");
 	assert_int_equal(run(f, "POST", "/api/ratings", NULL, NULL,
 	    "http://127.0.0.1:8080.evil.example", "{}", &resp), 403);
 	assert_int_equal(run(f, "PATCH", "/api/me", NULL, NULL, "null",

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "config.h"
 #include "unit_db.h"
@@ -33,6 +34,31 @@ unit_app_close(struct app *app)
 {
 	app_stmts_finalize(app);
 	sqlite3_close_v2(app->db);
+}
+
+/* The "code" of an error answer, "" for any other answer. */
+static inline const char *
+unit_code_of(const struct http_response *resp)
+{
+	struct json_object *e, *c;
+
+	if (resp->json != NULL && json_object_object_get_ex(resp->json,
+	    "error", &e) && json_object_object_get_ex(e, "code", &c))
+		return json_object_get_string(c);
+	return "";
+}
+
+/* The value of the answer's header name, or NULL if it has none. */
+static inline const char *
+unit_header_of(const struct http_response *resp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < resp->nheaders; i++)
+		if (strncmp(resp->headers[i], name, n) == 0 &&
+		    resp->headers[i][n] == ':')
+			return resp->headers[i] + n + 2;
+	return NULL;
 }
 
 #endif
