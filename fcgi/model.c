@@ -823,6 +823,34 @@ write_event_commit(sqlite3 *db, const char *type, int64_t sid,
 	return MODEL_OK;
 }
 
+/* Hands a mutation's reply object to the caller once its event is
+ * committed (rc MODEL_OK); on failure frees it and passes rc on. */
+static int
+reply_after_commit(int rc, struct json_object *reply, struct json_object **out)
+{
+	if (rc != MODEL_OK) {
+		json_object_put(reply);
+		return rc;
+	}
+	*out = reply;
+	return MODEL_OK;
+}
+
+/* Opens the write transaction of a change to session id and returns the
+ * session's state (MODEL_DRAFT ...), or a MODEL_E* code (< 0, the
+ * transaction rolled back) when it cannot. */
+static int
+begin_session_change(sqlite3 *db, int64_t id)
+{
+	int state;
+
+	if (db_begin(db) == -1)
+		return MODEL_EDB;
+	if ((state = model_session_state(db, id)) < 0)
+		db_rollback(db);
+	return state;
+}
+
 /* Runs one UPDATE/INSERT with ?1 = id; 0 or -1. */
 static int
 exec_id(sqlite3 *db, const char *sql, int64_t id, const char *where)
@@ -868,13 +896,8 @@ model_session_create(sqlite3 *db, const char *name,
 	id = sqlite3_last_insert_rowid(db);
 	if ((s = model_session_json(db, id)) == NULL)
 		goto fail;
-	if ((rc = write_event_commit(db, "session_created", id, s, seq)) !=
-	    MODEL_OK) {
-		json_object_put(s);
-		return rc;
-	}
-	*session = s;
-	return MODEL_OK;
+	return reply_after_commit(write_event_commit(db, "session_created", id,
+	    s, seq), s, session);
 fail:
 	db_rollback(db);
 	return MODEL_EDB;
@@ -890,12 +913,8 @@ model_session_start(sqlite3 *db, int64_t id, const char *media_url,
 	int state, rc = MODEL_EDB;
 
 	*session = NULL;
-	if (db_begin(db) == -1)
-		return MODEL_EDB;
-	if ((state = model_session_state(db, id)) < 0) {
-		rc = state;
-		goto fail;
-	}
+	if ((state = begin_session_change(db, id)) < 0)
+		return state;
 	if (state != MODEL_DRAFT) {
 		rc = state == MODEL_ACTIVE ? MODEL_EALREADY : MODEL_EFINISHED;
 		goto fail;
@@ -922,12 +941,7 @@ model_session_start(sqlite3 *db, int64_t id, const char *media_url,
 	json_object_object_add(data, "memes", memes);
 	rc = write_event_commit(db, "session_started", id, data, seq);
 	json_object_put(data);
-	if (rc != MODEL_OK) {
-		json_object_put(s);
-		return rc;
-	}
-	*session = s;
-	return MODEL_OK;
+	return reply_after_commit(rc, s, session);
 fail:
 	json_object_put(s);
 	db_rollback(db);
@@ -943,12 +957,8 @@ model_session_finish(sqlite3 *db, int64_t id, struct json_object **session,
 	int state, rc = MODEL_EDB;
 
 	*session = NULL;
-	if (db_begin(db) == -1)
-		return MODEL_EDB;
-	if ((state = model_session_state(db, id)) < 0) {
-		rc = state;
-		goto fail;
-	}
+	if ((state = begin_session_change(db, id)) < 0)
+		return state;
 	if (state != MODEL_ACTIVE) {
 		rc = MODEL_ENOTACTIVE;
 		goto fail;
@@ -958,13 +968,8 @@ model_session_finish(sqlite3 *db, int64_t id, struct json_object **session,
 	if (exec_id(db, sql, id, __func__) == -1 ||
 	    (s = model_session_json(db, id)) == NULL)
 		goto fail;
-	if ((rc = write_event_commit(db, "session_finished", id, s, seq)) !=
-	    MODEL_OK) {
-		json_object_put(s);
-		return rc;
-	}
-	*session = s;
-	return MODEL_OK;
+	return reply_after_commit(write_event_commit(db, "session_finished",
+	    id, s, seq), s, session);
 fail:
 	db_rollback(db);
 	return rc;
@@ -983,12 +988,8 @@ model_session_reveal(sqlite3 *db, int64_t id, const char *action,
 	if (action == NULL || (strcmp(action, "next") != 0 &&
 	    strcmp(action, "prev") != 0 && strcmp(action, "reset") != 0))
 		return MODEL_EINVAL;
-	if (db_begin(db) == -1)
-		return MODEL_EDB;
-	if ((state = model_session_state(db, id)) < 0) {
-		rc = state;
-		goto fail;
-	}
+	if ((state = begin_session_change(db, id)) < 0)
+		return state;
 	if (state != MODEL_FINISHED) {
 		rc = MODEL_ENOTFINISHED;
 		goto fail;
@@ -1073,12 +1074,8 @@ model_session_add_images(sqlite3 *db, int64_t id,
 
 	*added_memes = NULL;
 	*seq = 0;
-	if (db_begin(db) == -1)
-		return MODEL_EDB;
-	if ((state = model_session_state(db, id)) < 0) {
-		rc = state;
-		goto fail;
-	}
+	if ((state = begin_session_change(db, id)) < 0)
+		return state;
 	if (state == MODEL_FINISHED) {
 		rc = MODEL_EFINISHED;
 		goto fail;
@@ -1108,12 +1105,7 @@ model_session_add_images(sqlite3 *db, int64_t id,
 	json_object_object_add(data, "memes", json_object_get(added));
 	rc = write_event_commit(db, "memes_populated", id, data, seq);
 	json_object_put(data);
-	if (rc != MODEL_OK) {
-		json_object_put(added);
-		return rc;
-	}
-	*added_memes = added;
-	return MODEL_OK;
+	return reply_after_commit(rc, added, added_memes);
 fail:
 	json_object_put(added);
 	db_rollback(db);
