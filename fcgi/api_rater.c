@@ -301,21 +301,20 @@ rating_remember(struct app *app, const struct auth_rater *rater,
 
 /*
  * event_append() with a statement prepared once per worker instead of
- * once per event (the same row: see shared/event.c).  The seq, or -1.
+ * once per event (the same row: see shared/event.c), and the data as
+ * JSON text already.  The seq, or -1.
  */
 static int64_t
 rating_event_append(struct app *app, const char *type, int64_t sid,
-    struct json_object *data)
+    const char *json, int len)
 {
 	sqlite3_stmt *st;
-	const char *json;
 
 	if ((st = app_stmt(app, SQL_EVENT_INSERT)) == NULL)
 		return -1;
-	json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN);
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sid);
-	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json, len, SQLITE_STATIC);
 	if (step_done(app, st, __func__) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(app->db);
@@ -333,19 +332,92 @@ rating_exec(struct app *app, const char *sql)
 }
 
 /*
- * What model_stats(db, sid, meme_id) returns, read in the caller's
- * transaction with statements prepared once per worker: preparing
- * model_stats()'s three statements cost more than the rest of a rating.
+ * s as a JSON string, quotes included, escaped as json-c escapes it with
+ * JSON_C_TO_STRING_PLAIN (so "/" as "\/"): the events read the same
+ * whichever path wrote them.  The length, or -1 if it does not fit.
  */
-static struct json_object *
-rating_stats(struct app *app, int64_t sid, int64_t meme_id)
+static int
+rating_json_string(char *out, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	unsigned char c;
+
+	if (len < 3)
+		return -1;
+	out[n++] = '"';
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		/* An escape of 6, the closing quote and the NUL. */
+		if (n + 8 > len)
+			return -1;
+		switch (c) {
+		case '\b': out[n++] = '\\'; out[n++] = 'b'; break;
+		case '\n': out[n++] = '\\'; out[n++] = 'n'; break;
+		case '\r': out[n++] = '\\'; out[n++] = 'r'; break;
+		case '\t': out[n++] = '\\'; out[n++] = 't'; break;
+		case '\f': out[n++] = '\\'; out[n++] = 'f'; break;
+		case '"':
+		case '\\':
+		case '/':
+			out[n++] = '\\';
+			out[n++] = (char)c;
+			break;
+		default:
+			if (c < 0x20) {
+				memcpy(out + n, "\\u00", 4);
+				out[n + 4] = hex[c >> 4];
+				out[n + 5] = hex[c & 0xf];
+				n += 6;
+			} else
+				out[n++] = (char)c;
+		}
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return (int)n;
+}
+
+/*
+ * new_rating's data as JSON text into buf (the keys in SPEC's order, as
+ * the json-c object it replaces wrote them): one snprintf instead of a
+ * dozen objects built, serialised and freed per rating.  The length, or
+ * -1 (logged).
+ */
+static int
+rating_new_text(char *buf, size_t len, int64_t sid,
+    const struct auth_rater *rater, const struct rating_in *in, int replaced)
+{
+	char name[AUTH_RATER_NAME_MAX * 6 + 3];
+	int n;
+
+	if (rating_json_string(name, sizeof(name), rater->name) == -1 ||
+	    (n = snprintf(buf, len, "{\"session_id\":%lld,\"meme_id\":%lld,"
+	    "\"rater\":{\"id\":%lld,\"name\":%s},\"score\":%d,\"replaced\":%s}",
+	    (long long)sid, (long long)in->meme_id, (long long)rater->id, name,
+	    in->score, replaced ? "true" : "false")) < 0 || (size_t)n >= len) {
+		log_warnx("%s: rater %lld: too long", __func__,
+		    (long long)rater->id);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * stats_updated's data: model_stats(db, sid, meme_id)'s figures read in
+ * the caller's transaction with statements prepared once per worker
+ * (preparing model_stats()'s three cost more than the rest of a rating),
+ * as JSON text into buf.  The length, or -1 (logged).
+ */
+static int
+rating_stats_text(struct app *app, int64_t sid, int64_t meme_id, char *buf,
+    size_t len)
 {
 	sqlite3_stmt *st;
 	int64_t ratings = 0, raters = 0, sum = 0, hist[MODEL_NSCORES];
 	int rc, score;
 
 	if ((st = app_stmt(app, SQL_TOTALS)) == NULL)
-		return NULL;
+		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ratings = sqlite3_column_int64(st, 0);
@@ -356,7 +428,7 @@ rating_stats(struct app *app, int64_t sid, int64_t meme_id)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		goto fail;
 	if ((st = app_stmt(app, SQL_MEME_SCORES)) == NULL)
-		return NULL;
+		return -1;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, meme_id);
 	memset(hist, 0, sizeof(hist));
@@ -367,10 +439,11 @@ rating_stats(struct app *app, int64_t sid, int64_t meme_id)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	return model_stats_meme(ratings, raters, sum, meme_id, hist);
+	return model_stats_event_text(buf, len, sid, ratings, raters, sum,
+	    meme_id, hist);
 fail:
 	log_warnx("%s: %s", __func__, sqlite3_errmsg(app->db));
-	return NULL;
+	return -1;
 }
 
 /* new_rating and stats_updated; *seq is the last one's. */
@@ -378,35 +451,16 @@ static int
 rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
     const struct rating_in *in, int replaced, int64_t *seq)
 {
-	struct json_object *data, *who, *stats, *v;
-	static const char *const keys[] = { "ratings", "raters", "avg", "memes" };
+	char text[MODEL_STATS_TEXT_MAX + AUTH_RATER_NAME_MAX * 6];
 	int64_t s;
+	int len;
 
-	data = json_object_new_object();
-	who = json_object_new_object();
-	json_object_object_add(who, "id", json_object_new_int64(rater->id));
-	json_object_object_add(who, "name", json_object_new_string(rater->name));
-	json_object_object_add(data, "session_id", json_object_new_int64(sid));
-	json_object_object_add(data, "meme_id", json_object_new_int64(in->meme_id));
-	json_object_object_add(data, "rater", who);
-	json_object_object_add(data, "score", json_object_new_int(in->score));
-	json_object_object_add(data, "replaced", json_object_new_boolean(replaced));
-	s = rating_event_append(app, "new_rating", sid, data);
-	json_object_put(data);
-	if (s < 0)
-		return -1;
-
-	if ((stats = rating_stats(app, sid, in->meme_id)) == NULL)
-		return -1;
-	data = json_object_new_object();
-	json_object_object_add(data, "session_id", json_object_new_int64(sid));
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (json_object_object_get_ex(stats, keys[i], &v))
-			json_object_object_add(data, keys[i], json_object_get(v));
-	json_object_put(stats);
-	s = rating_event_append(app, "stats_updated", sid, data);
-	json_object_put(data);
-	if (s < 0)
+	if ((len = rating_new_text(text, sizeof(text), sid, rater, in,
+	    replaced)) == -1 ||
+	    rating_event_append(app, "new_rating", sid, text, len) < 0 ||
+	    (len = rating_stats_text(app, sid, in->meme_id, text,
+	    sizeof(text))) == -1 ||
+	    (s = rating_event_append(app, "stats_updated", sid, text, len)) < 0)
 		return -1;
 	*seq = s;
 	return 0;

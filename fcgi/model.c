@@ -5,6 +5,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,16 +105,15 @@ col_string(sqlite3_stmt *st, int col)
 	return s == NULL ? NULL : json_object_new_string((const char *)s);
 }
 
-/* A figure rounded to 2 decimals, serialised as such (never
- * 0.10000000000000001) but keeping the rounded value. */
-static struct json_object *
-json_figure(double d)
+/* A figure rounded to 2 decimals as JSON text into buf: "7.5", never
+ * 7.50 or 0.10000000000000001.  The rounded value. */
+static double
+figure_text(double d, char buf[64])
 {
-	char buf[64];
 	size_t n;
 
 	d = round(d * 100.0) / 100.0;
-	snprintf(buf, sizeof(buf), "%.2f", d);
+	snprintf(buf, 64, "%.2f", d);
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '0')
 		buf[--n] = '\0';
@@ -121,6 +121,17 @@ json_figure(double d)
 		buf[--n] = '\0';
 	if (strcmp(buf, "-0") == 0)
 		strcpy(buf, "0");
+	return d;
+}
+
+/* A figure rounded to 2 decimals, serialised as such but keeping the
+ * rounded value. */
+static struct json_object *
+json_figure(double d)
+{
+	char buf[64];
+
+	d = figure_text(d, buf);
 	return json_object_new_double_s(d, buf);
 }
 
@@ -674,12 +685,45 @@ done:
 
 _Static_assert(MODEL_NSCORES == NSCORES, "model.h and model.c disagree");
 
-struct json_object *
-model_stats_meme(int64_t ratings, int64_t raters, int64_t score_sum,
-    int64_t meme_id, const int64_t *hist)
+/* snprintf into *p, moving it on; -1 once the buffer end was reached. */
+static int
+stats_put(char **p, char *end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+stats_put(char **p, char *end, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(*p, (size_t)(end - *p), fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= end - *p)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+/* A figure, or null for an unrated meme, after ",\"key\":". */
+static int
+stats_put_figure(char **p, char *end, const char *key, int rated, double d)
+{
+	char fig[64];
+
+	if (!rated)
+		return stats_put(p, end, ",\"%s\":null", key);
+	figure_text(d, fig);
+	return stats_put(p, end, ",\"%s\":%s", key, fig);
+}
+
+int
+model_stats_event_text(char *buf, size_t len, int64_t sid, int64_t ratings,
+    int64_t raters, int64_t score_sum, int64_t meme_id, const int64_t *hist)
 {
 	struct meme_stats m;
-	struct json_object *o, *arr;
+	char *p = buf, *end = buf + len;
+	int rated, rc;
 
 	memset(&m, 0, sizeof(m));
 	m.meme_id = meme_id;
@@ -688,15 +732,36 @@ model_stats_meme(int64_t ratings, int64_t raters, int64_t score_sum,
 		m.count += hist[s];
 		m.sum += hist[s] * s;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "ratings", json_object_new_int64(ratings));
-	json_object_object_add(o, "raters", json_object_new_int64(raters));
-	json_object_object_add(o, "avg", ratings > 0 ?
-	    json_figure((double)score_sum / (double)ratings) : NULL);
-	arr = json_object_new_array_ext(1);
-	json_object_array_add(arr, stats_meme_json(&m));
-	json_object_object_add(o, "memes", arr);
-	return o;
+	rated = m.count > 0;
+	/* The keys in model_stats()'s order: stats_meme_json(). */
+	rc = stats_put(&p, end, "{\"session_id\":%lld,\"ratings\":%lld,"
+	    "\"raters\":%lld", (long long)sid, (long long)ratings,
+	    (long long)raters);
+	rc |= stats_put_figure(&p, end, "avg", ratings > 0,
+	    ratings > 0 ? (double)score_sum / (double)ratings : 0);
+	rc |= stats_put(&p, end, ",\"memes\":[{\"meme_id\":%lld,\"count\":%lld",
+	    (long long)meme_id, (long long)m.count);
+	rc |= stats_put_figure(&p, end, "avg", rated,
+	    rated ? (double)m.sum / (double)m.count : 0);
+	if (rated)
+		rc |= stats_put(&p, end, ",\"min\":%d,\"max\":%d",
+		    stats_min(&m), stats_max(&m));
+	else
+		rc |= stats_put(&p, end, ",\"min\":null,\"max\":null");
+	rc |= stats_put_figure(&p, end, "median", rated,
+	    rated ? stats_median(&m) : 0);
+	rc |= stats_put_figure(&p, end, "stddev", rated,
+	    rated ? stats_stddev(&m) : 0);
+	rc |= stats_put(&p, end, ",\"histogram\":[");
+	for (int s = 0; s < NSCORES; s++)
+		rc |= stats_put(&p, end, s > 0 ? ",%lld" : "%lld",
+		    (long long)m.hist[s]);
+	rc |= stats_put(&p, end, "]}]}");
+	if (rc != 0) {
+		log_warnx("%s: %zu bytes are too few", __func__, len);
+		return -1;
+	}
+	return (int)(p - buf);
 }
 
 /* --- results ------------------------------------------------------------ */

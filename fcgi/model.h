@@ -60,13 +60,18 @@ struct json_object *model_all_sessions(sqlite3 *db);
 /* STATS for a session; meme_id > 0 limits "memes" to that one meme. */
 struct json_object *model_stats(sqlite3 *db, int64_t session_id, int64_t meme_id);
 /*
- * model_stats(db, sid, meme_id)'s object for one meme from figures the
- * caller read itself (the rating path keeps its statements prepared):
- * the session's totals and the meme's histogram of MODEL_NSCORES counts.
+ * The stats_updated event's data for one meme as JSON text (what
+ * model_stats(db, sid, meme_id) serialises to, JSON_C_TO_STRING_PLAIN,
+ * with "session_id":sid first), written straight into buf from figures
+ * the caller read itself: the rating path sends one per rating.  hist
+ * holds MODEL_NSCORES counts.  The length, or -1 (logged) if len is too
+ * small (MODEL_STATS_TEXT_MAX always suffices).
  */
-#define MODEL_NSCORES	11	/* scores 0..10 */
-struct json_object *model_stats_meme(int64_t ratings, int64_t raters,
-	    int64_t score_sum, int64_t meme_id, const int64_t *hist);
+#define MODEL_NSCORES		11	/* scores 0..10 */
+#define MODEL_STATS_TEXT_MAX	1024
+int	model_stats_event_text(char *buf, size_t len, int64_t sid,
+	    int64_t ratings, int64_t raters, int64_t score_sum, int64_t meme_id,
+	    const int64_t *hist);
 
 int	model_session_create(sqlite3 *db, const char *name,
 	    struct json_object **session, int64_t *seq);
