@@ -5,7 +5,6 @@
 #include "model.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -685,36 +684,14 @@ done:
 
 _Static_assert(MODEL_NSCORES == NSCORES, "model.h and model.c disagree");
 
-/* snprintf into *p, moving it on; -1 once the buffer end was reached. */
-static int
-stats_put(char **p, char *end, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-stats_put(char **p, char *end, const char *fmt, ...)
+/* A figure's JSON text into buf: null for an unrated meme. */
+static const char *
+stats_figure_text(int rated, double d, char buf[64])
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*p, (size_t)(end - *p), fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= end - *p)
-		return -1;
-	*p += n;
-	return 0;
-}
-
-/* A figure, or null for an unrated meme, after ",\"key\":". */
-static int
-stats_put_figure(char **p, char *end, const char *key, int rated, double d)
-{
-	char fig[64];
-
 	if (!rated)
-		return stats_put(p, end, ",\"%s\":null", key);
-	figure_text(d, fig);
-	return stats_put(p, end, ",\"%s\":%s", key, fig);
+		return "null";
+	figure_text(d, buf);
+	return buf;
 }
 
 int
@@ -722,8 +699,9 @@ model_stats_event_text(char *buf, size_t len, int64_t sid, int64_t ratings,
     int64_t raters, int64_t score_sum, int64_t meme_id, const int64_t *hist)
 {
 	struct meme_stats m;
-	char *p = buf, *end = buf + len;
-	int rated, rc;
+	char avg[64], mavg[64], min[24], max[24], median[64], stddev[64];
+	const int64_t *h = m.hist;
+	int rated, n;
 
 	memset(&m, 0, sizeof(m));
 	m.meme_id = meme_id;
@@ -733,35 +711,33 @@ model_stats_event_text(char *buf, size_t len, int64_t sid, int64_t ratings,
 		m.sum += hist[s] * s;
 	}
 	rated = m.count > 0;
-	/* The keys in model_stats()'s order: stats_meme_json(). */
-	rc = stats_put(&p, end, "{\"session_id\":%lld,\"ratings\":%lld,"
-	    "\"raters\":%lld", (long long)sid, (long long)ratings,
-	    (long long)raters);
-	rc |= stats_put_figure(&p, end, "avg", ratings > 0,
-	    ratings > 0 ? (double)score_sum / (double)ratings : 0);
-	rc |= stats_put(&p, end, ",\"memes\":[{\"meme_id\":%lld,\"count\":%lld",
-	    (long long)meme_id, (long long)m.count);
-	rc |= stats_put_figure(&p, end, "avg", rated,
-	    rated ? (double)m.sum / (double)m.count : 0);
-	if (rated)
-		rc |= stats_put(&p, end, ",\"min\":%d,\"max\":%d",
-		    stats_min(&m), stats_max(&m));
-	else
-		rc |= stats_put(&p, end, ",\"min\":null,\"max\":null");
-	rc |= stats_put_figure(&p, end, "median", rated,
-	    rated ? stats_median(&m) : 0);
-	rc |= stats_put_figure(&p, end, "stddev", rated,
-	    rated ? stats_stddev(&m) : 0);
-	rc |= stats_put(&p, end, ",\"histogram\":[");
-	for (int s = 0; s < NSCORES; s++)
-		rc |= stats_put(&p, end, s > 0 ? ",%lld" : "%lld",
-		    (long long)m.hist[s]);
-	rc |= stats_put(&p, end, "]}]}");
-	if (rc != 0) {
+	if (rated) {
+		snprintf(min, sizeof(min), "%d", stats_min(&m));
+		snprintf(max, sizeof(max), "%d", stats_max(&m));
+	} else {
+		strcpy(min, "null");
+		strcpy(max, "null");
+	}
+	/* One snprintf, the keys in model_stats()'s order (stats_meme_json). */
+	n = snprintf(buf, len, "{\"session_id\":%lld,\"ratings\":%lld,"
+	    "\"raters\":%lld,\"avg\":%s,\"memes\":[{\"meme_id\":%lld,"
+	    "\"count\":%lld,\"avg\":%s,\"min\":%s,\"max\":%s,\"median\":%s,"
+	    "\"stddev\":%s,\"histogram\":[%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
+	    "%lld,%lld,%lld,%lld]}]}", (long long)sid, (long long)ratings,
+	    (long long)raters, stats_figure_text(ratings > 0, ratings > 0 ?
+	    (double)score_sum / (double)ratings : 0, avg), (long long)meme_id,
+	    (long long)m.count, stats_figure_text(rated, rated ?
+	    (double)m.sum / (double)m.count : 0, mavg), min, max,
+	    stats_figure_text(rated, rated ? stats_median(&m) : 0, median),
+	    stats_figure_text(rated, rated ? stats_stddev(&m) : 0, stddev),
+	    (long long)h[0], (long long)h[1], (long long)h[2], (long long)h[3],
+	    (long long)h[4], (long long)h[5], (long long)h[6], (long long)h[7],
+	    (long long)h[8], (long long)h[9], (long long)h[10]);
+	if (n < 0 || (size_t)n >= len) {
 		log_warnx("%s: %zu bytes are too few", __func__, len);
 		return -1;
 	}
-	return (int)(p - buf);
+	return n;
 }
 
 /* --- results ------------------------------------------------------------ */
