@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
+#include "timeutil.h"
 #include "version.h"
 
 #define SCORE_MIN		0
@@ -36,12 +37,13 @@ static const char SQL_REQUEST_INSERT[] =
     "replaced) VALUES(?1,?2,?3,?4,?5,?6)";
 static const char SQL_RATING_GET[] =
     "SELECT id FROM ratings WHERE session_id=?1 AND meme_id=?2 AND rater_id=?3";
+/* The times are bound (struct rating_in): strftime('...','now') in SQL
+ * cost a rating four date computations. */
 static const char SQL_RATING_INSERT[] =
-    "INSERT INTO ratings(session_id,meme_id,rater_id,score) "
-    "VALUES(?1,?2,?3,?4)";
+    "INSERT INTO ratings(session_id,meme_id,rater_id,score,created_at,"
+    "updated_at) VALUES(?1,?2,?3,?4,?5,?5)";
 static const char SQL_RATING_UPDATE[] =
-    "UPDATE ratings SET score=?2,"
-    "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?1";
+    "UPDATE ratings SET score=?2,updated_at=?3 WHERE id=?1";
 static const char SQL_SKIP_INSERT[] =
     "INSERT OR IGNORE INTO skips(session_id,meme_id,rater_id) VALUES(?1,?2,?3)";
 static const char SQL_MY_RATINGS[] =
@@ -59,17 +61,21 @@ static const char SQL_MEME_SCORES[] =
     "SELECT score,n FROM meme_scores WHERE session_id=?1 AND meme_id=?2";
 /* shared/event.c's insert, kept prepared: a rating writes two events. */
 static const char SQL_EVENT_INSERT[] =
-    "INSERT INTO events(type,session_id,data) VALUES(?1,?2,?3)";
+    "INSERT INTO events(type,session_id,data,ts) VALUES(?1,?2,?3,?4)";
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_RENAME[] =
     "UPDATE raters SET name=?2 WHERE id=?1";
 
-/* What a rating request asks for, validated. */
+/* What a rating request asks for, validated, and when. */
 struct rating_in {
 	int64_t		 meme_id;
 	int		 score;
 	char		 client_id[CLIENT_ID_MAX];	/* "" if none */
+	/* Taken under the write lock, as the schema's defaults would be:
+	 * events.ts with milliseconds, ratings' times to the second. */
+	char		 ts[ISO8601_LEN];
+	char		 at[sizeof("2026-11-25T22:17:24Z")];
 };
 
 static int
@@ -268,6 +274,7 @@ rating_store(struct app *app, int64_t sid, const struct auth_rater *rater,
 			return -1;
 		sqlite3_bind_int64(st, 1, *rating_id);
 		sqlite3_bind_int(st, 2, in->score);
+		sqlite3_bind_text(st, 3, in->at, -1, SQLITE_STATIC);
 		return step_done(app, st, __func__);
 	}
 	if ((st = app_stmt(app, SQL_RATING_INSERT)) == NULL)
@@ -276,6 +283,7 @@ rating_store(struct app *app, int64_t sid, const struct auth_rater *rater,
 	sqlite3_bind_int64(st, 2, in->meme_id);
 	sqlite3_bind_int64(st, 3, rater->id);
 	sqlite3_bind_int(st, 4, in->score);
+	sqlite3_bind_text(st, 5, in->at, -1, SQLITE_STATIC);
 	if (step_done(app, st, __func__) == -1)
 		return -1;
 	*rating_id = sqlite3_last_insert_rowid(app->db);
@@ -306,7 +314,7 @@ rating_remember(struct app *app, const struct auth_rater *rater,
  */
 static int64_t
 rating_event_append(struct app *app, const char *type, int64_t sid,
-    const char *json, int len)
+    const char *json, int len, const char *ts)
 {
 	sqlite3_stmt *st;
 
@@ -315,6 +323,7 @@ rating_event_append(struct app *app, const char *type, int64_t sid,
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sid);
 	sqlite3_bind_text(st, 3, json, len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
 	if (step_done(app, st, __func__) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(app->db);
@@ -457,10 +466,12 @@ rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
 
 	if ((len = rating_new_text(text, sizeof(text), sid, rater, in,
 	    replaced)) == -1 ||
-	    rating_event_append(app, "new_rating", sid, text, len) < 0 ||
+	    rating_event_append(app, "new_rating", sid, text, len,
+	    in->ts) < 0 ||
 	    (len = rating_stats_text(app, sid, in->meme_id, text,
 	    sizeof(text))) == -1 ||
-	    (s = rating_event_append(app, "stats_updated", sid, text, len)) < 0)
+	    (s = rating_event_append(app, "stats_updated", sid, text, len,
+	    in->ts)) < 0)
 		return -1;
 	*seq = s;
 	return 0;
@@ -473,10 +484,13 @@ rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
  */
 static int
 rating_apply(struct app *app, const struct auth_rater *rater,
-    const struct rating_in *in, struct http_response *resp, int64_t *seq)
+    struct rating_in *in, struct http_response *resp, int64_t *seq)
 {
 	int64_t sid, rating_id;
 	int replaced, rc;
+
+	time_iso8601_now(in->ts);
+	snprintf(in->at, sizeof(in->at), "%.19sZ", in->ts);
 
 	if (in->client_id[0] != '\0' &&
 	    (rc = rating_replay(app, rater, in, resp)) != 0)

@@ -515,6 +515,18 @@ rating_inserts_replaces_and_emits(void **state)
 	assert_int_equal(json_object_get_int64(get(m, "count")), 2);
 	assert_int_equal(json_object_get_int(get(m, "max")), 4);
 	json_object_put(stats);
+
+	/* The times the rating path binds read as the schema's defaults:
+	 * now, events.ts to the millisecond, ratings' to the second. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE type IN "
+	    "('new_rating','stats_updated') AND ts GLOB '[0-9][0-9][0-9][0-9]-"
+	    "[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9]"
+	    "[0-9]Z' AND abs(julianday(ts) - julianday('now')) * 86400 < 60"), 8);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM ratings WHERE "
+	    "created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T"
+	    "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z' AND updated_at >= created_at "
+	    "AND length(updated_at) = 20 AND abs(julianday(updated_at) - "
+	    "julianday('now')) * 86400 < 60"), 3);
 }
 
 /* The newest event of a type, its data text as stored. */
