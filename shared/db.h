@@ -20,8 +20,8 @@ enum db_open_mode {
 
 /*
  * Opens path (":memory:" works) with the pragmas every connection needs:
- * WAL, synchronous=NORMAL, busy_timeout, foreign_keys.  Returns NULL after
- * logging why.  The caller owns the handle (sqlite3_close_v2).
+ * WAL, synchronous=NORMAL, a 5 s busy handler, foreign_keys.  Returns
+ * NULL after logging why.  The caller owns the handle (sqlite3_close_v2).
  */
 sqlite3	*db_open(const char *path, enum db_open_mode mode);
 
@@ -32,7 +32,7 @@ int	 db_schema_version(sqlite3 *db);
 int	 db_latest_version(void);
 
 /* Transactions: BEGIN IMMEDIATE so a writer waits for the lock up front
- * (busy_timeout) instead of failing at its first write. */
+ * (the busy handler) instead of failing at its first write. */
 int	 db_begin(sqlite3 *db);
 int	 db_commit(sqlite3 *db);
 void	 db_rollback(sqlite3 *db);
