@@ -18,7 +18,7 @@ CC       ?= cc
 CPPFLAGS := -D_GNU_SOURCE -Ishared -I$(BUILD)/gen
 CFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -g -MMD -MP
-LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lcrypto -lcrypt -lz -lm
+LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lev -lcrypto -lcrypt -lz -lm
 
 ifeq ($(V),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <sqlite3.h>
 
@@ -47,6 +48,7 @@
 #include "db.h"
 #include "event.h"
 #include "filter.h"
+#include "frame.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -56,12 +58,13 @@
 
 #define PUSHD_FETCH_MS		250	/* poll the table in case a hint is lost */
 #define PUSHD_FETCH_BATCH	512	/* events per fetch before yielding */
+#define PUSHD_FETCH_GAP_US	4000	/* hints closer than this: one fetch */
 #define PUSHD_COALESCE_MS	250	/* user stats_updated: at most 4 a second */
 #define PUSHD_PRESENCE_MS	250	/* presence: at most 4 a second */
 #define PUSHD_SWEEP_MS		1000	/* slow-consumer check */
 #define PUSHD_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define PUSHD_REPLAY_SCAN	2000	/* rows looked at per replay step */
-#define PUSHD_WRITE_BURST	16	/* messages per WRITEABLE at most */
+#define PUSHD_WRITE_BYTES	16384	/* frames per WRITEABLE: one write */
 #define PUSHD_DB_WAIT_MS	10000	/* start: wait for the database */
 #define PUSHD_CTL_MAX		256	/* hello, resync, presence */
 #define PUSHD_CLOSE_TOO_SLOW	4008
@@ -101,6 +104,7 @@ struct metrics_req {
 static struct pushd {
 	const struct config	*cfg;
 	struct lws_context	*ctx;
+	struct ev_loop		*loop;		/* epoll; NULL: lws's poll(2) */
 	struct lws_vhost	*vh_ws;
 	struct lws_vhost	*vh_metrics;
 	sqlite3			*db;
@@ -110,7 +114,9 @@ static struct pushd {
 	struct ring		 rings[2];	/* by GROUP_INDEX */
 	struct client_list	 clients[2];
 	struct coalesce		 stats;		/* user stats_updated */
+	struct ws_batch		 out;		/* frames for one client's write */
 	int64_t			 head;		/* last seq fanned out */
+	int64_t			 fetch_us;	/* last fetch */
 	unsigned char		*presence;	/* LWS_PRE + current presence */
 	size_t			 presence_len;
 	uint32_t		 presence_gen;
@@ -145,7 +151,10 @@ pushd_finish(int status)
 		return;
 	P.done = 1;
 	P.status = status;
-	lws_cancel_service(P.ctx);
+	if (P.loop != NULL)
+		ev_break(P.loop, EVBREAK_ALL);
+	else
+		lws_cancel_service(P.ctx);
 }
 
 /* --- the database ---------------------------------------------------------- */
@@ -239,6 +248,10 @@ db_admin_valid(const char *token)
 
 /* --- fan-out --------------------------------------------------------------- */
 
+static int client_write(struct client *);
+static int client_has_work(const struct client *);
+static void client_doom(struct client *, const char *);
+
 static void
 wake_group(int group)
 {
@@ -247,6 +260,31 @@ wake_group(int group)
 	for (c = TAILQ_FIRST(&P.clients[GROUP_INDEX(group)]); c != NULL;
 	    c = TAILQ_NEXT(c, entry))
 		lws_callback_on_writable(c->wsi);
+}
+
+/*
+ * Writes to every client of the group what waits for it, now.  Asking
+ * lws for WRITEABLE instead would cost two changes of the poll set per
+ * client (on, then off again: two epoll_ctl(2) calls) and a loop turn
+ * for every event; a socket that did not take a whole write is left to
+ * lws, which finishes it and then asks for WRITEABLE itself.
+ */
+static void
+flush_group(int group)
+{
+	struct client *c, *next;
+
+	for (c = TAILQ_FIRST(&P.clients[GROUP_INDEX(group)]); c != NULL;
+	    c = next) {
+		next = TAILQ_NEXT(c, entry);
+		/* A newcomer's first write (hello) waits for its WRITEABLE. */
+		if (c->doomed || !c->hello_sent || !client_has_work(c))
+			continue;
+		if (lws_partial_buffered(c->wsi))
+			lws_callback_on_writable(c->wsi);
+		else if (client_write(c) == -1)
+			client_doom(c, "could not be written to");
+	}
 }
 
 static void
@@ -276,7 +314,7 @@ coalesce_timer(lws_sorted_usec_list_t *sul)
 {
 	(void)sul;
 	if (coalesce_flush())
-		wake_group(EVENT_GROUP_USER);
+		flush_group(EVENT_GROUP_USER);
 }
 
 /* Puts one rendered event into the rings; returns the groups touched. */
@@ -347,12 +385,13 @@ pushd_fetch(void)
 	if (n < batch && rc != SQLITE_DONE)
 		log_warnx("%s: %s", __func__, sqlite3_errmsg(P.db));
 	sqlite3_reset(P.st_after);
+	P.fetch_us = now_us();
 	P.m.events_read += (uint64_t)n;
 	P.m.coalesced = P.stats.superseded;
 	if (touched & EVENT_GROUP_ADMIN)
-		wake_group(EVENT_GROUP_ADMIN);
+		flush_group(EVENT_GROUP_ADMIN);
 	if (touched & EVENT_GROUP_USER)
-		wake_group(EVENT_GROUP_USER);
+		flush_group(EVENT_GROUP_USER);
 	lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer,
 	    n == batch ? 1000 : PUSHD_FETCH_MS * LWS_US_PER_MS);
 	return n == batch;	/* more may be waiting */
@@ -380,8 +419,8 @@ presence_timer(lws_sorted_usec_list_t *sul)
 	if (P.presence != NULL && P.presence_raters == P.m.clients_user &&
 	    P.presence_admins == P.m.clients_admin) {
 		/* Same counts: only the newcomers (gen 0) still need it. */
-		wake_group(EVENT_GROUP_USER);
-		wake_group(EVENT_GROUP_ADMIN);
+		flush_group(EVENT_GROUP_USER);
+		flush_group(EVENT_GROUP_ADMIN);
 		return;
 	}
 	n = pushd_fmt_presence(text, sizeof(text), P.m.clients_user,
@@ -397,8 +436,8 @@ presence_timer(lws_sorted_usec_list_t *sul)
 	P.presence_gen++;
 	P.presence_raters = P.m.clients_user;
 	P.presence_admins = P.m.clients_admin;
-	wake_group(EVENT_GROUP_USER);
-	wake_group(EVENT_GROUP_ADMIN);
+	flush_group(EVENT_GROUP_USER);
+	flush_group(EVENT_GROUP_ADMIN);
 }
 
 /* Counts changed: tell everyone, at most every PUSHD_PRESENCE_MS. */
@@ -463,26 +502,22 @@ client_position(struct client *c)
 	P.m.replays++;
 }
 
+/* Queues a message for the client's next write (client_write). */
 static int
-client_send(struct client *c, unsigned char *payload, size_t len)
+client_send(const void *payload, size_t len)
 {
-	if (lws_write(c->wsi, payload, len, LWS_WRITE_TEXT) < (int)len) {
-		log_debug("%s: write failed", __func__);
+	if (ws_batch_add(&P.out, WS_OP_TEXT, payload, len) == -1)
 		return -1;
-	}
 	P.m.messages_sent++;
 	return 0;
 }
 
 static int
-client_send_text(struct client *c, const char *text, int n)
+client_send_text(const char *text, int n)
 {
-	unsigned char buf[LWS_PRE + PUSHD_CTL_MAX];
-
 	if (n < 0 || n >= PUSHD_CTL_MAX)
 		return -1;
-	memcpy(buf + LWS_PRE, text, (size_t)n);
-	return client_send(c, buf + LWS_PRE, (size_t)n);
+	return client_send(text, (size_t)n);
 }
 
 /* An event went out: the client is making progress (resyncs and the
@@ -509,7 +544,6 @@ client_replay(struct client *c)
 {
 	struct ring *r = ring_of(c->group);
 	struct pushd_render rd;
-	unsigned char *buf;
 	int rc, scanned = 0, sent = 0, gap = 0;
 	int64_t seq;
 
@@ -541,17 +575,7 @@ client_replay(struct client *c)
 			continue;
 		text = c->group == EVENT_GROUP_ADMIN ? rd.admin : rd.user;
 		if (text != NULL) {
-			size_t len = strlen(text);
-
-			if ((buf = malloc(LWS_PRE + len)) == NULL) {
-				pushd_render_clear(&rd);
-				sqlite3_reset(P.st_after);
-				return -1;
-			}
-			memcpy(buf + LWS_PRE, text, len);
-			rc = client_send(c, buf + LWS_PRE, len);
-			free(buf);
-			if (rc == -1) {
+			if (client_send(text, strlen(text)) == -1) {
 				pushd_render_clear(&rd);
 				sqlite3_reset(P.st_after);
 				return -1;
@@ -595,7 +619,7 @@ client_live(struct client *c)
 		c->tail++;
 		if (m->seq <= c->cseq)
 			continue;	/* replayed already */
-		if (client_send(c, ring_payload(m), m->len) == -1)
+		if (client_send(ring_payload(m), m->len) == -1)
 			return -1;
 		c->cseq = m->seq;
 		count_event(c);
@@ -625,29 +649,25 @@ client_has_work(const struct client *c)
 static int
 client_step(struct client *c)
 {
-	unsigned char ping[LWS_PRE + 1];
 	char text[PUSHD_CTL_MAX];
 	int rc = 0, n;
 
 	if (c->ping_due) {
 		c->ping_due = 0;
 		c->ping_us = now_us();
-		ping[LWS_PRE] = 'p';
-		if (lws_write(c->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
-			return -1;
-		return 1;
+		return ws_batch_add(&P.out, WS_OP_PING, "p", 1) == -1 ? -1 : 1;
 	}
 	if (!c->hello_sent) {
 		n = pushd_fmt_hello(text, sizeof(text), P.head, c->group);
-		rc = client_send_text(c, text, n);
+		rc = client_send_text(text, n);
 		c->hello_sent = 1;
 	} else if (c->resync) {
 		n = pushd_fmt_resync(text, sizeof(text), c->cseq);
-		rc = client_send_text(c, text, n);
+		rc = client_send_text(text, n);
 		c->resync = 0;
 		P.m.resyncs++;
 	} else if (client_presence_due(c)) {
-		rc = client_send(c, P.presence + LWS_PRE, P.presence_len);
+		rc = client_send(P.presence + LWS_PRE, P.presence_len);
 		c->presence_gen = P.presence_gen;
 	} else {
 		if (c->state == CLIENT_REPLAY)
@@ -659,14 +679,16 @@ client_step(struct client *c)
 }
 
 /*
- * WRITEABLE: messages while the socket takes them (up to a burst, to be
- * fair to the others).  Once lws had to buffer part of a write the pipe
- * is choked and the next WRITEABLE comes when that part is out, so a
- * client never holds more than one message in pushd's memory.
+ * WRITEABLE: what is waiting, up to PUSHD_WRITE_BYTES (to be fair to the
+ * others), framed into one buffer and written at once.  Whatever the
+ * socket does not take lws keeps and sends before the next WRITEABLE, so
+ * a client never holds more than one write's worth in pushd's memory.
  */
 static int
 client_write(struct client *c)
 {
+	int rc;
+
 	if (c->doomed)
 		return -1;
 	if (P.stopping) {
@@ -674,12 +696,18 @@ client_write(struct client *c)
 		    (unsigned char *)"server stopping", 15);
 		return -1;
 	}
-	for (int i = 0; i < PUSHD_WRITE_BURST; i++) {
+	ws_batch_reset(&P.out);
+	do {
 		if (client_step(c) == -1)
 			return -1;
-		/* Asking the socket costs a poll(2): only when more waits. */
-		if (!client_has_work(c) || lws_send_pipe_choked(c->wsi))
-			break;
+	} while (client_has_work(c) && P.out.len < PUSHD_WRITE_BYTES);
+	if (P.out.len > 0) {
+		rc = lws_write(c->wsi, ws_batch_data(&P.out), P.out.len,
+		    LWS_WRITE_RAW);
+		if (rc < (int)P.out.len) {
+			log_debug("%s: write failed", __func__);
+			return -1;
+		}
 	}
 	if (client_has_work(c))
 		lws_callback_on_writable(c->wsi);
@@ -853,7 +881,7 @@ client_prepare(struct lws *wsi, struct client *c)
 static void
 notify_readable(void)
 {
-	int64_t seq;
+	int64_t seq, wait;
 	int got = 0;
 
 	for (int i = 0; i < 256; i++) {
@@ -864,8 +892,19 @@ notify_readable(void)
 		if (seq < 0)
 			log_debug("%s: malformed datagram", __func__);
 	}
-	if (got)
+	if (!got)
+		return;
+	/*
+	 * In a burst (ratings at thousands a second), fetching on every
+	 * hint would write to every client once per event; waiting out the
+	 * gap sends each client what came meanwhile in one write.  A lone
+	 * event still goes out at once.
+	 */
+	wait = P.fetch_us + PUSHD_FETCH_GAP_US - now_us();
+	if (wait <= 0)
 		(void)pushd_fetch();
+	else
+		lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer, wait);
 }
 
 static void
@@ -1094,10 +1133,45 @@ adopt_fd(int fd)
 	return 0;
 }
 
+/*
+ * lws's own loop is poll(2): every turn walks every socket, most of the
+ * time of a fan-out to 10k clients.  So pushd brings an epoll loop
+ * (libev) that lws joins through its libev glue, a plugin Debian ships
+ * apart (libwebsockets-evlib-ev); without it, poll(2) still works.
+ */
+static int
+context_create(void)
+{
+	static void *foreign_loops[1];
+	struct lws_context_creation_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	if ((P.loop = ev_loop_new(EVBACKEND_EPOLL)) != NULL) {
+		foreign_loops[0] = P.loop;
+		info.foreign_loops = foreign_loops;
+		info.options |= LWS_SERVER_OPTION_LIBEV;
+		if ((P.ctx = lws_create_context(&info)) != NULL)
+			return 0;
+		log_warnx("%s: no libev support in libwebsockets; using poll(2)",
+		    __func__);
+		ev_loop_destroy(P.loop);
+		P.loop = NULL;
+		info.foreign_loops = NULL;
+		info.options &= ~LWS_SERVER_OPTION_LIBEV;
+	}
+	if ((P.ctx = lws_create_context(&info)) == NULL) {
+		log_warnx("%s: lws_create_context failed", __func__);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 pushd_setup(const struct config *cfg, int sigfd)
 {
-	struct lws_context_creation_info info;
 	int ping = cfg->ping_seconds, hangup = cfg->hangup_seconds;
 
 	memset(&P, 0, sizeof(P));
@@ -1120,14 +1194,8 @@ pushd_setup(const struct config *cfg, int sigfd)
 	P.hangup_us = (int64_t)hangup * LWS_US_PER_SEC;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
-	memset(&info, 0, sizeof(info));
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	if ((P.ctx = lws_create_context(&info)) == NULL) {
-		log_warnx("%s: lws_create_context failed", __func__);
+	if (context_create() == -1)
 		return -1;
-	}
 	P.vh_ws = cfg->pushd_port > 0 ?
 	    listen_tcp("memeter", cfg->pushd_port, push_protocols, &P.retry) :
 	    listen_unix("memeter", cfg->pushd_socket, push_protocols, &P.retry);
@@ -1165,12 +1233,16 @@ pushd_teardown(void)
 	if (P.ctx != NULL)
 		lws_context_destroy(P.ctx);
 	P.ctx = NULL;
+	if (P.loop != NULL)
+		ev_loop_destroy(P.loop);
+	P.loop = NULL;
 	close_if_open(P.notify_fd);
 	if (P.cfg->notify_socket[0] != '\0' && P.notify_fd >= 0)
 		(void)unlink(P.cfg->notify_socket);
 	ring_free(&P.rings[0]);
 	ring_free(&P.rings[1]);
 	coalesce_free(&P.stats);
+	ws_batch_free(&P.out);
 	free(P.presence);
 	P.presence = NULL;
 	db_close_all();
@@ -1189,9 +1261,13 @@ pushd_serve(const struct config *cfg, int sigfd)
 		log_info("listening on %s", cfg->pushd_socket);
 	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s",
 	    P.head, cfg->send_queue, cfg->metrics_socket);
-	while (!P.done)
-		if (lws_service(P.ctx, 0) < 0)
-			break;
+	log_info("event loop: %s", P.loop != NULL ? "epoll" : "poll");
+	if (P.loop != NULL)
+		ev_run(P.loop, 0);
+	else
+		while (!P.done)
+			if (lws_service(P.ctx, 0) < 0)
+				break;
 	pushd_teardown();
 	log_info("stopped");
 	return P.status;
