@@ -8,7 +8,9 @@
 #
 # Sizes can be lowered for a quick look (BENCH_LEVELS=500 BENCH_FANOUT=500 ...);
 # docs/BENCHMARKS.md is only rewritten by a full-size run unless
-# BENCH_WRITE_DOC=1.
+# BENCH_WRITE_DOC=1.  For development, BENCH_ONLY=memeter|nchan runs
+# one side, and BENCH_SKIP=direct,ratings,ratings1,reload skips parts of
+# memeter's (the doc is then not written).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build/release}
@@ -210,26 +212,34 @@ memeter_push() {
 }
 
 # The rest of memeter's figures, after the push rounds.
-memeter_rest() {
-    bench_pushd_direct || return 1
+skipped() { [[ ",${BENCH_SKIP:-}," == *",$1,"* ]]; }
 
-    say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
-    run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
-        -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
-        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+memeter_rest() {
+    if ! skipped direct; then bench_pushd_direct || return 1; fi
+
+    if ! skipped ratings; then
+        say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
+        run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+            -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
+            -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    fi
 
     # The same with one admin client: what the pool alone sustains, to
     # tell the workers' limit from the fan-out's.
-    say "memeter end to end with 1 admin client (the pool's own limit)"
-    run_wsload "$OUT/ratings1.txt" ratings -u "$BASE" -a 1 \
-        -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
-        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    if ! skipped ratings1; then
+        say "memeter end to end with 1 admin client (the pool's own limit)"
+        run_wsload "$OUT/ratings1.txt" ratings -u "$BASE" -a 1 \
+            -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
+            -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    fi
 
-    say "memeter reload under load: SIGHUP to the pool every second, $RELOAD_HUPS times"
-    run_wsload "$OUT/reload.txt" ratings -u "$BASE" -a 10 -U "$RELOAD_USERS" \
-        -c 500 -C 16 -R "$RELOAD_RATE" -s "$(( (RELOAD_HUPS + 1) * 1000 ))" \
-        -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
-        -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    if ! skipped reload; then
+        say "memeter reload under load: SIGHUP to the pool every second, $RELOAD_HUPS times"
+        run_wsload "$OUT/reload.txt" ratings -u "$BASE" -a 10 -U "$RELOAD_USERS" \
+            -c 500 -C 16 -R "$RELOAD_RATE" -s "$(( (RELOAD_HUPS + 1) * 1000 ))" \
+            -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
+            -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+    fi
     stack_stop
 }
 
@@ -475,6 +485,7 @@ write_doc() {
 
 started=$(date +%s)
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+BENCH_SKIP=${BENCH_SKIP:-}
 only=${BENCH_ONLY:-}	# nchan or memeter: one side only (for development)
 touch "$OUT"/{nchan,memeter,direct,ratings,ratings1,reload}.txt
 # Both servers are up at once and measured in alternating rounds; the
@@ -491,7 +502,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 if [ -n "$NCHAN_PID" ]; then stack_kill "$NCHAN_PID"; NCHAN_PID=""; fi
 if [ "$only" != nchan ]; then memeter_rest || exit 1; fi
-[ -n "$only" ] && write_doc=0
+[ -n "$only$BENCH_SKIP" ] && write_doc=0
 make_table
 make_diag
 echo
