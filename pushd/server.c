@@ -4,12 +4,14 @@
  *
  * Data flow.  The events table is the truth; head is the last seq read
  * from it.  Each event is rendered once per group and written once into
- * that group's ring (ring.h); a live client is a position in its ring and
- * is sent one message per WRITEABLE callback.  A client that connects with
- * ?since=SEQ below what the ring covers is replayed from the table, one
- * event per WRITEABLE, up to head, and then follows the ring from where
- * the replay stopped: its position is always a seq, so nothing is lost
- * or sent twice while events keep arriving.
+ * that group's ring (ring.h); a live client is a position in its ring.
+ * After a fetch every client of the group is written what it has not had
+ * yet, as frames batched into one write (frame.h), at once; only a client
+ * whose socket is full waits for lws's WRITEABLE.  A client that connects
+ * with ?since=SEQ below what the ring covers is replayed from the table
+ * up to head, and then follows the ring from where the replay stopped:
+ * its position is always a seq, so nothing is lost or sent twice while
+ * events keep arriving.
  *
  * Close codes sent by pushd:
  *   1001  going away: pushd is stopping (SIGTERM); reconnect with since.
