@@ -22,6 +22,18 @@
 /* JSON requests are small; nginx refuses bigger ones first (64k). */
 #define APP_JSON_BODY_MAX	(64 * 1024)
 
+/* Commits only note the WAL's size: see app_after_request(). */
+static int
+app_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct app *app = arg;
+
+	(void)db;
+	(void)name;
+	app->wal_frames = frames;
+	return SQLITE_OK;
+}
+
 struct app *
 app_create(const struct config *cfg, int generation)
 {
@@ -38,6 +50,13 @@ app_create(const struct config *cfg, int generation)
 		free(app);
 		return NULL;
 	}
+	/*
+	 * The automatic checkpoint ran inside the commit of whichever
+	 * request crossed the threshold, and under sustained load (every
+	 * worker and pushd holding a snapshot) the WAL never resets, so that
+	 * was every commit: its fsyncs were some request's latency.
+	 */
+	sqlite3_wal_hook(app->db, app_wal_hook, app);
 	/* Without it ratings still work; pushd's timer picks events up. */
 	app->notify_fd = notify_sender_open();
 	return app;
@@ -98,6 +117,20 @@ app_notify(struct app *app, int64_t seq)
 {
 	if (seq > 0)
 		(void)notify_send(app->notify_fd, app->cfg->notify_socket, seq);
+}
+
+void
+app_after_request(struct app *app)
+{
+	int rc;
+
+	if (app->wal_frames < APP_CHECKPOINT_FRAMES)
+		return;
+	app->wal_frames = 0;
+	rc = sqlite3_wal_checkpoint_v2(app->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warnx("%s: %s", __func__, sqlite3_errmsg(app->db));
 }
 
 void

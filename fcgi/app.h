@@ -32,6 +32,7 @@ struct app {
 	uint64_t	 requests;
 	struct app_stmt	 stmts[APP_STMT_MAX];	/* see app_stmt() */
 	int		 nstmts;
+	int		 wal_frames;	/* WAL size after our last commit */
 };
 
 /* Opens the database and notify socket.  NULL (logged) on failure; the
@@ -63,5 +64,14 @@ void	app_stmts_finalize(struct app *app);
 /* After a committed transaction that appended events up to seq: tell
  * pushd, never blocking. */
 void	app_notify(struct app *app, int64_t seq);
+
+/*
+ * SQLite's automatic checkpoint, moved out of the request: app_create()
+ * replaces it with a WAL hook that only notes the WAL's size, and this,
+ * called once the answer is sent, runs the same PASSIVE checkpoint when
+ * the WAL holds APP_CHECKPOINT_FRAMES frames or more.
+ */
+#define APP_CHECKPOINT_FRAMES	1000	/* SQLite's default */
+void	app_after_request(struct app *app);
 
 #endif

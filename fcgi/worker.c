@@ -170,6 +170,7 @@ worker_loop(struct app *app, FCGX_Request *req, int listen_fd)
 		}
 		app_handle_fcgi(app, req);
 		FCGX_Finish_r(req);
+		app_after_request(app);
 	}
 	rc = 0;
 done:

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -859,11 +860,70 @@ login_and_logout(void **state)
 	assert_int_equal(f->resp.status, 401);
 }
 
+/* --- checkpoints ---------------------------------------------------------- */
+
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * A worker's commits leave the WAL alone, however big it grows, and the
+ * checkpoint runs in app_after_request(): the database file only grows
+ * (pages copied back from the WAL) there.
+ */
+static void
+checkpoint_after_request(void **state)
+{
+	struct config cfg;
+	struct app *app;
+	sqlite3 *db;
+	char path[64], side[80];
+	off_t before;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/memeter-test-ckpt-%d.db",
+	    (int)getpid());
+	(void)unlink(path);
+	assert_non_null(db = db_open(path, DB_READWRITE));
+	assert_int_equal(db_migrate(db), 0);
+	sqlite3_close_v2(db);
+	config_defaults(&cfg);
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", path);
+	assert_non_null(app = app_create(&cfg, 1));
+	before = file_size(path);
+	for (int i = 0; i < 600; i++) {
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO settings(key,value) "
+		    "VALUES('k%d',hex(randomblob(1000)))", i);
+		assert_int_equal(sqlite3_exec(app->db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	}
+	assert_true(app->wal_frames >= APP_CHECKPOINT_FRAMES);
+	assert_true(file_size(path) == before);
+	app_after_request(app);
+	assert_int_equal(app->wal_frames, 0);
+	/* 600 rows of 2,000 bytes: at least 1 MB copied back. */
+	assert_true(file_size(path) >= before + 1000 * 1000);
+	app_destroy(app);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(side, sizeof(side), "%s%s", path,
+		    (const char *[]){ "", "-wal", "-shm" }[i]);
+		(void)unlink(side);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_are_two_words),
+		cmocka_unit_test(checkpoint_after_request),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(state_creates_rater),
 		T(state_shows_session_and_mine),
