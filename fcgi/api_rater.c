@@ -349,6 +349,8 @@ static int
 rating_json_string(char *out, size_t len, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char from[] = "\b\n\r\t\f\"\\/", to[] = "bnrtf\"\\/";
+	const char *e;
 	size_t n = 0;
 	unsigned char c;
 
@@ -359,27 +361,16 @@ rating_json_string(char *out, size_t len, const char *s)
 		/* An escape of 6, the closing quote and the NUL. */
 		if (n + 8 > len)
 			return -1;
-		switch (c) {
-		case '\b': out[n++] = '\\'; out[n++] = 'b'; break;
-		case '\n': out[n++] = '\\'; out[n++] = 'n'; break;
-		case '\r': out[n++] = '\\'; out[n++] = 'r'; break;
-		case '\t': out[n++] = '\\'; out[n++] = 't'; break;
-		case '\f': out[n++] = '\\'; out[n++] = 'f'; break;
-		case '"':
-		case '\\':
-		case '/':
+		if ((e = strchr(from, c)) != NULL) {
 			out[n++] = '\\';
+			out[n++] = to[e - from];
+		} else if (c < 0x20) {
+			memcpy(out + n, "\\u00", 4);
+			out[n + 4] = hex[c >> 4];
+			out[n + 5] = hex[c & 0xf];
+			n += 6;
+		} else
 			out[n++] = (char)c;
-			break;
-		default:
-			if (c < 0x20) {
-				memcpy(out + n, "\\u00", 4);
-				out[n + 4] = hex[c >> 4];
-				out[n + 5] = hex[c & 0xf];
-				n += 6;
-			} else
-				out[n++] = (char)c;
-		}
 	}
 	out[n++] = '"';
 	out[n] = '\0';
