@@ -108,7 +108,7 @@ stack_wait_for_socket() {
         [ -S "$path" ] && return 0
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "stack: $what exited during start; its log:" >&2
-            tail -20 "$STACK_DIR/logs/$what.log" "$STACK_DIR/logs/fcgi.log" 2>/dev/null >&2
+            tail -n 20 "$STACK_DIR/logs/$what.log" "$STACK_DIR/logs/fcgi.log" 2>/dev/null >&2
             return 1
         fi
         sleep 0.02
@@ -123,7 +123,7 @@ stack_wait_ready() {
         curl -fsS -o /dev/null "$BASE/api/health" 2>/dev/null && return 0
         if ! kill -0 "$STACK_NGINX_PID" 2>/dev/null; then
             echo "stack: nginx exited:" >&2
-            tail -20 "$STACK_DIR/logs/nginx-error.log" "$STACK_DIR/logs/nginx.log" >&2
+            tail -n 20 "$STACK_DIR/logs/nginx-error.log" "$STACK_DIR/logs/nginx.log" >&2
             return 1
         fi
         sleep 0.02
