@@ -75,6 +75,10 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	    "\n", m->events_sent_user, m->events_sent_admin);
 	metrics_counter(&o, "messages_sent_total", "All frames written to "
 	    "clients.", m->messages_sent);
+	metrics_counter(&o, "writes_total", "Socket writes to clients, each "
+	    "with one or more frames.", m->writes);
+	metrics_counter(&o, "fetches_total", "Reads of the outbox.",
+	    m->fetches);
 	metrics_counter(&o, "coalesced_total", "User stats_updated replaced by "
 	    "a later one before going out.", m->coalesced);
 	metrics_counter(&o, "replays_total", "Connections replayed from the "

@@ -13,6 +13,8 @@
  *   events_read_total         events read from the outbox
  *   events_sent_total{group}  event frames written to clients
  *   messages_sent_total       all frames written (events, hello, presence, resync)
+ *   writes_total              socket writes carrying them (frames are batched)
+ *   fetches_total             reads of the outbox
  *   coalesced_total           user stats_updated replaced by a later one
  *   replays_total             connections that replayed from the database
  *   replayed_events_total     event frames sent from the database
@@ -36,6 +38,8 @@ struct pushd_metrics {
 	uint64_t	 events_sent_user;
 	uint64_t	 events_sent_admin;
 	uint64_t	 messages_sent;
+	uint64_t	 writes;
+	uint64_t	 fetches;
 	uint64_t	 coalesced;
 	uint64_t	 replays;
 	uint64_t	 replayed_events;

@@ -388,6 +388,7 @@ pushd_fetch(void)
 		log_warnx("%s: %s", __func__, sqlite3_errmsg(P.db));
 	sqlite3_reset(P.st_after);
 	P.fetch_us = now_us();
+	P.m.fetches++;
 	P.m.events_read += (uint64_t)n;
 	P.m.coalesced = P.stats.superseded;
 	if (touched & EVENT_GROUP_ADMIN)
@@ -710,6 +711,7 @@ client_write(struct client *c)
 			log_debug("%s: write failed", __func__);
 			return -1;
 		}
+		P.m.writes++;
 	}
 	if (client_has_work(c))
 		lws_callback_on_writable(c->wsi);
@@ -1048,9 +1050,18 @@ callback_metrics(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
+/*
+ * rx: clients send only pongs, so a small receive buffer (it is per
+ * connection).  tx: lws cuts every write into pieces of tx_packet_size,
+ * or of rx_buffer_size when that is 0; a batch of frames must go out in
+ * one send(), not in 276-byte pieces each waiting for POLLOUT.
+ */
+#define PUSHD_RX_BUFFER		256
+#define PUSHD_TX_PACKET		(4 * PUSHD_WRITE_BYTES)
+
 static const struct lws_protocols push_protocols[] = {
-	{ "memeter-push", callback_push, sizeof(struct client), 256, 0, NULL,
-	    0 },
+	{ "memeter-push", callback_push, sizeof(struct client), PUSHD_RX_BUFFER,
+	    0, NULL, PUSHD_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

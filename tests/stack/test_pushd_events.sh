@@ -124,6 +124,9 @@ check "metrics: notify datagrams counted" test "$(metric notify_datagrams_total)
 check "metrics: head seq" test "$(metric head_seq)" = "$B1"
 check "metrics: refusals counted" test "$(metric 'refused_total{reason="auth"}')" -ge 4
 check "metrics: events sent" test "$(metric 'events_sent_total{group="admin"}')" -ge 46
+check "metrics: outbox read (fetches_total)" test "$(metric fetches_total)" -gt 0
+check "metrics: a burst goes out in fewer writes than frames" \
+    test "$(metric writes_total)" -gt 0 -a "$(metric writes_total)" -lt "$(metric messages_sent_total)"
 
 # --- SIGTERM: close frames (1001) to all, clean exit ------------------------
 kill -TERM "$STACK_PUSHD_PID"
