@@ -89,6 +89,7 @@ struct client {
 	int			 hello_sent;
 	int			 resync;	/* a resync is due */
 	int			 doomed;	/* closing as too slow */
+	int			 peer_closed;	/* sent a close: nothing more */
 	int			 ping_due;	/* send a PING next */
 	int64_t			 rx_us;		/* last data or pong from it */
 	int64_t			 ping_us;	/* last PING sent */
@@ -280,7 +281,8 @@ flush_group(int group)
 	    c = next) {
 		next = TAILQ_NEXT(c, entry);
 		/* A newcomer's first write (hello) waits for its WRITEABLE. */
-		if (c->doomed || !c->hello_sent || !client_has_work(c))
+		if (c->doomed || c->peer_closed || !c->hello_sent ||
+		    !client_has_work(c))
 			continue;
 		if (lws_partial_buffered(c->wsi))
 			lws_callback_on_writable(c->wsi);
@@ -694,6 +696,8 @@ client_write(struct client *c)
 
 	if (c->doomed)
 		return -1;
+	if (c->peer_closed)
+		return 0;	/* lws answers the close; data may not follow */
 	if (P.stopping) {
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
 		    (unsigned char *)"server stopping", 15);
@@ -983,6 +987,9 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		log_debug("%s from a %s client", reason == LWS_CALLBACK_RECEIVE ?
 		    "data" : "pong", pushd_group_name(c->group));
 		c->rx_us = now_us();
+		return 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		c->peer_closed = 1;
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		client_closed(c);
