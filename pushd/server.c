@@ -120,6 +120,7 @@ static struct pushd {
 	struct ws_batch		 out;		/* frames for one client's write */
 	int64_t			 head;		/* last seq fanned out */
 	int64_t			 fetch_us;	/* last fetch */
+	int64_t			 fetch_due_us;	/* next fetch on the timer */
 	unsigned char		*presence;	/* LWS_PRE + current presence */
 	size_t			 presence_len;
 	uint32_t		 presence_gen;
@@ -353,6 +354,13 @@ fanout_event(int64_t seq, struct pushd_render *r)
 
 static void fetch_timer(lws_sorted_usec_list_t *);
 
+static void
+fetch_schedule(int64_t delay_us)
+{
+	P.fetch_due_us = now_us() + delay_us;
+	lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer, delay_us);
+}
+
 /*
  * Reads the events after head, fans them out and wakes the clients of
  * the groups that got something.  Bounded per call so a burst cannot
@@ -397,8 +405,7 @@ pushd_fetch(void)
 		flush_group(EVENT_GROUP_ADMIN);
 	if (touched & EVENT_GROUP_USER)
 		flush_group(EVENT_GROUP_USER);
-	lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer,
-	    n == batch ? 1000 : PUSHD_FETCH_MS * LWS_US_PER_MS);
+	fetch_schedule(n == batch ? 1000 : PUSHD_FETCH_MS * LWS_US_PER_MS);
 	return n == batch;	/* more may be waiting */
 }
 
@@ -911,8 +918,8 @@ notify_readable(void)
 	wait = P.fetch_us + PUSHD_FETCH_GAP_US - now_us();
 	if (wait <= 0)
 		(void)pushd_fetch();
-	else
-		lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer, wait);
+	else if (P.fetch_due_us > now_us() + wait)
+		fetch_schedule(wait);	/* never later than already due */
 }
 
 static void
@@ -1230,8 +1237,7 @@ pushd_setup(const struct config *cfg, int sigfd)
 	P.sig_fd = sigfd;
 	if (adopt_fd(sigfd) == -1)
 		return -1;
-	lws_sul_schedule(P.ctx, 0, &P.sul_fetch, fetch_timer,
-	    PUSHD_FETCH_MS * LWS_US_PER_MS);
+	fetch_schedule(PUSHD_FETCH_MS * LWS_US_PER_MS);
 	lws_sul_schedule(P.ctx, 0, &P.sul_sweep, sweep_timer,
 	    PUSHD_SWEEP_MS * LWS_US_PER_MS);
 	return 0;
