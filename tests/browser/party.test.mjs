@@ -341,7 +341,11 @@ test('the reveal advances live on the public results page, podium last', async (
   const next = admin.getByRole('button', { name: /^Reveal (next|podium)$/ });
   for (let k = 1; k <= total; k++) {
     if (k === 2) {
-      // A presenter remote's PageDown does the same as the button.
+      // A presenter remote's PageDown does the same as the button, once
+      // the button is ready again (the public page may show the last
+      // reveal before the dashboard has its answer; click() waits for
+      // that by itself, a key press would be ignored).
+      await waitFor(async () => !(await next.isDisabled()), 'the reveal button is ready again');
       await admin.evaluate(() => document.activeElement && document.activeElement.blur());
       await admin.keyboard.press('PageDown');
     } else {
