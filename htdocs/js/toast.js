@@ -1,6 +1,8 @@
 // Toasts: short, polite announcements for important events.  One live
-// region per page; toasts stack at the bottom (phone) or top right (big
-// screens) over the content, so they never push the layout around.
+// region per page; toasts stack under the header (phone) or in the
+// bottom right corner (big screens, where the top holds what the room
+// reads: the reveal's progress, the live activity) over the content, so
+// they never push the layout around.
 import { h } from './dom.js';
 
 let region = null;
@@ -11,7 +13,7 @@ function ensureRegion() {
     id: 'toasts',
     // Top on phones too: the bottom holds the buttons people tap.
     class: 'pointer-events-none fixed inset-x-0 top-[4.5rem] z-50 flex flex-col items-center gap-3 px-4 ' +
-      'md:left-auto md:right-6 md:top-24 md:items-end',
+      'md:left-auto md:right-6 md:top-auto md:bottom-6 md:items-end',
     'aria-live': 'polite',
     'aria-atomic': 'false',
   });
