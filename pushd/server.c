@@ -66,7 +66,7 @@
 #define PUSHD_SWEEP_MS		1000	/* slow-consumer check */
 #define PUSHD_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define PUSHD_REPLAY_SCAN	2000	/* rows looked at per replay step */
-#define PUSHD_WRITE_BYTES	16384	/* frames per WRITEABLE: one write */
+#define PUSHD_WRITE_BYTES	16384	/* one write's frames; more wait a turn */
 #define PUSHD_DB_WAIT_MS	10000	/* start: wait for the database */
 #define PUSHD_CTL_MAX		256	/* hello, resync, presence */
 #define PUSHD_CLOSE_TOO_SLOW	4008
@@ -121,6 +121,7 @@ static struct pushd {
 	int64_t			 head;		/* last seq fanned out */
 	int64_t			 fetch_us;	/* last fetch */
 	int64_t			 fetch_due_us;	/* next fetch on the timer */
+	int			 hint_waiting;	/* a hint waits out the gap */
 	unsigned char		*presence;	/* LWS_PRE + current presence */
 	size_t			 presence_len;
 	uint32_t		 presence_gen;
@@ -398,9 +399,9 @@ pushd_fetch(void)
 		log_warnx("%s: %s", __func__, sqlite3_errmsg(P.db));
 	sqlite3_reset(P.st_after);
 	P.fetch_us = now_us();
+	P.hint_waiting = 0;
 	P.m.fetches++;
 	P.m.events_read += (uint64_t)n;
-	P.m.coalesced = P.stats.superseded;
 	if (touched & EVENT_GROUP_ADMIN)
 		flush_group(EVENT_GROUP_ADMIN);
 	if (touched & EVENT_GROUP_USER)
@@ -485,6 +486,10 @@ client_position(struct client *c)
 	struct ring *r = ring_of(c->group);
 	int64_t first;
 
+	/* A newcomer starts from (and its hello tells) the head as it is
+	 * now, not as of before the hints that wait out the gap. */
+	if (P.hint_waiting)
+		(void)pushd_fetch();
 	if (!c->has_since) {
 		c->state = CLIENT_LIVE;
 		c->cseq = P.head;
@@ -916,9 +921,12 @@ notify_readable(void)
 	 * event still goes out at once.
 	 */
 	wait = P.fetch_us + PUSHD_FETCH_GAP_US - now_us();
-	if (wait <= 0)
+	if (wait <= 0) {
 		(void)pushd_fetch();
-	else if (P.fetch_due_us > now_us() + wait)
+		return;
+	}
+	P.hint_waiting = 1;
+	if (P.fetch_due_us > now_us() + wait)
 		fetch_schedule(wait);	/* never later than already due */
 }
 
