@@ -18,6 +18,7 @@
 #include "event.h"
 #include "../fcgi/model.h"
 #include "timeutil.h"
+#include "unixsock.h"
 
 #define STATUS_TIMEOUT_MS	3000
 #define STATUS_MAX		(256 * 1024)
@@ -29,13 +30,10 @@ status_connect(const char *path, char *err, size_t errlen)
 	struct sockaddr_un sun;
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	if (unixsock_addr(&sun, path, __func__) == -1) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;

@@ -17,6 +17,8 @@
 #include "model.h"
 #include "timeutil.h"
 #include "version.h"
+#include "unixsock.h"
+#include "utf8.h"
 
 #define SCORE_MIN		0
 #define SCORE_MAX		10
@@ -102,25 +104,14 @@ parse_meme_id(struct json_object *body, struct http_response *resp,
 	return 0;
 }
 
-/* Characters of valid UTF-8 (json-c has validated it). */
-static size_t
-utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static int
 parse_rating(struct json_object *body, struct http_response *resp,
     struct rating_in *in)
 {
 	struct json_object *v;
 	const char *s;
-	size_t len, chars;
+	size_t len;
+	long chars;
 	int64_t score;
 
 	if (parse_meme_id(body, resp, &in->meme_id) == -1)
@@ -746,11 +737,8 @@ health_pushd(const char *path)
 	struct sockaddr_un sun;
 	int fd, up;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
+	if (unixsock_addr(&sun, path, __func__) == -1)
 		return 0;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;

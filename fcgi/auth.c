@@ -54,7 +54,7 @@ auth_rater_lookup(struct app *app, const struct http_request *req,
 	sqlite3_stmt *st;
 	int rc, found = 0;
 
-	if (!auth_cookie_hash(req, AUTH_RATER_COOKIE, hash))
+	if (!auth_cookie_hash(req, COOKIE_RATER, hash))
 		return 0;
 	if ((st = app_stmt(app, SQL_RATER_BY_TOKEN)) == NULL)
 		return -1;
@@ -97,7 +97,7 @@ auth_rater_create(struct app *app, struct http_response *resp,
 	}
 	rater->id = sqlite3_last_insert_rowid(app->db);
 	return http_header(resp, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; "
-	    "HttpOnly; SameSite=Lax%s", AUTH_RATER_COOKIE, token,
+	    "HttpOnly; SameSite=Lax%s", COOKIE_RATER, token,
 	    AUTH_RATER_MAX_AGE, auth_secure(app));
 }
 
@@ -126,7 +126,7 @@ auth_admin_lookup(struct app *app, const struct http_request *req,
 	const char *csrf;
 	int rc, found = 0;
 
-	if (!auth_cookie_hash(req, AUTH_ADMIN_COOKIE, hash))
+	if (!auth_cookie_hash(req, COOKIE_ADMIN, hash))
 		return 0;
 	if ((st = app_stmt(app, SQL_ADMIN_BY_TOKEN)) == NULL)
 		return -1;
@@ -197,7 +197,7 @@ auth_admin_create(struct app *app, struct http_response *resp,
 	if (db_commit(app->db) == -1)
 		return -1;
 	return http_header(resp, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; "
-	    "HttpOnly; SameSite=Strict%s", AUTH_ADMIN_COOKIE, token, max_age,
+	    "HttpOnly; SameSite=Strict%s", COOKIE_ADMIN, token, max_age,
 	    auth_secure(app));
 fail:
 	db_rollback(app->db);
@@ -210,7 +210,7 @@ auth_admin_delete(struct app *app, struct http_response *resp, int64_t id)
 	if (auth_exec_int(app, SQL_ADMIN_DELETE, id, __func__) == -1)
 		return -1;
 	return http_header(resp, "Set-Cookie: %s=; Path=/; Max-Age=0; "
-	    "HttpOnly; SameSite=Strict%s", AUTH_ADMIN_COOKIE, auth_secure(app));
+	    "HttpOnly; SameSite=Strict%s", COOKIE_ADMIN, auth_secure(app));
 }
 
 int

@@ -12,11 +12,10 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "cookie.h"
 #include "http.h"
 #include "token.h"
 
-#define AUTH_RATER_COOKIE	"mr_rater"
-#define AUTH_ADMIN_COOKIE	"mr_admin"
 #define AUTH_RATER_MAX_AGE	2592000		/* 30 days */
 #define AUTH_RATER_NAME_CHARS	40
 #define AUTH_RATER_NAME_MAX	(AUTH_RATER_NAME_CHARS * 4 + 1)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 /* Images wider or taller than this are refused as implausible. */
 #define MEDIA_MAX_SIDE	65535
@@ -194,35 +195,17 @@ media_type_mime(enum media_type type)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if broken. */
+/* Length of the UTF-8 sequence at s (n bytes left) that a title may
+ * keep, 0 if broken, a C1 control or an invisible or bidi character
+ * (titles go up on the projector). */
 static size_t
 media_utf8_len(const unsigned char *s, size_t n)
 {
-	size_t len;
-	unsigned int c;
+	uint32_t cp;
+	size_t len = utf8_decode(s, n, &cp);
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, c = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, c = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-	    (len == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff) || (c >= 0x80 && c <= 0x9f))
-		return 0;
-	return len;
+	return len > 1 && (utf8_is_control(cp) || utf8_is_deceptive(cp)) ?
+	    0 : len;
 }
 
 void

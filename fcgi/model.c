@@ -13,6 +13,7 @@
 #include "event.h"
 #include "log.h"
 #include "media.h"
+#include "utf8.h"
 
 #define NSCORES	11	/* scores 0..10 */
 
@@ -156,43 +157,6 @@ read_end(sqlite3 *db, int opened)
 
 /* --- names -------------------------------------------------------------- */
 
-/* Decodes one UTF-8 sequence at s (n bytes left); returns its length and
- * the code point, or 0 for a malformed, overlong or surrogate sequence. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	size_t len, i;
-	unsigned int c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-	    (len == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 static int
 is_space(unsigned char c)
 {
@@ -205,7 +169,7 @@ model_name_clean(const char *in, size_t maxchars, char *out, size_t outlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t len, i, n, chars = 0;
-	unsigned int cp;
+	uint32_t cp;
 
 	if (in == NULL)
 		return -1;
@@ -219,8 +183,7 @@ model_name_clean(const char *in, size_t maxchars, char *out, size_t outlen)
 	for (i = 0; i < len; i += n) {
 		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 			return -1;
-		/* C0, DEL and C1 controls would corrupt screens and logs. */
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		if (utf8_is_control(cp) || utf8_is_deceptive(cp))
 			return -1;
 		chars++;
 	}

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "log.h"
 #include "token.h"
+#include "unixsock.h"
 
 static void	pool_reload_abort(struct pool *, const char *, uint64_t);
 static void	pool_reload_commit(struct pool *, uint64_t);
@@ -629,13 +630,8 @@ pool_unix_listen(const char *path, mode_t mode, int backlog, int flags)
 	struct sockaddr_un sun;
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: %s: path too long for a socket", __func__, path);
+	if (unixsock_addr(&sun, path, __func__) == -1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (pool_unix_clear(&sun) == -1)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0)) ==

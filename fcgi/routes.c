@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "handlers.h"
 #include "log.h"
+#include "origin.h"
 
 #define ROUTE_ADMIN	0x01	/* needs a valid mr_admin cookie */
 #define ROUTE_CSRF	0x02	/* needs X-CSRF-Token of that admin session */
@@ -115,13 +116,11 @@ static int
 route_origin_ok(const struct app *app, const struct http_request *req)
 {
 	const char *site = app->cfg->site_origin;
-	size_t n = strlen(site);
 
 	if (req->origin != NULL && req->origin[0] != '\0')
-		return strcmp(req->origin, site) == 0;
+		return origin_in_list(req->origin, site);
 	if (req->referer != NULL && req->referer[0] != '\0')
-		return strncmp(req->referer, site, n) == 0 &&
-		    (req->referer[n] == '/' || req->referer[n] == '\0');
+		return origin_in_list(req->referer, site);
 	return 1;
 }
 

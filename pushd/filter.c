@@ -12,6 +12,7 @@
 #include "cookie.h"
 #include "event.h"
 #include "log.h"
+#include "origin.h"
 
 void
 pushd_render_clear(struct pushd_render *out)
@@ -103,14 +104,8 @@ pushd_cookie_get(const char *header, const char *name, char *out,
 int
 pushd_origin_ok(const char *origin, const char *site)
 {
-	size_t slen = strlen(site);
-
-	if (origin == NULL)
-		return 1;
-	/* A configured trailing slash is not part of an origin. */
-	if (slen > 0 && site[slen - 1] == '/')
-		slen--;
-	return strlen(origin) == slen && strncasecmp(origin, site, slen) == 0;
+	/* No Origin: not a browser page, so no page of another site. */
+	return origin == NULL || origin_in_list(origin, site);
 }
 
 int

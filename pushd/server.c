@@ -46,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "coalesce.h"
+#include "cookie.h"
 #include "config.h"
 #include "db.h"
 #include "event.h"
@@ -873,7 +874,7 @@ confirm_upgrade(struct lws *wsi)
 	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) >=
 	    (int)sizeof(cookie) ||
 	    lws_hdr_copy(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE) <= 0 ||
-	    pushd_cookie_get(cookie, "mr_admin", token, sizeof(token)) == -1 ||
+	    pushd_cookie_get(cookie, COOKIE_ADMIN, token, sizeof(token)) == -1 ||
 	    !db_admin_valid(token)))
 		return refuse(wsi, HTTP_STATUS_UNAUTHORIZED, &P.m.refused_auth,
 		    "no valid admin session");

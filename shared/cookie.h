@@ -3,6 +3,10 @@
 
 #include <stddef.h>
 
+/* The cookies every program reads: fcgi sets them, pushd checks them. */
+#define COOKIE_RATER	"mr_rater"
+#define COOKIE_ADMIN	"mr_admin"
+
 /*
  * Finds cookie name in a Cookie header value (RFC 6265: "a=b; c=d") and
  * copies its value into out, without the double quotes around a quoted

@@ -12,19 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-
-static int
-notify_addr(struct sockaddr_un *sun, const char *path)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun->sun_path)) {
-		log_warnx("%s: socket path too long: %s", __func__, path);
-		return -1;
-	}
-	memcpy(sun->sun_path, path, strlen(path) + 1);
-	return 0;
-}
+#include "unixsock.h"
 
 int
 notify_sender_open(void)
@@ -43,7 +31,7 @@ notify_send(int fd, const char *path, int64_t seq)
 	char msg[32];
 	int len;
 
-	if (fd < 0 || notify_addr(&sun, path) == -1)
+	if (fd < 0 || unixsock_addr(&sun, path, __func__) == -1)
 		return -1;
 	len = snprintf(msg, sizeof(msg), "%" PRId64, seq);
 	if (sendto(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -61,7 +49,7 @@ notify_receiver_open(const char *path)
 	struct sockaddr_un sun;
 	int fd;
 
-	if (notify_addr(&sun, path) == -1)
+	if (unixsock_addr(&sun, path, __func__) == -1)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {

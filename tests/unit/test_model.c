@@ -175,6 +175,13 @@ name_clean_rules(void **state)
 	assert_int_equal(model_name_clean("", 80, out, sizeof(out)), -1);
 	assert_int_equal(model_name_clean("a\x01" "b", 80, out, sizeof(out)), -1);
 	assert_int_equal(model_name_clean("a\nb", 80, out, sizeof(out)), -1);
+	/* Names that would pass for another on the projector. */
+	assert_int_equal(model_name_clean("Anna\xe2\x80\xae" "xob", 80, out,
+	    sizeof(out)), -1);
+	assert_int_equal(model_name_clean("An\xe2\x80\x8bna", 80, out,
+	    sizeof(out)), -1);
+	assert_int_equal(model_name_clean("Ren\xc3\xa9" "e", 80, out,
+	    sizeof(out)), 0);
 	assert_int_equal(model_name_clean("bad \xc3\x28", 80, out, sizeof(out)), -1);
 	assert_int_equal(model_name_clean("overlong \xc0\xaf", 80, out,
 	    sizeof(out)), -1);
