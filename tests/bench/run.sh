@@ -9,8 +9,10 @@
 # Sizes can be lowered for a quick look (BENCH_LEVELS=500 BENCH_FANOUT=500 ...);
 # docs/BENCHMARKS.md is only rewritten by a full-size run unless
 # BENCH_WRITE_DOC=1.  For development, BENCH_ONLY=memeter|nchan runs
-# one side, and BENCH_SKIP=direct,ratings,ratings1,reload skips parts of
-# memeter's (the doc is then not written).
+# one side, and BENCH_SKIP=direct,ratings,ratings1,reload,cpu skips parts
+# of memeter's (the doc is then not written).  BENCH_BASELINE_BIN=DIR adds
+# the server CPU per rating of another build (the commit before a change)
+# next to this one's, in alternating rounds of the same run.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build/release}
@@ -86,6 +88,16 @@ say() { printf '== %s\n' "$*" >&2; }
 # The worker pids of an nginx master, comma separated.
 nginx_workers() {
     ps -o pid= --ppid "$1" | tr -s ' \n' ',' | sed 's/^,//; s/,$//'
+}
+
+# The pool master and its workers, comma separated.
+pool_pids() { echo "$1,$(nginx_workers "$1")"; }
+
+# -P arguments for the rating path's server processes: nginx (master and
+# workers), the pool (master and workers), pushd.
+rating_procs() {
+    echo -P "nginx=$STACK_NGINX_PID,$MEMETER_WORKERS" -P "pool=$(pool_pids "$STACK_POOL_PID")" \
+        -P "pushd=$STACK_PUSHD_PID"
 }
 
 # Runs wsload with a log of its command line; its output goes to file.
@@ -219,9 +231,10 @@ memeter_rest() {
 
     if ! skipped ratings; then
         say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
+        # shellcheck disable=SC2046
         run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
             -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
-            -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
+            -H "Cookie: mr_admin=$ADMIN_COOKIE" $(rating_procs) || return 1
     fi
 
     # The same with one admin client: what the pool alone sustains, to
@@ -241,6 +254,79 @@ memeter_rest() {
             -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
     fi
     stack_stop
+}
+
+# Server CPU per rating at one fixed offered rate, this build next to
+# BENCH_BASELINE_BIN's (the commit before a change), in alternating rounds
+# of one run: user + system time of nginx, the pool and pushd from /proc,
+# divided by the ratings accepted.  Without a baseline only this build.
+CPU_RATE=${BENCH_CPU_RATE:-1000}
+CPU_STEP_MS=${BENCH_CPU_STEP_MS:-6000}
+CPU_ROUNDS=${BENCH_CPU_ROUNDS:-2}
+cpu_per_rating() {
+    local r name bin saved_bin=$MEMETER_BIN saved_dir=$STACK_DIR saved_port=$STACK_PORT
+    local saved_base=$BASE saved_pids=("${STACK_PIDS[@]}")
+    local builds=("current=$MEMETER_BIN")
+    if [ -n "${BENCH_BASELINE_BIN:-}" ]; then
+        mkdir -p "$BENCH_DIR/baseline-bin"
+        cp "$BENCH_BASELINE_BIN"/memeter-fcgi "$BENCH_BASELINE_BIN"/memeter-pushd "$BENCH_DIR/baseline-bin/"
+        builds=("baseline=$BENCH_DIR/baseline-bin" "current=$MEMETER_BIN")
+    fi
+    for ((r = 1; r <= CPU_ROUNDS; r++)); do
+        for b in "${builds[@]}"; do
+            name=${b%%=*}; bin=${b#*=}
+            STACK_PIDS=()
+            MEMETER_BIN=$bin
+            stack_init "$BENCH_DIR/cpu-$name-$r" "$(stack_free_port)"
+            make_library "$STACK_DIR/library"
+            stack_start || return 1
+            memeter_session || return 1
+            MEMETER_WORKERS=$(nginx_workers "$STACK_NGINX_PID")
+            say "CPU per rating, $name build, round $r: $CPU_RATE ratings/s for $CPU_STEP_MS ms, $E2E_ADMINS admin clients"
+            # shellcheck disable=SC2046
+            run_wsload "$OUT/cpu-$name.$r.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+                -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$CPU_RATE" -s "$CPU_STEP_MS" -L 1000 \
+                -H "Cookie: mr_admin=$ADMIN_COOKIE" $(rating_procs) || return 1
+            stack_stop
+        done
+    done
+    MEMETER_BIN=$saved_bin STACK_DIR=$saved_dir STACK_PORT=$saved_port BASE=$saved_base
+    STACK_PIDS=("${saved_pids[@]}")
+}
+
+# cpu_fanout FILE N PROC: us per delivery of PROC in the fan-out to N.
+cpu_fanout() {
+    awk -v n="n=$2" -v p="proc=$3" '$1 == "cpu" && $2 == "phase=fanout" && $3 == n && $4 == p {
+        for (i = 5; i <= NF; i++) if ($i ~ /^us_per_/) { split($i, kv, "="); print kv[2]; exit } }' "$1"
+}
+
+# cpu_pick N FILE...: the round with the least CPU per delivery at N.
+cpu_pick() {
+    local n=$1 f v best="" bestf=""
+    shift
+    for f in "$@"; do
+        v=$(cpu_fanout "$f" "$n" all)
+        [ -n "$v" ] || continue
+        if [ -z "$bestf" ] || [ "$(fcmp "$v" "<" "$best")" = 1 ]; then best=$v; bestf=$f; fi
+    done
+    echo "${bestf:-${1:-/dev/null}}"
+}
+
+# cpu_us FILE PHASE PROC: us_per_<unit> of PROC on FILE's cpu line.
+cpu_us() {
+    awk -v ph="phase=$2" -v p="proc=$3" '$1 == "cpu" && $2 == ph && $4 == p {
+        for (i = 5; i <= NF; i++) if ($i ~ /^us_per_/) { split($i, kv, "="); print kv[2]; exit } }' "$1"
+}
+# cpu_min NAME PROC: the lowest us per rating of PROC over NAME's rounds.
+cpu_min() {
+    local f v min=""
+    for f in "$OUT/$1".[0-9].txt; do
+        [ -s "$f" ] || continue
+        v=$(cpu_us "$f" ratings "$2")
+        [ -n "$v" ] || continue
+        if [ -z "$min" ] || [ "$(fcmp "$v" "<" "$min")" = 1 ]; then min=$v; fi
+    done
+    echo "$min"
 }
 
 # A diagnostic: a second pushd on the same database listening on TCP,
@@ -321,7 +407,7 @@ pick() {
             bestf=$f
         fi
     done
-    echo "${bestf:-$1}"
+    echo "${bestf:-${1:-/dev/null}}"
 }
 
 # " (round N)" when more than one round ran.
@@ -365,6 +451,17 @@ make_table() {
             row "fan-out to $fo, p50 / p99 / max" "$(lat3 "$fm" fanout "n=$fo")$(round_of "$fm")" \
                 "$(lat3 "$fn" fanout "n=$fo")$(round_of "$fn")" "-" "-"
         fi
+    done
+    local cm cn
+    for fo in ${FANOUT//,/ }; do
+        fm=$(cpu_pick "$fo" "${mfiles[@]}")
+        fn=$(cpu_pick "$fo" "${nfiles[@]}")
+        cm=$(cpu_fanout "$fm" "$fo" all); cn=$(cpu_fanout "$fn" "$fo" all)
+        [ -n "$cm" ] || continue
+        row "server CPU per delivery, fan-out to $fo (us of user + system time; memeter / Nchan)" \
+            "$cm (pushd $(cpu_fanout "$fm" "$fo" pushd) + nginx $(cpu_fanout "$fm" "$fo" nginx))$(round_of "$fm")" \
+            "$cn$(round_of "$fn")" "ratio <= 0.7" \
+            "$(awk -v a="$cm" -v b="$cn" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }') $(yesno "$(fcmp "$cm" "<=" "$(awk -v b="$cn" 'BEGIN { print 0.7 * b }')")")"
     done
     local sm sn
     fm=$(pick sustained "" delivered_per_s max "${mfiles[@]}")
@@ -412,6 +509,11 @@ make_diag() {
     done
     DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(val "$d" sustained delivered_per_s) ($(val "$d" sustained best_rate) events/s) |")
     DIAG+=("| pushd alone: memory per connection at $max_level (kB, PSS growth) | $(memval "$d" "$max_level" pushd) |")
+    local b proc
+    for b in baseline current; do
+        [ -n "$(cpu_min "cpu-$b" all)" ] || continue
+        DIAG+=("| server CPU per rating, $b build, $CPU_RATE ratings/s, $E2E_ADMINS admin clients (us; best of $CPU_ROUNDS rounds) | $(cpu_min "cpu-$b" all) = nginx $(cpu_min "cpu-$b" nginx) + pool $(cpu_min "cpu-$b" pool) + pushd $(cpu_min "cpu-$b" pushd) |")
+    done
     read -r _ e2e_ach e2e_lat <<<"$(e2e_best "$r1")"
     DIAG+=("| the pool with 1 admin client: ratings/s with p99 < 20 ms; p50 / p99 | $e2e_ach; $e2e_lat (max $(e2e_max "$r1")/s at any latency) |")
 }
@@ -440,7 +542,8 @@ machine() {
 # The detail lines of every step, for the record.
 details() {
     local f
-    for f in nchan memeter nchan.2 memeter.2 nchan.3 memeter.3 direct ratings ratings1 reload; do
+    for f in nchan memeter nchan.2 memeter.2 nchan.3 memeter.3 direct ratings ratings1 reload \
+        cpu-baseline.1 cpu-current.1 cpu-baseline.2 cpu-current.2; do
         [ -f "$OUT/$f.txt" ] || continue
         echo "#### $f"
         echo '```'
@@ -502,6 +605,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 if [ -n "$NCHAN_PID" ]; then stack_kill "$NCHAN_PID"; NCHAN_PID=""; fi
 if [ "$only" != nchan ]; then memeter_rest || exit 1; fi
+if [ "$only" != nchan ] && ! skipped cpu; then cpu_per_rating || exit 1; fi
 [ -n "$only$BENCH_SKIP" ] && write_doc=0
 make_table
 make_diag
