@@ -1,0 +1,458 @@
+// The big screen (/screen): the lobby with the join QR code and the names
+// of those who joined, the session's progress without a single average,
+// and the reveal from last place to first, driven by a presenter's clicker
+// (ArrowRight / PageDown / Space forward, ArrowLeft / PageUp back).
+// State lives in `st`; render() draws the view that fits it.
+import { api, ApiError, getCsrf, setCsrf } from './api.js';
+import { $, fill, fmtScore, h, plural, setText } from './dom.js';
+import { qrSvg } from './qr.js';
+import { toast } from './toast.js';
+import { ConnectionBadge, LiveChannel } from './websocket.js';
+
+const HINT = 'memeter.admin';
+const CSRF = 'memeter.csrf';
+const NAMES_SHOWN = 60;         // chips that fit a projector; the rest is "+k more"
+const ROW_PX = { base: [40, 26], xl: [56, 32] };   // [comfortable, smallest] row heights
+
+const st = {
+  session: null,
+  memes: 0,
+  ratings: 0,
+  raters: 0,
+  online: 0,
+  names: new Map(),     // rater id -> name, in the order they appeared
+  joinUrl: `${location.origin}/`,
+  reveal: { revealed: 0, total: 0, places: new Map(), latest: null },
+  busy: false,
+};
+
+const el = {
+  views: { loading: $('#view-loading'), login: $('#view-login'), live: $('#view-live'), reveal: $('#view-reveal') },
+  loginForm: $('#login-form'), password: $('#password'), loginError: $('#login-error'), loginBtn: $('#login-btn'),
+  sessionName: $('#session-name'), qr: $('#qr'), joinUrl: $('#join-url'),
+  phasePill: $('#phase-pill'), phaseText: $('#phase-text'),
+  joined: $('#joined'), ratings: $('#ratings'), memes: $('#memes'),
+  names: $('#names'), namesMore: $('#names-more'),
+  stage: $('#stage'), board: $('#board'), revealCount: $('#reveal-count'),
+  sound: $('#sound'), fullscreen: $('#fullscreen'),
+};
+
+const badge = new ConnectionBadge($('#badge'));
+let channel = null;
+
+function show(view) {
+  for (const [k, node] of Object.entries(el.views)) node.hidden = k !== view;
+}
+
+// --- state ------------------------------------------------------------------
+
+async function loadConfig() {
+  try {
+    const c = await api.get('/api/config');
+    if (c && typeof c.join_url === 'string' && c.join_url) st.joinUrl = c.join_url;
+  } catch {
+    /* an older server: the page's own origin is the join URL */
+  }
+}
+
+async function loadRaters() {
+  if (!st.session) return;
+  try {
+    const list = await api.get(`/api/admin/sessions/${st.session.id}/raters`);
+    st.names = new Map(list.map((r) => [r.id, r.name]));
+    st.online = list.filter((r) => r.online).length;
+  } catch {
+    /* names still arrive with the ratings */
+  }
+}
+
+async function loadResults() {
+  const r = await api.get(`/api/results/${st.session.id}`);
+  applyResults(r);
+}
+
+function applyResults(r) {
+  const places = new Map((r.results || []).map((p) => [p.place, p]));
+  const latest = (r.results || [])[0];
+  st.reveal = { revealed: r.revealed, total: r.total, places, latest: latest ? latest.place : null };
+}
+
+async function load() {
+  const s = await api.get('/api/admin/state');
+  if (s.csrf) setCsrf(s.csrf);
+  const changed = !st.session || !s.session || st.session.id !== s.session.id;
+  st.session = s.session || null;
+  st.memes = (s.memes || []).length;
+  st.ratings = s.stats?.ratings ?? 0;
+  st.raters = s.stats?.raters ?? 0;
+  if (changed) st.names = new Map();
+  if (st.session?.status === 'finished') await loadResults();
+  await loadRaters();
+  render();
+  channel?.noteStateSeq(s.seq);
+  return s.seq;
+}
+
+// --- events -------------------------------------------------------------------
+
+let ratersTimer = null;
+// Presence changes come in bursts when a room scans the code at once.
+function refreshRatersSoon() {
+  clearTimeout(ratersTimer);
+  ratersTimer = setTimeout(async () => {
+    await loadRaters();
+    renderLive();
+  }, 400);
+}
+
+function onSessionEvent(msg) {
+  const s = msg.data;
+  if (!s || (st.session && s.id !== st.session.id && s.status !== 'active' && msg.type !== 'session_created')) return;
+  load().catch(() => {});
+}
+
+function onMemes(msg) {
+  if (st.session && msg.data.session_id === st.session.id) {
+    st.memes += msg.data.added || 0;
+    renderLive();
+  }
+}
+
+function onStats(msg) {
+  const d = msg.data;
+  if (!st.session || d.session_id !== st.session.id) return;
+  // Only the totals: the per-meme figures would give the ranking away.
+  st.ratings = d.ratings;
+  st.raters = d.raters;
+  renderLive();
+}
+
+function onRating(msg) {
+  const d = msg.data;
+  if (!st.session || d.session_id !== st.session.id || !d.rater) return;
+  if (!st.names.has(d.rater.id)) {
+    st.names.set(d.rater.id, d.rater.name);
+    renderLive();
+  }
+}
+
+function onRenamed(msg) {
+  const d = msg.data || {};
+  if (st.names.has(d.id)) {
+    st.names.set(d.id, d.name);
+    renderLive();
+  }
+}
+
+function onKicked(msg) {
+  const d = msg.data || {};
+  if (st.names.delete(d.id)) renderLive();
+}
+
+function onRevealed(msg) {
+  const d = msg.data;
+  if (!st.session || d.session_id !== st.session.id) return;
+  const before = st.reveal.revealed;
+  applyResults(d);
+  renderReveal();
+  if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
+}
+
+function onPresence(msg) {
+  st.online = msg.data?.raters ?? st.online;
+  renderLive();
+  refreshRatersSoon();
+}
+
+// --- rendering ------------------------------------------------------------------
+
+function render() {
+  setText(el.sessionName, st.session ? st.session.name : '');
+  document.title = st.session ? `memeter · ${st.session.name}` : 'memeter · big screen';
+  if (st.session?.status === 'finished') {
+    show('reveal');
+    renderReveal();
+  } else {
+    show('live');
+    renderLive();
+  }
+}
+
+function renderQr() {
+  const url = st.joinUrl;
+  const text = url.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  if (el.joinUrl.textContent !== text) {
+    setText(el.joinUrl, text);
+    el.qr.replaceChildren(qrSvg(url));
+  }
+}
+
+const PHASE = {
+  none: ['Get ready', 'bg-white/10 text-white', 'The host is setting up the party.'],
+  draft: ['About to start', 'bg-pop-sky/20 text-pop-sky', 'Join now: the memes appear on your phone as soon as the host starts.'],
+  active: ['Rating now', 'bg-pop-mint/15 text-pop-mint', 'Rate every meme on your phone. The ranking stays secret until the reveal.'],
+};
+
+function renderLive() {
+  if (el.views.live.hidden) return;
+  renderQr();
+  const [pillText, pillCls, text] = PHASE[st.session?.status] || PHASE.none;
+  el.phasePill.className = `pill w-fit text-lg xl:text-2xl ${pillCls}`;
+  setText(el.phasePill, pillText);
+  setText(el.phaseText, text);
+  const joined = Math.max(st.names.size, st.raters);
+  setText(el.joined, String(joined), true);
+  setText(el.ratings, String(st.ratings), true);
+  setText(el.memes, String(st.memes));
+  const names = [...st.names.values()];
+  const shown = names.slice(-NAMES_SHOWN);
+  const have = [...el.names.children].map((li) => li.textContent);
+  if (shown.join('\n') !== have.join('\n')) {
+    const fresh = new Set(shown.filter((n) => !have.includes(n)));
+    fill(el.names, ...shown.map((n) => h('li', {
+      class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${fresh.has(n) ? 'animate-rise' : ''}`,
+    }, n)));
+  }
+  const more = names.length - shown.length;
+  el.namesMore.hidden = more <= 0;
+  if (more > 0) setText(el.namesMore, `and ${more} more`);
+  if (!names.length) {
+    fill(el.names, h('li', { class: 'text-xl text-white/70 xl:text-3xl' },
+      joined ? `${plural(joined, 'rater')} in the room` : 'Names appear here as people join.'));
+  }
+}
+
+function ordinal(n) {
+  const s = ['th', 'st', 'nd', 'rd'];
+  const v = n % 100;
+  return n + (s[(v - 20) % 10] || s[v] || s[0]);
+}
+
+function stageFor(p, total) {
+  const winner = p.place === 1;
+  const podium = p.place <= 3;
+  const heading = winner ? 'And the winner is…' : podium ? `${ordinal(p.place)} place` : `Place ${p.place} of ${total}`;
+  return [
+    h('p', { class: `font-black ${winner ? 'text-5xl text-pop-yellow xl:text-8xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl' : 'text-3xl text-white/80 xl:text-5xl'}` }, heading),
+    h('img', {
+      src: p.meme.url, alt: p.meme.title, width: p.meme.width || 800, height: p.meme.height || 600,
+      class: `min-h-0 w-auto max-w-full flex-1 rounded-2xl bg-black/40 object-contain shadow-2xl ${winner ? 'ring-8 ring-pop-yellow' : ''}`,
+    }),
+    h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl' }, p.meme.title),
+    h('p', { class: 'flex items-baseline gap-4' },
+      h('span', { class: 'text-5xl font-black tabular-nums text-pop-yellow xl:text-8xl' }, fmtScore(p.avg)),
+      h('span', { class: 'text-xl font-semibold text-white/70 xl:text-3xl' }, plural(p.count, 'rating'))),
+  ];
+}
+
+function renderStage() {
+  const r = st.reveal;
+  const p = r.latest ? r.places.get(r.latest) : null;
+  if (!p) {
+    fill(el.stage,
+      h('p', { class: 'text-3xl font-black text-pop-pink xl:text-6xl' }, 'The reveal'),
+      h('p', { class: 'text-2xl font-bold text-white/80 xl:text-5xl' },
+        r.total ? `${plural(r.total, 'meme')}, from last place to first` : 'No memes were rated'),
+      h('p', { class: 'text-xl text-white/70 xl:text-3xl' }, 'Press → or Space to reveal the first place'));
+    return;
+  }
+  fill(el.stage, ...stageFor(p, r.total));
+}
+
+// Every revealed place stays in view: rows shrink from a projector's
+// comfortable height down to a legible minimum, and only past that does
+// the list flow into more columns, never past the bottom edge.
+function layoutBoard(n) {
+  const xl = window.matchMedia('(min-width: 1280px)').matches;
+  const [maxRow, minRow] = xl ? ROW_PX.xl : ROW_PX.base;
+  const height = el.board.clientHeight || 1;
+  const row = Math.max(minRow, Math.min(maxRow, Math.floor(height / Math.max(n, 1))));
+  const rows = Math.max(1, Math.floor(height / row));
+  const cols = Math.max(1, Math.ceil(n / rows));
+  el.board.style.gridTemplateRows = `repeat(${Math.min(rows, Math.max(n, 1))}, ${row - 6}px)`;
+  el.board.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+  el.board.style.gridAutoFlow = 'column';
+  el.board.dataset.compact = cols > 2 ? 'true' : 'false';
+  el.board.dataset.small = row < maxRow * 0.8 ? 'true' : 'false';
+}
+
+function renderBoard() {
+  const r = st.reveal;
+  const places = [...r.places.values()].sort((a, b) => a.place - b.place);
+  layoutBoard(places.length);
+  const compact = el.board.dataset.compact === 'true';
+  const text = el.board.dataset.small === 'true' ? 'text-base xl:text-xl' : 'text-lg xl:text-2xl';
+  fill(el.board, ...places.map((p) => h('li', {
+    class: `flex min-w-0 items-center gap-3 rounded-xl px-3 ${p.place === r.latest ? 'bg-pop-yellow/20 ring-2 ring-pop-yellow' : 'bg-white/5'}`,
+    'aria-label': `Place ${p.place}: ${p.meme.title}, average ${fmtScore(p.avg)}`,
+  },
+  h('span', { class: `w-10 shrink-0 text-right font-black tabular-nums text-white/80 xl:w-14 ${text}` }, String(p.place)),
+  h('span', { class: `min-w-0 flex-1 truncate font-bold ${text}` }, p.meme.title),
+  compact ? null : h('span', { class: `shrink-0 font-black tabular-nums text-pop-yellow ${text}` }, fmtScore(p.avg)))));
+  setText(el.revealCount, r.revealed >= r.total && r.total ? `All ${r.total} revealed` : `${r.revealed} of ${r.total}`);
+}
+
+function renderReveal() {
+  if (el.views.reveal.hidden) return;
+  renderStage();
+  renderBoard();
+}
+
+// --- the reveal -------------------------------------------------------------------
+
+async function reveal(action) {
+  if (!st.session || st.session.status !== 'finished' || st.busy) return;
+  st.busy = true;
+  const before = st.reveal.revealed;
+  try {
+    const r = await api.post(`/api/admin/sessions/${st.session.id}/reveal`, { action });
+    // The event may not have come yet: the answer says whether to fetch.
+    if (r.revealed !== st.reveal.revealed) await loadResults();
+    renderReveal();
+    if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) loggedOut('Your login has ended.');
+    else toast(e.message, { tone: 'error' });
+  } finally {
+    st.busy = false;
+  }
+}
+
+// An opt-in sound: a short rising chime, a chord for the top three and a
+// fanfare for the winner.  WebAudio, nothing to download.
+const sound = {
+  on: false,
+  ctx: null,
+  lastPlace: null,
+  toggle() {
+    this.on = !this.on;
+    if (this.on && !this.ctx) this.ctx = new AudioContext();
+    el.sound.setAttribute('aria-pressed', String(this.on));
+    setText(el.sound, this.on ? 'Sound on' : 'Sound off');
+  },
+  play(place) {
+    if (!this.on || !this.ctx || this.lastPlace === place) return;
+    this.lastPlace = place;
+    const notes = place === 1 ? [523, 659, 784, 1047] : place <= 3 ? [440, 554, 659] : [392, 523];
+    const t0 = this.ctx.currentTime;
+    notes.forEach((f, i) => {
+      const o = this.ctx.createOscillator();
+      const g = this.ctx.createGain();
+      o.type = 'triangle';
+      o.frequency.value = f;
+      g.gain.setValueAtTime(0.0001, t0 + i * 0.12);
+      g.gain.exponentialRampToValueAtTime(0.3, t0 + i * 0.12 + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.12 + (place === 1 ? 0.9 : 0.4));
+      o.connect(g).connect(this.ctx.destination);
+      o.start(t0 + i * 0.12);
+      o.stop(t0 + i * 0.12 + 1);
+    });
+  },
+};
+
+// --- login ------------------------------------------------------------------
+
+async function login(e) {
+  e.preventDefault();
+  setText(el.loginError, '');
+  const password = el.password.value;
+  if (!password) {
+    setText(el.loginError, 'Enter the admin password.');
+    el.password.focus();
+    return;
+  }
+  el.loginBtn.disabled = true;
+  try {
+    const r = await api.post('/api/admin/login', { password });
+    setCsrf(r.csrf);
+    sessionStorage.setItem(CSRF, r.csrf);
+    localStorage.setItem(HINT, '1');
+    el.password.value = '';
+    await enter();
+  } catch (err) {
+    setText(el.loginError, err.status === 401 || err.status === 403 ? 'That password is not right.' : err.message);
+    el.password.select();
+  } finally {
+    el.loginBtn.disabled = false;
+  }
+}
+
+function loggedOut(message = '') {
+  channel?.stop();
+  channel = null;
+  localStorage.removeItem(HINT);
+  setCsrf(null);
+  show('login');
+  badge.set('disconnected', 'logged out');
+  setText(el.loginError, message);
+  el.password.focus();
+}
+
+async function enter() {
+  if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
+  channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
+  window.__memeter = { channel, st };
+  for (const t of ['session_created', 'session_started', 'session_finished']) channel.on(t, onSessionEvent);
+  channel.on('memes_populated', onMemes);
+  channel.on('stats_updated', onStats);
+  channel.on('new_rating', onRating);
+  channel.on('rater_renamed', onRenamed);
+  channel.on('rater_kicked', onKicked);
+  channel.on('results_revealed', onRevealed);
+  channel.on('presence', onPresence);
+  await loadConfig();
+  try {
+    await load();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      loggedOut('');
+      return;
+    }
+    toast('Cannot reach the server — retrying', { tone: 'warn' });
+  }
+  if (!getCsrf()) {
+    loggedOut('Log in again to drive the reveal from this screen.');
+    return;
+  }
+  channel.start();
+}
+
+function onKey(e) {
+  if (!el.views.login.hidden || e.target.closest?.('input, textarea, select')) return;
+  // Space on a focused button presses it; it must not also reveal.
+  if (e.key === ' ' && e.target.closest?.('button')) return;
+  if (['ArrowRight', 'PageDown', ' '].includes(e.key)) {
+    e.preventDefault();
+    reveal('next');
+  } else if (['ArrowLeft', 'PageUp'].includes(e.key)) {
+    e.preventDefault();
+    reveal('prev');
+  }
+}
+
+function wire() {
+  el.loginForm.addEventListener('submit', login);
+  el.sound.addEventListener('click', () => {
+    sound.toggle();
+    el.sound.blur();
+  });
+  el.fullscreen.addEventListener('click', () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen?.().catch(() => {});
+    el.fullscreen.blur();
+  });
+  document.addEventListener('keydown', onKey);
+  window.addEventListener('resize', () => { if (!el.views.reveal.hidden) renderBoard(); });
+}
+
+function boot() {
+  wire();
+  if (localStorage.getItem(HINT) === '1') enter();
+  else {
+    show('login');
+    badge.set('disconnected', 'not logged in');
+    el.password.focus();
+  }
+}
+
+boot();
