@@ -115,12 +115,10 @@ route_is_mutation(const char *method)
 static int
 route_origin_ok(const struct app *app, const struct http_request *req)
 {
-	const char *site = app->cfg->site_origin;
-
 	if (req->origin != NULL && req->origin[0] != '\0')
-		return origin_in_list(req->origin, site);
+		return origin_accepted(app->cfg, req->origin);
 	if (req->referer != NULL && req->referer[0] != '\0')
-		return origin_in_list(req->referer, site);
+		return origin_accepted(app->cfg, req->referer);
 	return 1;
 }
 

@@ -20,7 +20,10 @@ struct config {
 	char	media_dir[512];		/* uploaded and library images, served by nginx */
 	char	library_dir[512];	/* folder that "populate" reads */
 	char	media_url[128];		/* URL prefix of media_dir */
-	char	site_origin[256];	/* allowed Origin for mutations and WebSockets */
+	char	site_origin[1024];	/* allowed Origins (space-separated) */
+	char	public_url[512];	/* what raters open; "" = the host's own */
+	int	join_burst;		/* raters one address may create at once */
+	int	join_rate;		/* and then per second */
 	char	admin_password[256];	/* if set, becomes the admin password at start */
 	char	log_level[16];
 	int	workers;		/* FastCGI worker processes */

@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "config.h"
+
 /* The port text after ':' that the scheme implies, so it can be dropped. */
 static const char *
 default_port(const char *scheme, size_t scheme_len)
@@ -104,4 +106,11 @@ origin_in_list(const char *url, const char *list)
 			return 1;
 	}
 	return 0;
+}
+
+int
+origin_accepted(const struct config *cfg, const char *url)
+{
+	return origin_in_list(url, cfg->site_origin) ||
+	    (cfg->public_url[0] != '\0' && origin_in_list(url, cfg->public_url));
 }

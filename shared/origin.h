@@ -29,4 +29,11 @@ int	origin_canonical(const char *url, char *out, size_t len);
  */
 int	origin_in_list(const char *url, const char *list);
 
+struct config;
+/*
+ * The origins memeter accepts changes and WebSockets from: those of
+ * site_origin and the origin of public_url.
+ */
+int	origin_accepted(const struct config *cfg, const char *url);
+
 #endif

@@ -6,8 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "cookie.h"
 #include "origin.h"
 #include "unixsock.h"
@@ -62,6 +64,22 @@ origin_list_rule(void **state)
 	assert_false(origin_in_list("http://127.0.0.1:8080", ""));
 	assert_false(origin_in_list("http://127.0.0.1:8080", NULL));
 	assert_true(origin_in_list("http://b", "http://a,http://b"));
+}
+
+static void
+origin_accepted_takes_public_url(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_true(origin_accepted(&cfg, "http://127.0.0.1:8080"));
+	assert_false(origin_accepted(&cfg, "http://127.0.0.2:8080"));
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "%s",
+	    "http://127.0.0.2:8080/");
+	assert_true(origin_accepted(&cfg, "http://127.0.0.2:8080"));
+	assert_true(origin_accepted(&cfg, "http://127.0.0.1:8080"));
+	assert_false(origin_accepted(&cfg, "http://127.0.0.3:8080"));
 }
 
 static void
@@ -132,6 +150,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(origin_canonical_form),
 		cmocka_unit_test(origin_list_rule),
+		cmocka_unit_test(origin_accepted_takes_public_url),
 		cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(unixsock_refuses_long_paths),
 		cmocka_unit_test(cookie_names_are_read_back),
