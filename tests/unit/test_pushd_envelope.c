@@ -13,8 +13,21 @@
 #include <json-c/json.h>
 
 #include "event.h"
-#include "../../pushd/filter.h"
+#include "cookie.h"
+#include "../../pushd/envelope.h"
+#include "../../pushd/source.h"
+#include "../../pushd/upgrade.h"
 #include "../../pushd/metrics.h"
+
+/* Renders one event as a source hands it over. */
+static int
+render(int64_t seq, const char *type, const char *data, const char *ts,
+    int want, struct envelope_set *out)
+{
+	struct source_event ev = { seq, 1, type, ts, data, strlen(data) };
+
+	return envelope_render(&ev, want, out);
+}
 
 static struct json_object *
 parse(const char *text)
@@ -39,11 +52,11 @@ str_at(struct json_object *o, const char *path1, const char *path2)
 static void
 render_admin_only_event(void **state)
 {
-	struct pushd_render r;
+	struct envelope_set r;
 	struct json_object *o;
 
 	(void)state;
-	assert_int_equal(pushd_render_event(5, "new_rating",
+	assert_int_equal(render(5, "new_rating",
 	    "{\"session_id\":1,\"meme_id\":2,\"rater\":{\"id\":3,\"name\":\"Brave "
 	    "Falcon\"},\"score\":7,\"replaced\":false}", "2026-11-25T22:00:00.000Z",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
@@ -56,24 +69,24 @@ render_admin_only_event(void **state)
 	assert_string_equal(str_at(o, "ts", NULL), "2026-11-25T22:00:00.000Z");
 	assert_string_equal(str_at(o, "data", "score"), "7");
 	json_object_put(o);
-	pushd_render_clear(&r);
+	envelope_clear(&r);
 	assert_null(r.admin);
 
-	assert_int_equal(pushd_render_event(6, "session_created",
+	assert_int_equal(render(6, "session_created",
 	    "{\"id\":1,\"name\":\"Party\"}", "t", EVENT_GROUP_USER, &r), 0);
 	assert_null(r.admin);
 	assert_null(r.user);
-	pushd_render_clear(&r);
+	envelope_clear(&r);
 }
 
 static void
 render_stats_user_view(void **state)
 {
-	struct pushd_render r;
+	struct envelope_set r;
 	struct json_object *o, *data, *v;
 
 	(void)state;
-	assert_int_equal(pushd_render_event(9, "stats_updated",
+	assert_int_equal(render(9, "stats_updated",
 	    "{\"session_id\":1,\"ratings\":10,\"raters\":4,\"memes\":"
 	    "[{\"meme_id\":2,\"count\":3}]}", "t",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
@@ -91,35 +104,35 @@ render_stats_user_view(void **state)
 	assert_true(json_object_object_get_ex(o, "data", &data));
 	assert_true(json_object_object_get_ex(data, "memes", &v));
 	json_object_put(o);
-	pushd_render_clear(&r);
+	envelope_clear(&r);
 }
 
 static void
 render_shared_event(void **state)
 {
-	struct pushd_render r;
+	struct envelope_set r;
 
 	(void)state;
-	assert_int_equal(pushd_render_event(3, "session_finished",
+	assert_int_equal(render(3, "session_finished",
 	    "{\"id\":1,\"status\":\"finished\"}", "t",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
 	assert_non_null(r.admin);
 	assert_non_null(r.user);
 	assert_false(r.user_latest_wins);
 	assert_string_equal(r.admin, r.user);
-	pushd_render_clear(&r);
+	envelope_clear(&r);
 }
 
 static void
 render_rejects_bad_rows(void **state)
 {
-	struct pushd_render r;
+	struct envelope_set r;
 
 	(void)state;
-	assert_int_equal(pushd_render_event(1, "no_such_type", "{}", "t",
+	assert_int_equal(render(1, "no_such_type", "{}", "t",
 	    EVENT_GROUP_ADMIN, &r), -1);
 	assert_null(r.admin);
-	assert_int_equal(pushd_render_event(1, "session_started", "{oops", "t",
+	assert_int_equal(render(1, "session_started", "{oops", "t",
 	    EVENT_GROUP_ADMIN, &r), -1);
 	assert_null(r.admin);
 	assert_null(r.user);
@@ -129,13 +142,13 @@ static void
 path_groups(void **state)
 {
 	(void)state;
-	assert_int_equal(pushd_path_group("/ws/user"), EVENT_GROUP_USER);
-	assert_int_equal(pushd_path_group("/ws/admin"), EVENT_GROUP_ADMIN);
-	assert_int_equal(pushd_path_group("/ws/admin/"), 0);
-	assert_int_equal(pushd_path_group("/ws/"), 0);
-	assert_int_equal(pushd_path_group("/ws/users"), 0);
-	assert_string_equal(pushd_group_name(EVENT_GROUP_ADMIN), "admin");
-	assert_string_equal(pushd_group_name(EVENT_GROUP_USER), "user");
+	assert_int_equal(upgrade_path_group("/ws/user"), EVENT_GROUP_USER);
+	assert_int_equal(upgrade_path_group("/ws/admin"), EVENT_GROUP_ADMIN);
+	assert_int_equal(upgrade_path_group("/ws/admin/"), 0);
+	assert_int_equal(upgrade_path_group("/ws/"), 0);
+	assert_int_equal(upgrade_path_group("/ws/users"), 0);
+	assert_string_equal(envelope_group_name(EVENT_GROUP_ADMIN), "admin");
+	assert_string_equal(envelope_group_name(EVENT_GROUP_USER), "user");
 }
 
 static void
@@ -144,16 +157,16 @@ since_values(void **state)
 	int64_t v = -1;
 
 	(void)state;
-	assert_int_equal(pushd_parse_since("0", &v), 0);
+	assert_int_equal(upgrade_parse_since("0", &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(pushd_parse_since("123456789012", &v), 0);
+	assert_int_equal(upgrade_parse_since("123456789012", &v), 0);
 	assert_int_equal(v, 123456789012LL);
-	assert_int_equal(pushd_parse_since("-1", &v), -1);
-	assert_int_equal(pushd_parse_since("", &v), -1);
-	assert_int_equal(pushd_parse_since("12a", &v), -1);
-	assert_int_equal(pushd_parse_since(" 1", &v), -1);
-	assert_int_equal(pushd_parse_since("99999999999999999999", &v), -1);
-	assert_int_equal(pushd_parse_since(NULL, &v), -1);
+	assert_int_equal(upgrade_parse_since("-1", &v), -1);
+	assert_int_equal(upgrade_parse_since("", &v), -1);
+	assert_int_equal(upgrade_parse_since("12a", &v), -1);
+	assert_int_equal(upgrade_parse_since(" 1", &v), -1);
+	assert_int_equal(upgrade_parse_since("99999999999999999999", &v), -1);
+	assert_int_equal(upgrade_parse_since(NULL, &v), -1);
 }
 
 static void
@@ -162,24 +175,24 @@ cookies(void **state)
 	char out[40];
 
 	(void)state;
-	assert_int_equal(pushd_cookie_get("mr_admin=abc", "mr_admin", out,
+	assert_int_equal(cookie_get("mr_admin=abc", "mr_admin", out,
 	    sizeof(out)), 0);
 	assert_string_equal(out, "abc");
-	assert_int_equal(pushd_cookie_get("mr_rater=x; mr_admin=def ; z=1",
+	assert_int_equal(cookie_get("mr_rater=x; mr_admin=def ; z=1",
 	    "mr_admin", out, sizeof(out)), 0);
 	assert_string_equal(out, "def");
 	/* A cookie whose name merely ends the same is another cookie. */
-	assert_int_equal(pushd_cookie_get("xmr_admin=bad", "mr_admin", out,
+	assert_int_equal(cookie_get("xmr_admin=bad", "mr_admin", out,
 	    sizeof(out)), -1);
-	assert_int_equal(pushd_cookie_get("xmr_admin=bad;mr_admin=good",
+	assert_int_equal(cookie_get("xmr_admin=bad;mr_admin=good",
 	    "mr_admin", out, sizeof(out)), 0);
 	assert_string_equal(out, "good");
-	assert_int_equal(pushd_cookie_get("mr_admin=\"q\"", "mr_admin", out,
+	assert_int_equal(cookie_get("mr_admin=\"q\"", "mr_admin", out,
 	    sizeof(out)), 0);
 	assert_string_equal(out, "q");
-	assert_int_equal(pushd_cookie_get("a=1", "mr_admin", out,
+	assert_int_equal(cookie_get("a=1", "mr_admin", out,
 	    sizeof(out)), -1);
-	assert_int_equal(pushd_cookie_get("mr_admin=0123456789012345678901234"
+	assert_int_equal(cookie_get("mr_admin=0123456789012345678901234"
 	    "567890123456789", "mr_admin", out, sizeof(out)), -1);
 }
 
@@ -187,17 +200,17 @@ static void
 origins(void **state)
 {
 	(void)state;
-	assert_true(pushd_origin_ok(NULL, "http://127.0.0.1:8080"));
-	assert_true(pushd_origin_ok("http://127.0.0.1:8080",
+	assert_true(upgrade_origin_ok(NULL, "http://127.0.0.1:8080"));
+	assert_true(upgrade_origin_ok("http://127.0.0.1:8080",
 	    "http://127.0.0.1:8080"));
-	assert_true(pushd_origin_ok("http://127.0.0.1:8080",
+	assert_true(upgrade_origin_ok("http://127.0.0.1:8080",
 	    "http://127.0.0.1:8080/"));
-	assert_false(pushd_origin_ok("http://127.0.0.1:8081",
+	assert_false(upgrade_origin_ok("http://127.0.0.1:8081",
 	    "http://127.0.0.1:8080"));
-	assert_false(pushd_origin_ok("http://127.0.0.1:8080.evil.example",
+	assert_false(upgrade_origin_ok("http://127.0.0.1:8080.evil.example",
 	    "http://127.0.0.1:8080"));
-	assert_false(pushd_origin_ok("null", "http://127.0.0.1:8080"));
-	assert_false(pushd_origin_ok("", "http://127.0.0.1:8080"));
+	assert_false(upgrade_origin_ok("null", "http://127.0.0.1:8080"));
+	assert_false(upgrade_origin_ok("", "http://127.0.0.1:8080"));
 }
 
 static void
@@ -207,18 +220,18 @@ control_messages(void **state)
 	struct json_object *o;
 
 	(void)state;
-	pushd_fmt_hello(buf, sizeof(buf), 42, EVENT_GROUP_ADMIN);
+	envelope_hello(buf, sizeof(buf), 42, EVENT_GROUP_ADMIN);
 	o = parse(buf);
 	assert_string_equal(str_at(o, "type", NULL), "hello");
 	assert_string_equal(str_at(o, "seq", NULL), "42");
 	assert_string_equal(str_at(o, "group", NULL), "admin");
 	json_object_put(o);
-	pushd_fmt_resync(buf, sizeof(buf), 7);
+	envelope_resync(buf, sizeof(buf), 7);
 	o = parse(buf);
 	assert_string_equal(str_at(o, "type", NULL), "resync");
 	assert_string_equal(str_at(o, "seq", NULL), "7");
 	json_object_put(o);
-	pushd_fmt_presence(buf, sizeof(buf), 12, 1);
+	envelope_presence(buf, sizeof(buf), 12, 1);
 	o = parse(buf);
 	assert_string_equal(str_at(o, "type", NULL), "presence");
 	assert_string_equal(str_at(o, "data", "raters"), "12");
