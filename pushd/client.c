@@ -138,9 +138,13 @@ client_doom(struct client_hub *h, struct client *c, int code,
 	c->doomed = 1;
 	log_info("closing a %s client that %s", envelope_group_name(c->group),
 	    why);
-	if (code != 0)
-		h->io->close_reason(c, code, reason);
-	h->io->kill(c);
+	if (code == 0) {
+		h->io->kill(c, 0);
+		return;
+	}
+	h->io->close_reason(c, code, reason);
+	h->io->want_write(c);
+	h->io->kill(c, CLIENT_CLOSE_GRACE_S);
 }
 
 /* Queues a message for the client's next write (client_write). */

@@ -77,10 +77,11 @@ struct client_io {
 	int	(*busy)(const struct client *c);
 	/* Call client_write() when the connection can take more. */
 	void	(*want_write)(struct client *c);
-	/* The close code and reason sent when it closes. */
+	/* The close code and reason sent when it closes (a write turn of
+	 * a doomed client closes it, sending them). */
 	void	(*close_reason)(struct client *c, int code, const char *reason);
-	/* Close it soon (outside its write turn). */
-	void	(*kill)(struct client *c);
+	/* Drop the connection after secs (0: at once), close frame or not. */
+	void	(*kill)(struct client *c, int secs);
 };
 
 /* What the clients share. */
@@ -134,10 +135,16 @@ void	 client_wake_all(struct client_hub *h);
  */
 void	 client_sweep(struct client_hub *h, int64_t now_us, int64_t now_unix);
 
-/* Closes c soon (from outside its write turn). */
+/*
+ * Closes c from outside its write turn.  With a code, its next write turn
+ * sends the close frame (it is asked for one), and it is dropped anyway
+ * after CLIENT_CLOSE_GRACE_S if the frame cannot go out (a full socket);
+ * without one it is dropped at once.
+ */
 void	 client_doom(struct client_hub *h, struct client *c, int code,
 	    const char *reason, const char *why);
 
 #define CLIENT_WRITE_BYTES	16384	/* one write's frames; more wait */
+#define CLIENT_CLOSE_GRACE_S	2	/* for a close frame to go out */
 
 #endif

@@ -139,10 +139,12 @@ io_close_reason(struct client *c, int code, const char *reason)
 	    (unsigned char *)reason, strlen(reason));
 }
 
+/* An lws timeout drops the socket without a close frame. */
 static void
-io_kill(struct client *c)
+io_kill(struct client *c, int secs)
 {
-	lws_set_timeout(c->conn, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	lws_set_timeout(c->conn, PENDING_TIMEOUT_USER_OK,
+	    secs > 0 ? secs : LWS_TO_KILL_ASYNC);
 }
 
 static const struct client_io server_io = {

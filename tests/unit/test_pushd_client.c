@@ -152,6 +152,7 @@ struct fake_io {
 	int		 wants;		/* want_write calls */
 	int		 code;		/* close code set */
 	int		 killed;
+	int		 kill_secs;	/* of the last kill */
 };
 
 static struct fake_io IO;	/* the transport of the test running */
@@ -210,10 +211,11 @@ io_close_reason(struct client *c, int code, const char *reason)
 }
 
 static void
-io_kill(struct client *c)
+io_kill(struct client *c, int secs)
 {
 	(void)c;
 	IO.killed++;
+	IO.kill_secs = secs;
 }
 
 static const struct client_io fake_client_io = {
@@ -591,6 +593,7 @@ stuck_client_is_closed_with_4008(void **state)
 	client_sweep(&w.hub, w.now, 1000);
 	assert_int_equal(IO.killed, 1);
 	assert_int_equal(IO.code, CLIENT_CLOSE_TOO_SLOW);
+	assert_int_equal(IO.kill_secs, CLIENT_CLOSE_GRACE_S);
 	assert_true(stuck.doomed);
 	assert_int_equal(w.m.slow_closes, 1);
 	/* A doomed client is not written to any more. */
@@ -622,6 +625,7 @@ keepalive_pings_then_hangs_up(void **state)
 	client_sweep(&w.hub, w.now, 1000);
 	assert_true(c.doomed);
 	assert_int_equal(IO.code, 0);		/* no close frame: gone */
+	assert_int_equal(IO.kill_secs, 0);
 	assert_int_equal(w.m.hangups, 1);
 	client_closed(&w.hub, &c);
 	world_free(&w);
@@ -653,6 +657,8 @@ admin_client_closed_when_its_session_ends(void **state)
 	assert_true(a.doomed);
 	assert_int_equal(IO.code, CLIENT_CLOSE_ADMIN_ENDED);
 	assert_int_equal(w.m.admin_closes, 1);
+	/* Its next write turn closes it (sending the close frame). */
+	assert_int_equal(client_write(&w.hub, &a, w.now), -1);
 	client_closed(&w.hub, &a);
 	assert_null(a.admin);
 

@@ -1,5 +1,5 @@
-/* Unit tests of pushd's group filtering, envelopes, request checks and
- * metrics text. */
+/* Unit tests of pushd's envelopes (what each group sees, on the wire)
+ * and metrics text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +13,8 @@
 #include <json-c/json.h>
 
 #include "event.h"
-#include "cookie.h"
 #include "../../pushd/envelope.h"
 #include "../../pushd/source.h"
-#include "../../pushd/upgrade.h"
 #include "../../pushd/metrics.h"
 
 /* Renders one event as a source hands it over. */
@@ -139,78 +137,11 @@ render_rejects_bad_rows(void **state)
 }
 
 static void
-path_groups(void **state)
+group_names(void **state)
 {
 	(void)state;
-	assert_int_equal(upgrade_path_group("/ws/user"), EVENT_GROUP_USER);
-	assert_int_equal(upgrade_path_group("/ws/admin"), EVENT_GROUP_ADMIN);
-	assert_int_equal(upgrade_path_group("/ws/admin/"), 0);
-	assert_int_equal(upgrade_path_group("/ws/"), 0);
-	assert_int_equal(upgrade_path_group("/ws/users"), 0);
 	assert_string_equal(envelope_group_name(EVENT_GROUP_ADMIN), "admin");
 	assert_string_equal(envelope_group_name(EVENT_GROUP_USER), "user");
-}
-
-static void
-since_values(void **state)
-{
-	int64_t v = -1;
-
-	(void)state;
-	assert_int_equal(upgrade_parse_since("0", &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(upgrade_parse_since("123456789012", &v), 0);
-	assert_int_equal(v, 123456789012LL);
-	assert_int_equal(upgrade_parse_since("-1", &v), -1);
-	assert_int_equal(upgrade_parse_since("", &v), -1);
-	assert_int_equal(upgrade_parse_since("12a", &v), -1);
-	assert_int_equal(upgrade_parse_since(" 1", &v), -1);
-	assert_int_equal(upgrade_parse_since("99999999999999999999", &v), -1);
-	assert_int_equal(upgrade_parse_since(NULL, &v), -1);
-}
-
-static void
-cookies(void **state)
-{
-	char out[40];
-
-	(void)state;
-	assert_int_equal(cookie_get("mr_admin=abc", "mr_admin", out,
-	    sizeof(out)), 0);
-	assert_string_equal(out, "abc");
-	assert_int_equal(cookie_get("mr_rater=x; mr_admin=def ; z=1",
-	    "mr_admin", out, sizeof(out)), 0);
-	assert_string_equal(out, "def");
-	/* A cookie whose name merely ends the same is another cookie. */
-	assert_int_equal(cookie_get("xmr_admin=bad", "mr_admin", out,
-	    sizeof(out)), -1);
-	assert_int_equal(cookie_get("xmr_admin=bad;mr_admin=good",
-	    "mr_admin", out, sizeof(out)), 0);
-	assert_string_equal(out, "good");
-	assert_int_equal(cookie_get("mr_admin=\"q\"", "mr_admin", out,
-	    sizeof(out)), 0);
-	assert_string_equal(out, "q");
-	assert_int_equal(cookie_get("a=1", "mr_admin", out,
-	    sizeof(out)), -1);
-	assert_int_equal(cookie_get("mr_admin=0123456789012345678901234"
-	    "567890123456789", "mr_admin", out, sizeof(out)), -1);
-}
-
-static void
-origins(void **state)
-{
-	(void)state;
-	assert_true(upgrade_origin_ok(NULL, "http://127.0.0.1:8080"));
-	assert_true(upgrade_origin_ok("http://127.0.0.1:8080",
-	    "http://127.0.0.1:8080"));
-	assert_true(upgrade_origin_ok("http://127.0.0.1:8080",
-	    "http://127.0.0.1:8080/"));
-	assert_false(upgrade_origin_ok("http://127.0.0.1:8081",
-	    "http://127.0.0.1:8080"));
-	assert_false(upgrade_origin_ok("http://127.0.0.1:8080.evil.example",
-	    "http://127.0.0.1:8080"));
-	assert_false(upgrade_origin_ok("null", "http://127.0.0.1:8080"));
-	assert_false(upgrade_origin_ok("", "http://127.0.0.1:8080"));
 }
 
 static void
@@ -274,10 +205,7 @@ main(void)
 		cmocka_unit_test(render_stats_user_view),
 		cmocka_unit_test(render_shared_event),
 		cmocka_unit_test(render_rejects_bad_rows),
-		cmocka_unit_test(path_groups),
-		cmocka_unit_test(since_values),
-		cmocka_unit_test(cookies),
-		cmocka_unit_test(origins),
+		cmocka_unit_test(group_names),
 		cmocka_unit_test(control_messages),
 		cmocka_unit_test(metrics_text),
 	};
