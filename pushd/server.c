@@ -686,8 +686,11 @@ context_create(struct server *s)
 	struct lws_context_creation_info info;
 
 	memset(&info, 0, sizeof(info));
+	/* VALIDATE_UTF8: lws closes a text frame that is not UTF-8 with
+	 * 1007 (RFC 6455 8.1); it is read from the context's options. */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
+	    LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.user = s;
 	if ((s->loop = ev_loop_new(EVBACKEND_EPOLL)) != NULL) {
@@ -763,9 +766,9 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 		return -1;
 	s->vh_ws = cfg->pushd_port > 0 ?
 	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
-	    &s->retry, LWS_SERVER_OPTION_VALIDATE_UTF8) :
+	    &s->retry, 0) :
 	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
-	    &s->retry, LWS_SERVER_OPTION_VALIDATE_UTF8);
+	    &s->retry, 0);
 	if (s->vh_ws == NULL)
 		return -1;
 	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,
