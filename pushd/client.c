@@ -414,6 +414,11 @@ static int
 client_judge(struct client_hub *h, struct client *c, int64_t now,
     int64_t now_unix)
 {
+	if (h->io->broken(c)) {
+		client_doom(h, c, CLIENT_CLOSE_PROTOCOL_ERROR, "protocol error",
+		    "broke the protocol (1002)");
+		return 1;
+	}
 	if (now - c->rx_us >= h->hangup_us) {
 		client_doom(h, c, 0, NULL, "was silent too long (no pong)");
 		h->m->hangups++;

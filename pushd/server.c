@@ -48,6 +48,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "rxguard.h"
 #include "source.h"
 #include "timeutil.h"
 #include "upgrade.h"
@@ -147,8 +148,14 @@ io_kill(struct client *c, int secs)
 	    secs > 0 ? secs : LWS_TO_KILL_ASYNC);
 }
 
+static int
+io_broken(const struct client *c)
+{
+	return rxguard_violated(lws_get_socket_fd(c->conn));
+}
+
 static const struct client_io server_io = {
-	io_write, io_busy, io_want_write, io_close_reason, io_kill
+	io_write, io_busy, io_want_write, io_close_reason, io_kill, io_broken
 };
 
 /* --- reading the source ---------------------------------------------------- */
@@ -379,6 +386,7 @@ static void
 client_established(struct server *s, struct lws *wsi, struct client *c)
 {
 	c->conn = wsi;
+	rxguard_watch(lws_get_socket_fd(wsi));
 	server_catch_up(s, c);
 	client_open(&s->hub, c, now_us());
 	presence_changed(s);
@@ -389,6 +397,8 @@ client_gone(struct server *s, struct client *c)
 {
 	int was = c->registered;
 
+	if (c->conn != NULL)
+		rxguard_unwatch(lws_get_socket_fd(c->conn));
 	client_closed(&s->hub, c);
 	if (!was)
 		return;
@@ -500,6 +510,13 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return client_write(&s->hub, c, now_us());
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_RECEIVE_PONG:
+		if (rxguard_violated(lws_get_socket_fd(wsi))) {
+			log_info("closing a %s client that sent an unmasked "
+			    "frame (1002)", envelope_group_name(c->group));
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+			    (unsigned char *)"unmasked frame", 14);
+			return -1;
+		}
 		/* Clients send nothing we use; anything proves they live. */
 		log_debug("%s from a %s client", reason == LWS_CALLBACK_RECEIVE ?
 		    "data" : "pong", envelope_group_name(c->group));
@@ -723,7 +740,7 @@ source_start(struct server *s, int64_t *head)
 	int64_t deadline = now_us() + SERVER_SOURCE_WAIT_MS * 1000LL;
 
 	for (;;) {
-		if (source_open(&s->src, &source_sqlite, s->cfg->db_path) == 0) {
+		if (source_open(&s->src, &source_store, s->cfg->db_path) == 0) {
 			if (source_head(&s->src, head) == 0)
 				return 0;
 			source_close(&s->src);
