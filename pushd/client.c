@@ -388,7 +388,8 @@ client_wake_all(struct client_hub *h)
 	struct client *c;
 
 	for (int g = 0; g < 2; g++)
-		TAILQ_FOREACH(c, &h->lists[g], entry)
+		for (c = TAILQ_FIRST(&h->lists[g]); c != NULL;
+		    c = TAILQ_NEXT(c, entry))
 			h->io->want_write(c);
 }
 
@@ -448,7 +449,8 @@ client_sweep(struct client_hub *h, int64_t now, int64_t now_unix)
 	struct client *c;
 
 	for (int g = 0; g < 2; g++) {
-		TAILQ_FOREACH(c, &h->lists[g], entry) {
+		for (c = TAILQ_FIRST(&h->lists[g]); c != NULL;
+		    c = TAILQ_NEXT(c, entry)) {
 			if (c->doomed || client_judge(h, c, now, now_unix))
 				continue;
 			if (now - c->rx_us >= h->ping_us && !c->ping_due &&
