@@ -38,6 +38,25 @@ envelope_build(const struct source_event *ev, const char *view, size_t len,
 }
 
 /*
+ * The user view as stored.  A row of a type users see in full whose
+ * user_data is NULL was written by SQL outside the store (a tool, a
+ * test): its user view is its data.  stats_updated's user view is a
+ * part of data, so without user_data users do not get that row.
+ */
+static const char *
+user_view(const struct source_event *ev, size_t *len)
+{
+	if (ev->user_data != NULL) {
+		*len = ev->user_data_len;
+		return ev->user_data;
+	}
+	if (event_type_latest_wins(ev->type))
+		return NULL;
+	*len = ev->data_len;
+	return ev->data;
+}
+
+/*
  * Each group's view was rendered once when the event was appended, so
  * an envelope is concatenation: no JSON is parsed here.
  */
@@ -46,6 +65,8 @@ envelope_render(const struct source_event *ev, int want,
     struct envelope_set *out)
 {
 	int groups = event_type_groups(ev->type) & want;
+	const char *user;
+	size_t len;
 
 	memset(out, 0, sizeof(*out));
 	if (event_type_groups(ev->type) == 0) {
@@ -57,9 +78,9 @@ envelope_render(const struct source_event *ev, int want,
 		    &out->admin_len)) == NULL)
 			goto fail;
 	}
-	if ((groups & EVENT_GROUP_USER) && ev->user_data != NULL) {
-		if ((out->user = envelope_build(ev, ev->user_data,
-		    ev->user_data_len, &out->user_len)) == NULL)
+	if ((groups & EVENT_GROUP_USER) && (user = user_view(ev, &len)) != NULL) {
+		if ((out->user = envelope_build(ev, user, len,
+		    &out->user_len)) == NULL)
 			goto fail;
 		out->user_latest_wins = event_type_latest_wins(ev->type);
 	}

@@ -528,6 +528,14 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED:
 		client_gone(s, c);
 		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* A connection refused after FILTER_PROTOCOL_CONNECTION never
+		 * sees CLOSED; what client_prepare allocated goes here. */
+		if (c != NULL) {
+			free(c->admin);
+			c->admin = NULL;
+		}
+		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (lws_get_socket_fd(wsi) == s->notify_fd)
 			notify_on_readable(s);

@@ -170,6 +170,18 @@ render_is_concatenation(void **state)
 	assert_non_null(strstr(r.admin, "\"data\":{\"a\":1}}"));
 	assert_non_null(strstr(r.user, "\"data\":{\"b\":2}}"));
 	envelope_clear(&r);
+	/* A row written without user_data (SQL outside the store): users
+	 * get the full view of a type they see in full... */
+	assert_int_equal(render_views(14, "session_started", "{\"a\":1}", NULL,
+	    "t", EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_string_equal(r.user, r.admin);
+	envelope_clear(&r);
+	/* ...but never the per-meme figures of stats_updated. */
+	assert_int_equal(render_views(15, "stats_updated", "{\"memes\":[]}",
+	    NULL, "t", EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(r.admin);
+	assert_null(r.user);
+	envelope_clear(&r);
 }
 
 static void
