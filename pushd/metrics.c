@@ -89,6 +89,8 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	    m->resyncs);
 	metrics_counter(&o, "slow_closes_total", "Clients closed with 4008 "
 	    "because they stopped reading.", m->slow_closes);
+	metrics_counter(&o, "admin_closes_total", "Admin clients closed with "
+	    "4001 because their admin session ended.", m->admin_closes);
 	metrics_counter(&o, "hangups_total", "Clients dropped after "
 	    "hangup_seconds without a pong.", m->hangups);
 	metrics_counter(&o, "notify_datagrams_total", "Notify datagrams "

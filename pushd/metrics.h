@@ -20,6 +20,7 @@
  *   replayed_events_total     event frames sent from the database
  *   resyncs_total             resync messages sent
  *   slow_closes_total         clients closed with 4008 (stopped reading)
+ *   admin_closes_total        admin clients closed with 4001 (session ended)
  *   hangups_total             clients dropped for silence (no pong)
  *   notify_datagrams_total    hints received from the workers
  *   head_seq                  gauge: last seq fanned out
@@ -45,6 +46,7 @@ struct pushd_metrics {
 	uint64_t	 replayed_events;
 	uint64_t	 resyncs;
 	uint64_t	 slow_closes;
+	uint64_t	 admin_closes;
 	uint64_t	 hangups;
 	uint64_t	 notify_datagrams;
 	int64_t		 head_seq;

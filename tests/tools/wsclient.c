@@ -4,7 +4,7 @@
  *
  *   wsclient --port P --path '/ws/user?since=0' [--host H] [--cookie C]
  *            [--origin URL] [--count N] [--timeout S] [--no-read]
- *            [--pause S]
+ *            [--pause S] [--send text|unmasked|bad-utf8]
  *
  * Prints every text message it receives as one line on stdout (flushed at
  * once, so a test can follow it).  Status lines go to stderr:
@@ -18,6 +18,9 @@
  * --no-read stops reading after the upgrade (a client that hangs);
  * --pause S stops reading for S seconds after the upgrade, then reads on.
  * --origin takes an http:// origin (libwebsockets 4.1 adds the scheme).
+ * --send sends one text frame after the upgrade: "text" a proper one,
+ * "unmasked" one without the mask a client must set (RFC 6455 5.1),
+ * "bad-utf8" a masked one whose payload is not UTF-8 (RFC 6455 8.1).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -37,7 +40,8 @@ static struct {
 	int		 timeout;	/* seconds */
 	int		 no_read;
 	int		 pause;		/* seconds */
-} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0 };
+	const char	*send;		/* text, unmasked, bad-utf8 */
+} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0, NULL };
 
 static struct {
 	long		 got;
@@ -45,6 +49,7 @@ static struct {
 	int		 status;
 	int		 open;
 	int		 close_code;
+	int		 sent;
 	char		*msg;		/* the message being assembled */
 	size_t		 msglen;
 	lws_sorted_usec_list_t sul_timeout;
@@ -108,6 +113,34 @@ on_receive(struct lws *wsi, const void *in, size_t len)
 	return 0;
 }
 
+/* The one frame of --send, written on the first WRITEABLE. */
+static int
+send_frame(struct lws *wsi)
+{
+	static const unsigned char bad[] = { 'o', 'k', 0xc3, 0x28 };
+	unsigned char buf[LWS_PRE + 16];
+	int n;
+
+	st.sent = 1;
+	if (strcmp(opt.send, "unmasked") == 0) {
+		/* FIN + text, no mask bit, "hi": raw bytes past lws's framing. */
+		memcpy(buf + LWS_PRE, "\x81\x02hi", 4);
+		n = lws_write(wsi, buf + LWS_PRE, 4, LWS_WRITE_RAW);
+		fprintf(stderr, "wsclient: sent unmasked\n");
+		return n < 4 ? -1 : 0;
+	}
+	if (strcmp(opt.send, "bad-utf8") == 0) {
+		memcpy(buf + LWS_PRE, bad, sizeof(bad));
+		n = lws_write(wsi, buf + LWS_PRE, sizeof(bad), LWS_WRITE_TEXT);
+		fprintf(stderr, "wsclient: sent bad-utf8\n");
+		return n < (int)sizeof(bad) ? -1 : 0;
+	}
+	memcpy(buf + LWS_PRE, "hi", 2);
+	n = lws_write(wsi, buf + LWS_PRE, 2, LWS_WRITE_TEXT);
+	fprintf(stderr, "wsclient: sent text\n");
+	return n < 2 ? -1 : 0;
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -135,6 +168,12 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (opt.pause > 0)
 			lws_sul_schedule(st.ctx, 0, &st.sul_pause, pause_cb,
 			    (lws_usec_t)opt.pause * LWS_US_PER_SEC);
+		if (opt.send != NULL)
+			lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (opt.send != NULL && !st.sent)
+			return send_frame(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return on_receive(wsi, in, len);
@@ -172,7 +211,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: wsclient --port P --path PATH [--host H] "
 	    "[--cookie C] [--origin URL] [--count N] [--timeout S] "
-	    "[--no-read] [--pause S]\n");
+	    "[--no-read] [--pause S] [--send text|unmasked|bad-utf8]\n");
 	exit(2);
 }
 
@@ -189,6 +228,7 @@ parse_args(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-read", no_argument, NULL, 'R' },
 		{ "pause", required_argument, NULL, 'w' },
+		{ "send", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -204,10 +244,14 @@ parse_args(int argc, char *argv[])
 		case 't': opt.timeout = atoi(optarg); break;
 		case 'R': opt.no_read = 1; break;
 		case 'w': opt.pause = atoi(optarg); break;
+		case 's': opt.send = optarg; break;
 		default: usage();
 		}
 	}
 	if (opt.port <= 0 || opt.path == NULL || opt.timeout <= 0)
+		usage();
+	if (opt.send != NULL && strcmp(opt.send, "text") != 0 &&
+	    strcmp(opt.send, "unmasked") != 0 && strcmp(opt.send, "bad-utf8") != 0)
 		usage();
 }
 
