@@ -86,6 +86,9 @@ struct server {
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
 	int			 stopping, done, status;
+	/* site_origin and public_url as one list: origin_accepted()'s rule. */
+	char			 origins[sizeof(((struct config *)0)->site_origin) +
+				    sizeof(((struct config *)0)->public_url) + 1];
 };
 
 static int64_t
@@ -339,13 +342,13 @@ confirm_upgrade(struct server *s, struct lws *wsi)
 	enum upgrade_verdict v;
 
 	upgrade_request_of(s, wsi, &hd, &req);
-	v = upgrade_check(&req, s->cfg->site_origin, admin_lookup, &s->src,
+	v = upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant);
 	if (v == UPGRADE_OK)
 		return 0;
 	if (v == UPGRADE_BAD_ORIGIN)
 		log_info("origin %.80s is not %s", req.origin != NULL ?
-		    req.origin : "(too long)", s->cfg->site_origin);
+		    req.origin : "(too long)", s->origins);
 	(*refusal_counter(s, v))++;
 	log_info("refused upgrade (%u): %s", upgrade_status(v),
 	    upgrade_reason(v));
@@ -366,7 +369,7 @@ client_prepare(struct server *s, struct lws *wsi, struct client *c)
 	struct upgrade_grant grant;
 
 	upgrade_request_of(s, wsi, &hd, &req);
-	if (upgrade_check(&req, s->cfg->site_origin, admin_lookup, &s->src,
+	if (upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant) != UPGRADE_OK)
 		return -1;
 	c->group = grant.group;
@@ -770,6 +773,8 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	snprintf(s->origins, sizeof(s->origins), "%s %s", cfg->site_origin,
+	    cfg->public_url);
 	s->notify_fd = s->sig_fd = -1;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	if (source_start(s, &head) == -1)

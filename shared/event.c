@@ -65,12 +65,6 @@ event_type_latest_wins(enum event_type type)
 	return type == EVENT_STATS_UPDATED;
 }
 
-int
-event_groups_by_name(const char *type)
-{
-	return event_type_groups(event_type_from_name(type));
-}
-
 /* --- views ----------------------------------------------------------------- */
 
 /* The user view of stats_updated's data as a new json-c object. */
@@ -189,51 +183,4 @@ event_envelope_write(char *out, size_t cap, int64_t seq, enum event_type type,
 	jsonw_raw(&w, data, data_len);
 	jsonw_lit(&w, "}");
 	return jsonw_len(&w);
-}
-
-/* --- kept for pushd until it uses the store -------------------------------- */
-
-struct json_object *
-event_user_view(const char *type, struct json_object *data)
-{
-	enum event_type t = event_type_from_name(type);
-
-	if (!(event_type_groups(t) & EVENT_GROUP_USER))
-		return NULL;
-	if (t != EVENT_STATS_UPDATED)
-		return json_object_get(data);
-	return event_stats_user_view(data);
-}
-
-char *
-event_envelope(int64_t seq, const char *type, const char *ts,
-    struct json_object *data)
-{
-	struct json_object *env = json_object_new_object();
-	char *out;
-
-	json_object_object_add(env, "seq", json_object_new_int64(seq));
-	json_object_object_add(env, "type", json_object_new_string(type));
-	json_object_object_add(env, "ts", json_object_new_string(ts));
-	json_object_object_add(env, "data", json_object_get(data));
-	out = strdup(json_object_to_json_string_ext(env, JSON_OUT_FLAGS));
-	json_object_put(env);
-	return out;
-}
-
-int64_t
-event_head(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int64_t seq = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq),0) FROM events",
-	    -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return seq;
 }

@@ -43,19 +43,6 @@ int		 event_type_groups(enum event_type type);
  * a slow client may skip to the latest totals). */
 int		 event_type_latest_wins(enum event_type type);
 
-/*
- * event_groups(type) takes an enum event_type or, kept for pushd until
- * it uses the store, a type name.
- */
-int		 event_groups_by_name(const char *type);
-#ifdef __CPPCHECK__	/* cppcheck 2.10 cannot parse _Generic */
-#define event_groups(t) event_groups_by_name(t)
-#else
-#define event_groups(t) _Generic((t), \
-	char *: event_groups_by_name, \
-	const char *: event_groups_by_name, \
-	default: event_type_groups)(t)
-#endif
 
 /*
  * Each group's view of an event's data as JSON text (JSON_OUT_FLAGS).
@@ -97,16 +84,5 @@ size_t	 event_envelope_size(enum event_type type, size_t ts_len,
 int	 event_envelope_write(char *out, size_t cap, int64_t seq,
 	    enum event_type type, const char *ts, const char *data,
 	    size_t data_len);
-
-/* --- kept for pushd until it uses the store (the lead removes these) --- */
-
-/* The user view of data as a json-c object (a new reference), or NULL. */
-struct json_object *event_user_view(const char *type, struct json_object *data);
-/* The envelope of data as a malloc'd string, or NULL. */
-char	*event_envelope(int64_t seq, const char *type, const char *ts,
-	    struct json_object *data);
-/* The newest seq in the outbox (0 when empty), or -1 on error. */
-int64_t	 event_head(sqlite3 *db);
-
 
 #endif

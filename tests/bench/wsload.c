@@ -50,6 +50,7 @@
 #include "config.h"
 #include "store/store.h"
 #include "event.h"
+#include "jsonw.h"
 #include "log.h"
 #include "notify.h"
 
@@ -1285,10 +1286,20 @@ pub_one(void)
 		}
 	} else {
 		char ts[32], *env;
+		const char *data = json_object_to_json_string_ext(d,
+		    JSON_OUT_FLAGS);
+		size_t cap;
 
 		seq = pub.nextseq++;
 		pub_iso_now(ts);
-		env = event_envelope(seq, "results_revealed", ts, d);
+		cap = event_envelope_size(EVENT_RESULTS_REVEALED, strlen(ts),
+		    strlen(data));
+		if ((env = malloc(cap)) != NULL &&
+		    event_envelope_write(env, cap, seq, EVENT_RESULTS_REVEALED,
+		    ts, data, strlen(data)) < 0) {
+			free(env);
+			env = NULL;
+		}
 		if (env != NULL && pub.http->state != ST_CLOSED) {
 			pub_record(seq, t0);
 			rc = http_request(pub.http, "POST", pub.path, NULL, env,

@@ -36,7 +36,8 @@ render(int64_t seq, const char *type, const char *data, const char *ts,
     int want, struct envelope_set *out)
 {
 	return render_views(seq, type, data,
-	    event_groups(type) & EVENT_GROUP_USER ? data : NULL, ts, want, out);
+	    event_type_groups(event_type_from_name(type)) & EVENT_GROUP_USER ?
+	    data : NULL, ts, want, out);
 }
 
 static struct json_object *
