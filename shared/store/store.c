@@ -23,6 +23,7 @@ static const char *const store_rc_names[STORE_RC_COUNT] = {
 	[STORE_NO_ACTIVE_SESSION] = "no_active_session",
 	[STORE_UNKNOWN_MEME] = "unknown_meme",
 	[STORE_CONFLICT] = "conflict",
+	[STORE_LIMITED] = "limited",
 	[STORE_BUSY] = "busy",
 	[STORE_FULL] = "full",
 	[STORE_DB_ERROR] = "db_error",
