@@ -11,6 +11,9 @@
 #   LOCALSTATEDIR=/var    lib/memeter: database, media, library
 #   RUNSTATEDIR=/run      memeter/: sockets
 #   NGINX_DIR=$SYSCONFDIR/nginx
+#   WS_PER_ADDR=500       WebSockets one address may hold (a party behind NAT)
+#   WS_MAX=1500           WebSockets in all; keep 2 x WS_MAX + 1024 within
+#                         nginx's worker_connections (docs/SECURITY.md)
 #
 # Config files the admin may have edited (memeter.conf and the nginx
 # files) are never overwritten: a differing new version is written next to
@@ -36,6 +39,8 @@ cd "$root"
 : "${UNITDIR:=$PREFIX/lib/systemd/system}"
 : "${SYSUSERSDIR:=$PREFIX/lib/sysusers.d}"
 : "${NGINX_DIR:=$SYSCONFDIR/nginx}"
+: "${WS_PER_ADDR:=500}"
+: "${WS_MAX:=1500}"
 HTDOCS=$DATADIR/memeter/htdocs
 STATE=$LOCALSTATEDIR/lib/memeter
 RUN=$RUNSTATEDIR/memeter
@@ -66,6 +71,8 @@ s|@RATER_RATE@|20r/s|g
 s|@RATER_BURST@|100|g
 s|@LOGIN_RATE@|10r/m|g
 s|@LOGIN_BURST@|10|g
+s|@WS_PER_ADDR@|$WS_PER_ADDR|g
+s|@WS_MAX@|$WS_MAX|g
 s|@UPLOAD_MAX@|64m|g"
     {
         say "# memeter (written by make install): the http{}-level part."
