@@ -4,11 +4,12 @@ never reading after the upgrade (as many clients as an attacker, or one
 client that stopped reading).  For tests/stack/test_fault_ops.sh.
 
     ws_hold.py --port P [--path /ws/user] [--origin URL] [--src 127.0.0.N]
-               [--count N] [--rcvbuf BYTES]
+               [--count N] [--rcvbuf BYTES] [--seconds S]
 
 Prints one line when every attempt has had its answer:
     held=A refused=R statuses=101:A,429:R
-then holds the upgraded ones until standard input closes or SIGTERM.
+then holds the upgraded ones until SIGTERM (or --seconds, so that a
+test killed hard leaves nothing behind for long).
 """
 import argparse
 import base64
@@ -56,10 +57,13 @@ def main():
     p.add_argument("--src", default="127.0.0.1")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--rcvbuf", type=int, default=0)
+    p.add_argument("--seconds", type=int, default=300)
     args = p.parse_args()
     if not args.origin:
         args.origin = f"http://127.0.0.1:{args.port}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGALRM, lambda *_: sys.exit(0))
+    signal.alarm(args.seconds)
 
     held, statuses = [], {}
     for _ in range(args.count):
@@ -73,7 +77,8 @@ def main():
     summary = ",".join(f"{k}:{v}" for k, v in sorted(statuses.items()))
     print(f"held={len(held)} refused={args.count - len(held)} statuses={summary}",
           flush=True)
-    sys.stdin.read()
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":
