@@ -150,6 +150,19 @@ do_install() {
     fi
 }
 
+# The WebSocket cap keeps room for the pages only if one nginx worker can
+# hold every WebSocket twice (client and pushd) and 1024 more.
+check_nginx_connections() {
+    need=$((2 * WS_MAX + 1024))
+    have=$(sed -n 's/^[[:space:]]*worker_connections[[:space:]]*\([0-9]*\).*/\1/p' \
+        "$NGINX_DIR/nginx.conf" 2>/dev/null | head -n 1)
+    if [ -n "$have" ] && [ "$have" -lt "$need" ]; then
+        say "note: $NGINX_DIR/nginx.conf has worker_connections $have; memeter's"
+        say "      $WS_MAX WebSockets need $need to leave room for the pages:"
+        say "      set worker_connections $need; and worker_rlimit_nofile $((2 * need)); (OPERATIONS.md, Limits)"
+    fi
+}
+
 # Only on the real system: the user, ownership, systemd's view.
 setup_live() {
     if command -v systemd-sysusers >/dev/null 2>&1; then
@@ -161,6 +174,7 @@ setup_live() {
     chown -R memeter:memeter "$STATE"
     chgrp memeter "$SYSCONFDIR/memeter/memeter.conf"
     [ -d /run/systemd/system ] && systemctl daemon-reload
+    check_nginx_connections
     cat <<EOF
 memeter is installed.  Next:
   1. edit $SYSCONFDIR/memeter/memeter.conf (site_origin at least)
