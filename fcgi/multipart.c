@@ -245,7 +245,8 @@ mp_disposition(const char *v, size_t len, struct multipart_part *part)
 	char ext[MP_PARAM_MAX];
 	int r;
 
-	if (len < 9 || strncasecmp(v, "form-data", 9) != 0)
+	if (len < 9 || strncasecmp(v, "form-data", 9) != 0 ||
+	    (len > 9 && v[9] != ';' && v[9] != ' ' && v[9] != '\t'))
 		return -1;
 	if (mp_param(v, len, "name", part->name, sizeof(part->name)) != 1)
 		return -1;

@@ -132,6 +132,9 @@ refuses_malformed(void **state)
 		/* not form-data */
 		"--XyZ\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\n"
 		    "abc\r\n--XyZ--",
+		/* form-data must be the whole disposition type */
+		"--XyZ\r\nContent-Disposition: form-dataX; name=\"f\"\r\n\r\n"
+		    "abc\r\n--XyZ--",
 		/* no name */
 		"--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--",
 		/* unterminated quoted filename */
