@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, start the stack on :8080
 #   make test       install missing packages, build, run every test
 #                   (release and ASan+UBSan builds)
+#   make fuzz       every libFuzzer harness for FUZZ_S seconds (default 180)
 #   make bench      benchmarks (prints a table, writes docs/BENCHMARKS.md)
 #   make clean      remove build output
 #
@@ -51,7 +52,8 @@ LIBS_A := $(BUILD)/lib/libctl.a $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.
           $(BUILD)/lib/libshared.a
 
 .PHONY: all deps run stop test test-unit test-stack test-browser test-asan \
-        bench assets clean cppcheck install uninstall check-layout
+        bench assets clean cppcheck install uninstall check-layout fuzz \
+        test-fuzz
 .DEFAULT_GOAL := all
 
 all: check-layout $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
@@ -149,6 +151,7 @@ test: deps
 	$(MAKE) --no-print-directory -k test-stack || status=1; \
 	$(MAKE) --no-print-directory -k V=asan test-stack || status=1; \
 	$(MAKE) --no-print-directory -k test-browser || status=1; \
+	$(MAKE) --no-print-directory -k test-fuzz || status=1; \
 	sh mk/summary.sh build/results || status=1; \
 	exit $$status
 
@@ -162,6 +165,14 @@ test-browser: all assets
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
 	    node tests/browser/run.mjs $(BUILD); \
 	else echo "browser: no tests yet"; fi
+
+# libFuzzer harnesses (tests/fuzz/, clang, objects in build/fuzz/).
+FUZZ_S ?= 180
+fuzz: deps
+	@sh mk/run-fuzz.sh fuzz $(FUZZ_S)
+
+test-fuzz:
+	@sh mk/run-fuzz.sh test 8
 
 test-asan:
 	@$(MAKE) --no-print-directory V=asan test-unit test-stack
