@@ -1,0 +1,79 @@
+#ifndef MEMETER_IMAGE_H
+#define MEMETER_IMAGE_H
+
+/*
+ * Image variants for the network: from one stored original (JPEG, PNG, GIF
+ * or WebP), a phone-sized copy and a grid thumbnail, both WebP, upright
+ * (EXIF orientation applied), sRGB, with every piece of metadata stripped
+ * (phone photos carry GPS positions).  libvips does the work.
+ *
+ * WebP rather than JPEG: every browser a guest's phone runs in 2026 shows
+ * it (Safari since 14), it is about a third smaller than JPEG at the same
+ * look, and one format covers photos, alpha and animation alike.
+ *
+ * Limits: originals of more than IMAGE_MAX_PIXELS (all frames of an
+ * animation counted together) are refused before any pixel is decoded, and
+ * so are files that are truncated or corrupt.  The libvips state is set up
+ * lazily by the first call in a process (call it after fork(), never in a
+ * process that forks workers afterwards), with one worker thread and no
+ * operation cache, so memory per conversion stays bounded.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest original accepted, in pixels (a 48 MP phone photo fits). */
+#define IMAGE_MAX_PIXELS	(50 * 1000 * 1000)
+
+/* Long side of the variants, in pixels; smaller originals keep their size. */
+#define IMAGE_PHONE_SIDE	1080
+#define IMAGE_THUMB_SIDE	320
+
+/* A basename is at most this long (a sha256 in hex is 64). */
+#define IMAGE_BASENAME_MAX	100
+#define IMAGE_NAME_MAX		(IMAGE_BASENAME_MAX + 16)
+
+#define IMAGE_VARIANT_MIME	"image/webp"
+
+/* What image_variants_make() returns. */
+enum image_status {
+	IMAGE_OK = 0,
+	IMAGE_ERR_INPUT = -1,	/* the original is refused: a 4xx for a client */
+	IMAGE_ERR_SYSTEM = -2,	/* could not write a variant: a 5xx */
+};
+
+/* One file written, e.g. "<basename>-1080.webp" in out_dir. */
+struct image_variant {
+	char		name[IMAGE_NAME_MAX];
+	int		width;		/* of one frame if animated */
+	int		height;
+	int64_t		bytes;
+};
+
+struct image_variants {
+	struct image_variant	phone;	/* long side <= IMAGE_PHONE_SIDE */
+	struct image_variant	thumb;	/* long side <= IMAGE_THUMB_SIDE, still */
+	int			animated;	/* phone variant keeps the frames */
+	int			alpha;		/* both variants keep transparency */
+	int			orig_width;	/* upright, as shown */
+	int			orig_height;
+};
+
+/*
+ * Writes out_dir/<basename>-1080.webp and out_dir/<basename>-320.webp from
+ * original_path (each to a temporary name first, then renamed, so a crash
+ * never leaves half a file under a final name; an existing variant is
+ * replaced) and fills *out.  basename must be a plain file name (no '/', no
+ * leading '.').  On failure nothing is left behind, err holds a sentence
+ * fit to show a user, and the return value says whose fault it was.
+ */
+enum image_status image_variants_make(const char *original_path,
+	    const char *out_dir, const char *basename,
+	    struct image_variants *out, char *err, size_t errlen);
+
+/* The file name of the variant of basename with long side `side`
+ * (IMAGE_PHONE_SIDE or IMAGE_THUMB_SIDE) into buf: 0, or -1 if too long. */
+int	image_variant_name(const char *basename, int side, char *buf,
+	    size_t buflen);
+
+#endif
