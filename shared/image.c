@@ -162,6 +162,7 @@ struct image_header {
 	int	pages;		/* frames of an animation, else 1 */
 	int	orientation;	/* EXIF, 1 (upright) to 8 */
 	int	animated;	/* keep the frames in the phone variant */
+	int	whole;		/* must be decoded whole, not line by line */
 };
 
 /*
@@ -197,6 +198,11 @@ image_header_read(const char *path, struct image_header *hdr, char *err,
 		(void)vips_image_get_string(img, "vips-loader", &loader);
 	hdr->animated = hdr->pages > 1 && (strncmp(loader, "gifload", 7) == 0 ||
 	    strncmp(loader, "webpload", 8) == 0);
+	/* Progressive JPEG and interlaced PNG are decoded whole before the
+	 * first line comes out (about 7 bytes a pixel for a progressive
+	 * JPEG), and GIF frames into a full RGBA canvas. */
+	hdr->whole = vips_image_get_typeof(img, "interlaced") != 0 ||
+	    strncmp(loader, "gifload", 7) == 0;
 	VIPS_UNREF(img);
 
 	pixels = (double)hdr->width * hdr->height;
@@ -204,6 +210,13 @@ image_header_read(const char *path, struct image_header *hdr, char *err,
 		snprintf(err, errlen, "The image is too large (%dx%d pixels; "
 		    "at most %d megapixels).", hdr->width, hdr->height,
 		    IMAGE_MAX_PIXELS / 1000000);
+		return IMAGE_ERR_INPUT;
+	}
+	if (hdr->whole && pixels > IMAGE_MAX_WHOLE_PIXELS) {
+		snprintf(err, errlen, "The image is too large (%dx%d pixels; "
+		    "at most %d megapixels for a progressive JPEG, an "
+		    "interlaced PNG or a GIF).", hdr->width, hdr->height,
+		    IMAGE_MAX_WHOLE_PIXELS / 1000000);
 		return IMAGE_ERR_INPUT;
 	}
 	/* Every frame is decoded for an animated variant: too many, and the

@@ -11,19 +11,30 @@
  * it (Safari since 14), it is about a third smaller than JPEG at the same
  * look, and one format covers photos, alpha and animation alike.
  *
- * Limits: originals of more than IMAGE_MAX_PIXELS (all frames of an
- * animation counted together) are refused before any pixel is decoded, and
- * so are files that are truncated or corrupt.  The libvips state is set up
- * lazily by the first call in a process (call it after fork(), never in a
- * process that forks workers afterwards), with one worker thread and no
- * operation cache, so memory per conversion stays bounded.
+ * Hostile input: only the JPEG, PNG, GIF and WebP loaders of libvips are
+ * enabled; an original over the pixel limits below is refused from its
+ * header, before any pixel is decoded; a truncated or corrupt one fails as
+ * it is decoded ("fail_on=error"); either way nothing is left behind.  An
+ * animation whose frames together exceed IMAGE_MAX_PIXELS keeps its first
+ * frame only.
+ *
+ * Process: libvips is set up lazily by the first call (make it in a pool
+ * worker after fork(), never in a process that forks afterwards), with one
+ * worker thread and no operation cache, and the heap is trimmed after each
+ * conversion, so a long-lived worker does not grow.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest original accepted, in pixels (a 48 MP phone photo fits). */
+/*
+ * The largest original accepted, in pixels: a 48 MP phone photo fits, and
+ * is converted in about 40 MB over the process's size, since baseline JPEG,
+ * PNG and WebP stream line by line.  Progressive JPEGs, interlaced PNGs and
+ * GIFs are decoded whole, so they have a lower limit (about 130 MB at most).
+ */
 #define IMAGE_MAX_PIXELS	(50 * 1000 * 1000)
+#define IMAGE_MAX_WHOLE_PIXELS	(16 * 1000 * 1000)
 
 /* Long side of the variants, in pixels; smaller originals keep their size. */
 #define IMAGE_PHONE_SIDE	1080
