@@ -57,12 +57,19 @@ image_log_handler(const char *domain, GLogLevelFlags level,
  * machine is shared), no operation cache (nothing repeats across uploads,
  * and a cache would keep decoded pixels and open files alive), and only
  * the loaders of the formats we accept.
+ *
+ * One malloc arena for the process: libvips works on threads of its own,
+ * and glibc gives each thread an arena that keeps tens of MB resident
+ * after a conversion (measured: 75 MB instead of 40 MB after a 4000x3000
+ * photo, varying by 20 MB from one to the next).  The process's other
+ * threads are libvips' own, so the one arena's lock is not contended.
  */
 static void
 image_init_once(void)
 {
 	size_t i;
 
+	(void)mallopt(M_ARENA_MAX, 1);
 	if (VIPS_INIT("memeter") != 0) {
 		log_warnx("%s: vips_init: %s", __func__, vips_error_buffer());
 		vips_error_clear();
@@ -81,7 +88,7 @@ image_init_once(void)
 	image_ready = 1;
 }
 
-static int
+int
 image_init(void)
 {
 	pthread_once(&image_once, image_init_once);
@@ -543,6 +550,8 @@ image_variants_make(const char *original_path, const char *out_dir,
 	    errlen) :
 	    image_make_still(original_path, out_dir, basename, out, err,
 	    errlen);
+	/* The conversion's peak goes back to the system, not to a worker
+	 * that may serve votes for hours. */
 	malloc_trim(0);
 	if (rc != IMAGE_OK) {
 		image_variants_unlink(out_dir, basename);
@@ -553,4 +562,52 @@ image_variants_make(const char *original_path, const char *out_dir,
 	out->orig_width = hdr.orientation >= 5 ? hdr.height : hdr.width;
 	out->orig_height = hdr.orientation >= 5 ? hdr.width : hdr.height;
 	return IMAGE_OK;
+}
+
+/* Fills *v from the header of the variant `side` of basename in out_dir. */
+static int
+image_variant_read(const char *out_dir, const char *basename, int side,
+    struct image_variant *v, int *pages, int *alpha)
+{
+	char path[4096];
+	VipsImage *img;
+	struct stat st;
+
+	if (image_variant_name(basename, side, v->name, sizeof(v->name)) != 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", out_dir, v->name) >=
+	    sizeof(path) || stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size == 0)
+		return -1;
+	if ((img = vips_image_new_from_file(path, "access",
+	    VIPS_ACCESS_SEQUENTIAL, NULL)) == NULL) {
+		image_log_vips(__func__, path);
+		return -1;
+	}
+	v->width = vips_image_get_width(img);
+	v->height = vips_image_get_page_height(img);
+	v->bytes = (int64_t)st.st_size;
+	*pages = vips_image_get_n_pages(img);
+	*alpha = vips_image_hasalpha(img);
+	VIPS_UNREF(img);
+	return 0;
+}
+
+int
+image_variants_read(const char *out_dir, const char *basename,
+    struct image_variants *out)
+{
+	int pages = 1, alpha = 0, thumb_pages, thumb_alpha;
+
+	memset(out, 0, sizeof(*out));
+	if (!image_basename_ok(basename) || image_init() != 0 ||
+	    image_variant_read(out_dir, basename, IMAGE_PHONE_SIDE, &out->phone,
+	    &pages, &alpha) != 0 ||
+	    image_variant_read(out_dir, basename, IMAGE_THUMB_SIDE, &out->thumb,
+	    &thumb_pages, &thumb_alpha) != 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	out->animated = pages > 1;
+	out->alpha = alpha;
+	return 0;
 }

@@ -71,6 +71,13 @@ struct image_variants {
 };
 
 /*
+ * Sets libvips up for this process (see "Process" above); the functions
+ * below call it themselves, so calling it is only needed to fail early,
+ * or to be first in a process that uses libvips for more.  0 or -1.
+ */
+int	image_init(void);
+
+/*
  * Writes out_dir/<basename>-1080.webp and out_dir/<basename>-320.webp from
  * original_path (each to a temporary name first, then renamed, so a crash
  * never leaves half a file under a final name; an existing variant is
@@ -81,6 +88,15 @@ struct image_variants {
 enum image_status image_variants_make(const char *original_path,
 	    const char *out_dir, const char *basename,
 	    struct image_variants *out, char *err, size_t errlen);
+
+/*
+ * Fills *out from the variants of basename already in out_dir (their
+ * headers only: cheap), so a library scan need not convert again what it
+ * converted before; orig_width and orig_height are left 0.  0, or -1 if
+ * either variant is missing or unreadable.
+ */
+int	image_variants_read(const char *out_dir, const char *basename,
+	    struct image_variants *out);
 
 /* The file name of the variant of basename with long side `side`
  * (IMAGE_PHONE_SIDE or IMAGE_THUMB_SIDE) into buf: 0, or -1 if too long. */

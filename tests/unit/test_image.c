@@ -360,20 +360,43 @@ test_photo_rotated_and_small(void **state)
 	g_object_unref(thumb);
 }
 
-/* A second conversion replaces the variants in place. */
+/* A second conversion replaces the variants in place; reading them back
+ * gives what the conversion reported. */
 static void
-test_replaces_existing(void **state)
+test_replaces_and_reads_existing(void **state)
 {
-	struct image_variants iv;
+	struct image_variants iv, back;
 	char dir[512], err[256];
 
 	(void)state;
 	out_dir(dir, sizeof(dir), "again");
-	assert_int_equal(image_variants_make(photo_path, dir, "p", &iv, err,
+	assert_int_equal(image_variants_read(dir, "p", &back), -1);
+	assert_int_equal(image_variants_make(small_path, dir, "p", &iv, err,
 	    sizeof(err)), IMAGE_OK);
-	assert_int_equal(image_variants_make(photo_path, dir, "p", &iv, err,
+	assert_int_equal(image_variants_make(small_path, dir, "p", &iv, err,
 	    sizeof(err)), IMAGE_OK);
 	assert_int_equal(count_files(dir), 2);
+
+	assert_int_equal(image_variants_read(dir, "p", &back), 0);
+	assert_string_equal(back.phone.name, iv.phone.name);
+	assert_string_equal(back.thumb.name, iv.thumb.name);
+	assert_int_equal(back.phone.width, iv.phone.width);
+	assert_int_equal(back.phone.height, iv.phone.height);
+	assert_int_equal(back.phone.bytes, iv.phone.bytes);
+	assert_int_equal(back.thumb.width, iv.thumb.width);
+	assert_int_equal(back.thumb.bytes, iv.thumb.bytes);
+	assert_int_equal(back.animated, iv.animated);
+	assert_int_equal(back.alpha, iv.alpha);
+
+	/* A thumbnail gone means the variants must be made again. */
+	{
+		char path[1024];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, iv.thumb.name);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(image_variants_read(dir, "p", &back), -1);
+	assert_int_equal(back.phone.bytes, 0);
 }
 
 static void
@@ -586,34 +609,37 @@ test_bad_arguments(void **state)
 	assert_int_equal(count_files(dir), 0);
 }
 
-/* Repeated conversions of the big photo do not make the process grow:
- * libvips keeps no pixels between calls (no cache) and the heap is given
- * back after each one. */
+/*
+ * Repeated conversions of the big photo do not make the process grow:
+ * libvips holds no pixels between calls (no cache), and the resident size
+ * (the smallest of two runs, as the heap's layout varies a few MB from one
+ * run to the next) is the same after runs 5-6 as after runs 2-3.  Leaks of
+ * malloc'd memory are LeakSanitizer's to find, in the ASan build.
+ */
 static void
 test_memory_bounded(void **state)
 {
 	struct image_variants iv;
 	char dir[512], err[256];
 	size_t vips_before = vips_tracked_get_mem();
-	long second = 0, last = 0;
+	long rss[6], early, late;
 	int i;
 
 	(void)state;
 	out_dir(dir, sizeof(dir), "mem");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		assert_int_equal(image_variants_make(photo_path, dir, "m", &iv,
 		    err, sizeof(err)), IMAGE_OK);
-		last = rss_kib();
-		if (i == 1)
-			second = last;
+		rss[i] = rss_kib();
 	}
-	print_message("rss after 2 conversions %ld KiB, after 5 %ld KiB; "
-	    "libvips holds %zu bytes after them, %zu before\n", second, last,
+	early = rss[1] < rss[2] ? rss[1] : rss[2];
+	late = rss[4] < rss[5] ? rss[4] : rss[5];
+	print_message("rss after runs 2-3 %ld KiB, after runs 5-6 %ld KiB; "
+	    "libvips holds %zu bytes after them, %zu before\n", early, late,
 	    vips_tracked_get_mem(), vips_before);
 	assert_true(vips_tracked_get_mem() <= vips_before);
-	assert_int_equal(vips_tracked_get_files(), 0);
 #ifndef UNDER_ASAN
-	assert_true(last - second < 8 * 1024);
+	assert_true(late - early < 8 * 1024);
 #endif
 }
 
@@ -622,7 +648,9 @@ group_setup(void **state)
 {
 	(void)state;
 	log_init("test_image");
-	if (mkdtemp(tmpdir) == NULL || VIPS_INIT("test_image") != 0)
+	/* First, as in a pool worker: its settings (one malloc arena, one
+	 * thread) only hold for threads libvips starts afterwards. */
+	if (image_init() != 0 || mkdtemp(tmpdir) == NULL)
 		return -1;
 	path_in(photo_path, sizeof(photo_path), "photo.jpg");
 	make_photo(photo_path, 4000, 3000, 6, 92);
@@ -655,7 +683,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_photo_rotated_and_small),
-		cmocka_unit_test(test_replaces_existing),
+		cmocka_unit_test(test_replaces_and_reads_existing),
 		cmocka_unit_test(test_png_alpha_kept),
 		cmocka_unit_test(test_small_not_upscaled),
 		cmocka_unit_test(test_gif_animation_kept),
