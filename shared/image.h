@@ -20,8 +20,9 @@
  *
  * Process: libvips is set up lazily by the first call (make it in a pool
  * worker after fork(), never in a process that forks afterwards), with one
- * worker thread and no operation cache, and the heap is trimmed after each
- * conversion, so a long-lived worker does not grow.
+ * worker thread, no operation cache and one malloc arena for the whole
+ * process (mallopt, before libvips starts a thread), and the heap is
+ * trimmed after each conversion, so a long-lived worker does not grow.
  */
 
 #include <stddef.h>
@@ -29,9 +30,10 @@
 
 /*
  * The largest original accepted, in pixels: a 48 MP phone photo fits, and
- * is converted in about 40 MB over the process's size, since baseline JPEG,
- * PNG and WebP stream line by line.  Progressive JPEGs, interlaced PNGs and
- * GIFs are decoded whole, so they have a lower limit (about 130 MB at most).
+ * is converted in 35 to 50 MB over the process's size at its peak, since
+ * baseline JPEG, PNG and WebP stream line by line.  Progressive JPEGs,
+ * interlaced PNGs and GIFs are decoded whole (a 12 MP progressive JPEG
+ * peaks at 100 MB over), so they have a lower limit.
  */
 #define IMAGE_MAX_PIXELS	(50 * 1000 * 1000)
 #define IMAGE_MAX_WHOLE_PIXELS	(16 * 1000 * 1000)
