@@ -20,6 +20,10 @@ CPPFLAGS := -D_GNU_SOURCE -Ishared -I$(BUILD)/gen
 CFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -g -MMD -MP
 LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lev -lcrypto -lcrypt -lz -lm
+# libvips (and libwebpmux, which it brings), for shared/image.c and its test
+# only; --as-needed keeps them out of the programs that make no images.
+VIPS_CFLAGS := $(shell pkg-config --cflags vips libwebpmux)
+LDLIBS   += -Wl,--as-needed $(shell pkg-config --libs vips libwebpmux)
 
 ifeq ($(V),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -84,6 +88,7 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/obj/shared/image.o $(BUILD)/obj/tests/unit/test_image.o: CPPFLAGS += $(VIPS_CFLAGS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
