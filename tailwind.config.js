@@ -5,6 +5,11 @@ module.exports = {
   content: ['./htdocs/*.html', './htdocs/js/**/*.js'],
   theme: {
     extend: {
+      // Phones whose browser bars leave little height (375x553, 360x640,
+      // and any phone held sideways): the rater page tightens its spacing.
+      screens: {
+        short: { raw: '(max-height: 700px) and (max-width: 1023px)' },
+      },
       fontFamily: {
         sans: ['"Outfit Variable"', 'ui-sans-serif', 'system-ui', 'sans-serif'],
       },
