@@ -284,7 +284,7 @@ function renderFinished() {
   const avg = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
   const stat = (label, value) => h('div', { class: 'card p-3 lg:p-5' },
     h('p', { class: 'text-3xl font-black tabular-nums text-pop-yellow lg:text-5xl' }, value),
-    h('p', { class: 'text-xs font-bold uppercase tracking-widest text-white/60 lg:text-sm' }, label));
+    h('p', { class: 'text-xs font-bold uppercase tracking-widest text-white/60 lg:text-sm 2xl:text-base' }, label));
   fill(el.finishedStats,
     stat('Rated', String(items.length)),
     stat('Your average', fmtScore(avg)),

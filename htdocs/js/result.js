@@ -117,13 +117,13 @@ function renderRest() {
     const latest = st.latest === place;
     rows.push(p
       ? h('li', { class: `flex h-16 items-center gap-3 rounded-2xl px-3 xl:h-20 ${latest ? 'animate-rise bg-pop-yellow/15 ring-2 ring-pop-yellow' : 'bg-white/5'}` },
-        h('span', { class: 'w-12 shrink-0 text-2xl font-black tabular-nums text-white/70 xl:text-3xl' }, `#${place}`),
+        h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums text-white/70 xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
         h('img', { src: p.meme.url, alt: p.meme.title, width: 56, height: 56, class: 'h-12 w-12 shrink-0 rounded-lg bg-black/40 object-cover xl:h-14 xl:w-14' }),
         h('span', { class: 'min-w-0 flex-1 truncate text-lg font-bold xl:text-2xl', title: p.meme.title }, p.meme.title),
         h('span', { class: 'hidden shrink-0 whitespace-nowrap text-sm text-white/60 sm:inline 2xl:text-lg' }, plural(p.count, 'rating')),
-        h('span', { class: 'w-16 shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:text-3xl' }, fmtScore(p.avg)))
+        h('span', { class: 'min-w-[4rem] shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:min-w-[5rem] xl:text-3xl' }, fmtScore(p.avg)))
       : h('li', { class: 'flex h-16 items-center gap-3 rounded-2xl border-2 border-dashed border-white/10 px-3 text-white/30 xl:h-20' },
-        h('span', { class: 'w-12 shrink-0 text-2xl font-black tabular-nums xl:text-3xl' }, `#${place}`),
+        h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
         h('span', { class: 'h-12 w-12 shrink-0 rounded-lg bg-white/5 xl:h-14 xl:w-14' }),
         h('span', { class: 'flex-1 text-lg font-bold xl:text-2xl' }, '? ? ?')));
   }
