@@ -207,7 +207,7 @@ function memeCard(m) {
   const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },
     h('img', {
       src: m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
-      class: 'h-24 w-24 shrink-0 rounded-xl bg-black/40 object-cover xl:h-28 xl:w-28',
+      class: 'h-20 w-20 shrink-0 rounded-xl bg-black/40 object-cover sm:h-24 sm:w-24 2xl:h-28 2xl:w-28',
     }),
     h('div', { class: 'flex min-w-0 flex-1 flex-col gap-1.5' },
       h('div', { class: 'flex items-start justify-between gap-2' },

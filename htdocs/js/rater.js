@@ -180,7 +180,7 @@ function renderQueueChip() {
   if (n) {
     // One short line: it sits over the meme on a phone.
     setText(el.queueText, navigator.onLine === false
-      ? `Offline · ${plural(n, 'rating')} saved, sent when you're back`
+      ? `Offline · ${plural(n, 'rating')} saved, sent later`
       : `Sending ${plural(n, 'rating')}…`);
   }
 }

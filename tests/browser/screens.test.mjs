@@ -219,7 +219,7 @@ test('dashboard with the session running fits every size; plurals; big text on t
       // The cards keep a sensible width; the average is whole.
       const widths = await admin.locator('#grid > li').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
       const narrow = Math.min(...widths);
-      if (narrow < Math.min(280, size.width - 64)) out.push(`a meme card is only ${Math.round(narrow)} px wide`);
+      if (narrow < Math.min(300, size.width - 64)) out.push(`a meme card is only ${Math.round(narrow)} px wide`);
       const avg = await admin.getByRole('group', { name: 'Average', exact: true }).locator('.stat-value').evaluate((e) => ({
         cut: e.scrollWidth > e.clientWidth, right: e.getBoundingClientRect().right, box: e.parentElement.getBoundingClientRect().right,
       }));
