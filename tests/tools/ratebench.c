@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "log.h"
 #include "token.h"
 #include "../../fcgi/app.h"
