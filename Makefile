@@ -171,12 +171,13 @@ test-browser: all assets
 	    node tests/browser/run.mjs $(BUILD); \
 	else echo "browser: no tests yet"; fi
 
-# libFuzzer harnesses (tests/fuzz/, clang, objects in build/fuzz/).
+# libFuzzer harnesses (tests/fuzz/, clang, objects in build/fuzz/).  The
+# dispatch harness compiles the migrations the release build embeds.
 FUZZ_S ?= 180
-fuzz: deps
+fuzz: deps build/release/gen/migrations.c
 	@sh mk/run-fuzz.sh fuzz $(FUZZ_S)
 
-test-fuzz:
+test-fuzz: build/release/gen/migrations.c
 	@sh mk/run-fuzz.sh test 8
 
 test-asan:
