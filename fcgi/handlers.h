@@ -27,6 +27,7 @@ int h_admin_logout(struct app *, const struct http_request *, struct http_respon
 /* sessions, results and admin: fcgi/api_sessions.c, fcgi/api_admin.c */
 int h_sessions_list(struct app *, const struct http_request *, struct http_response *);
 int h_results_get(struct app *, const struct http_request *, struct http_response *);
+int h_config(struct app *, const struct http_request *, struct http_response *);
 int h_admin_state(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_create(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_start(struct app *, const struct http_request *, struct http_response *);

@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{ "GET",   "/api/sessions",		h_sessions_list,	0 },
 	{ "GET",   "/api/results/{id}",		h_results_get,		0 },
 	{ "GET",   "/api/health",		h_health,		0 },
+	{ "GET",   "/api/config",		h_config,		0 },
 	{ "POST",  "/api/admin/login",		h_admin_login,		0 },
 	{ "POST",  "/api/admin/logout",		h_admin_logout,
 	    ROUTE_ADMIN | ROUTE_CSRF },

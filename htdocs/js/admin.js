@@ -30,7 +30,7 @@ const el = {
   loginForm: $('#login-form'), password: $('#password'), loginError: $('#login-error'), loginBtn: $('#login-btn'),
   logout: $('#logout'), online: $('#online'), onlineText: $('#online-text'),
   head: $('#session-head'), headName: $('#head-name'), headStatus: $('#head-status'),
-  qr: $('#qr'), joinUrl: $('#join-url'),
+  qr: $('#qr'), joinUrl: $('#join-url'), joinWarn: $('#join-warn'),
   sName: $('#session-name'), sMeta: $('#session-meta'), sStatus: $('#session-status'),
   start: $('#start'), finish: $('#finish'), populate: $('#populate'),
   createForm: $('#create-form'), newName: $('#new-name'), create: $('#create'),
@@ -278,19 +278,35 @@ function renderFeed() {
   el.feedEmpty.hidden = st.feed.length > 0;
 }
 
-// The address raters join at: this page's origin, unless the host gave
-// another one with ?join=URL (the dashboard may run on localhost while
-// phones need the LAN address); it is remembered on this machine.
+// The address raters join at: the server's join_url (GET /api/config:
+// public_url, else site_origin), this page's origin until it answers.
+// ?join=URL overrides it for this page load only (never stored).
+let joinUrlFromServer = null;
+
 function joinUrl() {
+  const given = new URLSearchParams(location.search).get('join');
+  if (given && /^https?:\/\//.test(given)) return given;
+  return joinUrlFromServer || `${location.origin}/`;
+}
+
+// Phones cannot reach the host's loopback address.
+function isLoopbackUrl(url) {
   try {
-    const given = new URLSearchParams(location.search).get('join');
-    if (given && /^https?:\/\//.test(given)) localStorage.setItem('memeter.join', given);
-    const saved = localStorage.getItem('memeter.join');
-    if (saved) return saved;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
   } catch {
-    /* storage denied: fall back to the origin */
+    return false;
   }
-  return `${location.origin}/`;
+}
+
+async function loadConfig() {
+  try {
+    const c = await api.get('/api/config');
+    if (c && typeof c.join_url === 'string' && c.join_url) joinUrlFromServer = c.join_url;
+  } catch {
+    /* keep this page's origin */
+  }
+  renderQr();
 }
 
 function renderQr() {
@@ -298,6 +314,8 @@ function renderQr() {
   setText(el.joinUrl, url.replace(/^https?:\/\//, '').replace(/\/$/, ''));
   el.qr.replaceChildren(qrSvg(url));
   el.qr.setAttribute('aria-label', `QR code to join at ${url}`);
+  el.joinUrl.dataset.url = url;
+  el.joinWarn.hidden = !isLoopbackUrl(url);
 }
 
 // --- events -----------------------------------------------------------------
@@ -633,6 +651,7 @@ function wire() {
 function boot() {
   wire();
   renderQr();
+  loadConfig();
   if (localStorage.getItem(HINT) === '1') enter();
   else {
     show('login');
