@@ -75,6 +75,19 @@ check "... and starts it" status_is 200
 # --- a phone at the LAN address --------------------------------------------
 lan GET /api/state
 check "the phone gets the party" json_is '"\(.session.id) \(.session.status)"' "$SID active"
+
+# --- venue Wi-Fi: text goes compressed ---------------------------------------
+# gz PATH: the Content-Encoding of PATH asked for with gzip ("" if none).
+gz() {
+    curl -sS -o "$T_DIR/gz.body" -D - -H 'Accept-Encoding: gzip' -b "$ADMIN_JAR" "$BASE$1" |
+        tr -d '\r' | sed -n 's/^[Cc]ontent-[Ee]ncoding: //p'
+}
+for p in /js/admin.js /admin /api/admin/state; do
+    check "$p is sent gzip-compressed" test "$(gz "$p")" = gzip
+done
+check "... and unpacks to the same JSON" test "$(gunzip -c "$T_DIR/gz.body" | jq -r .session.id)" = "$SID"
+check "no gzip for a client that does not ask" test -z "$(curl -sS -o /dev/null -D - "$LAN/js/admin.js" |
+    tr -d '\r' | sed -n 's/^[Cc]ontent-[Ee]ncoding: //p')"
 check "... and a rater cookie" grep -q "mr_rater" "$JAR"
 COOKIE=$(awk '$6 == "mr_rater" { print $7 }' "$JAR")
 ws_start phone /ws/user --host 127.0.0.2 --origin "$LAN" --cookie "mr_rater=$COOKIE" --timeout 30
