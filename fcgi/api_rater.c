@@ -220,7 +220,7 @@ h_state(struct app *app, const struct http_request *req,
 	int rc;
 
 	if ((rc = auth_rater_lookup(app, req, &rater)) == STORE_NOT_FOUND)
-		rc = auth_rater_create(app, resp, &rater);
+		rc = auth_rater_create(app, req, resp, &rater);
 	if (rc != STORE_OK ||
 	    (rc = store_rater_state(app->store, &rater, app->cfg->media_url,
 	    &o)) != STORE_OK)
@@ -252,25 +252,51 @@ h_health(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct json_object *o = json_object_new_object();
+	struct auth_admin admin;
+	const char *db = "ok";
 	int64_t seq;
+	int ok;
 
-	(void)req;
-	if (store_event_head(app->store, &seq) != STORE_OK)
+	if (store_event_head(app->store, &seq) != STORE_OK) {
 		seq = -1;
-	json_object_object_add(o, "ok", json_object_new_boolean(seq >= 0));
-	json_object_object_add(o, "db", json_object_new_string(seq >= 0 ?
-	    "ok" : "error"));
+		db = "error";
+	} else {
+		switch (store_write_probe(app->store)) {
+		case STORE_OK:
+			break;
+		case STORE_FULL:
+			db = "storage_full";
+			break;
+		case STORE_BUSY:
+			db = "busy";
+			break;
+		default:
+			db = "error";
+			break;
+		}
+	}
+	ok = strcmp(db, "ok") == 0;
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, "db", json_object_new_string(db));
 	json_object_object_add(o, "pushd", json_object_new_string(
 	    health_pushd(app->cfg->notify_socket) ? "up" : "down"));
 	json_object_object_add(o, "version",
 	    json_object_new_string(MEMETER_VERSION));
-	json_object_object_add(o, "binary",
-	    json_object_new_string(app->binary_id));
-	json_object_object_add(o, "generation",
-	    json_object_new_int(app->generation));
-	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	/* Which process and binary answered is for the operator, not for
+	 * anyone who can reach the page. */
+	if (auth_admin_lookup(app, req, &admin) == STORE_OK) {
+		json_object_object_add(o, "binary",
+		    json_object_new_string(app->binary_id));
+		json_object_object_add(o, "generation",
+		    json_object_new_int(app->generation));
+		json_object_object_add(o, "pid",
+		    json_object_new_int((int)getpid()));
+	}
 	if (seq >= 0)
 		json_object_object_add(o, "seq", json_object_new_int64(seq));
-	http_json(resp, seq >= 0 ? 200 : 503, o);
+	if (!ok)
+		(void)http_header(resp, "Retry-After: %d",
+		    strcmp(db, "storage_full") == 0 ? 30 : 1);
+	http_json(resp, ok ? 200 : 503, o);
 	return 0;
 }

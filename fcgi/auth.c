@@ -52,7 +52,8 @@ auth_rater_lookup(struct app *app, const struct http_request *req,
 }
 
 int
-auth_rater_create(struct app *app, struct http_response *resp,
+auth_rater_create(struct app *app, const struct http_request *req,
+    struct http_response *resp,
     struct store_rater *rater)
 {
 	char token[TOKEN_HEX_LEN + 1], name[NAMES_MAX];
@@ -62,8 +63,9 @@ auth_rater_create(struct app *app, struct http_response *resp,
 	if (token_new(token) == -1 || names_random(name, sizeof(name)) == -1)
 		return STORE_DB_ERROR;
 	token_sha256(token, TOKEN_HEX_LEN, hash);
-	if ((rc = store_rater_create(app->store, hash, name, rater)) !=
-	    STORE_OK)
+	if ((rc = store_rater_join(app->store, req->remote_addr != NULL ?
+	    req->remote_addr : "", app->cfg->join_rate, app->cfg->join_burst,
+	    hash, name, rater)) != STORE_OK)
 		return rc;
 	if (http_header(resp, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; "
 	    "HttpOnly; SameSite=Lax%s", COOKIE_RATER, token,

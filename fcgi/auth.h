@@ -29,9 +29,10 @@ struct auth_admin {
 int	auth_rater_lookup(struct app *app, const struct http_request *req,
 	    struct store_rater *rater);
 
-/* Creates a rater with a random name and adds its Set-Cookie to resp. */
-int	auth_rater_create(struct app *app, struct http_response *resp,
-	    struct store_rater *rater);
+/* Creates a rater with a random name, within the join limit of req's
+ * address, and adds its Set-Cookie to resp. */
+int	auth_rater_create(struct app *app, const struct http_request *req,
+	    struct http_response *resp, struct store_rater *rater);
 
 /* The rater, or the 401 "no_rater" error (or the store's) in resp and
  * -1. */

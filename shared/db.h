@@ -20,7 +20,7 @@ enum db_open_mode {
 
 /*
  * Opens path (":memory:" works) with the pragmas every connection needs:
- * WAL, synchronous=NORMAL, a 5 s busy handler, foreign_keys.  Returns
+ * WAL, synchronous=NORMAL, a 2 s busy handler, foreign_keys.  Returns
  * NULL after logging why.  The caller owns the handle (sqlite3_close_v2).
  */
 sqlite3	*db_open(const char *path, enum db_open_mode mode);

@@ -26,6 +26,7 @@ static const char *const store_rc_names[STORE_RC_COUNT] = {
 	[STORE_NOT_DRAFT] = "not_draft",
 	[STORE_NO_SUCH_MEME] = "no_such_meme",
 	[STORE_CONFLICT] = "conflict",
+	[STORE_LIMITED] = "limited",
 	[STORE_BUSY] = "busy",
 	[STORE_FULL] = "full",
 	[STORE_DB_ERROR] = "db_error",

@@ -42,6 +42,7 @@ enum store_rc {
 	STORE_NOT_DRAFT,	/* only a draft allows this */
 	STORE_NO_SUCH_MEME,	/* no such meme (in the library or session) */
 	STORE_CONFLICT,		/* a constraint refused the change (a race) */
+	STORE_LIMITED,		/* over a rate limit the store keeps (joins) */
 	STORE_BUSY,		/* SQLITE_BUSY/LOCKED after the busy timeout */
 	STORE_FULL,		/* disk or database full, write I/O error */
 	STORE_DB_ERROR,		/* anything else the database said (logged) */
@@ -58,7 +59,7 @@ struct store;
 void		 store_process_init(void);
 
 /* Opens path (":memory:" works) with the pragmas every connection needs
- * (WAL, synchronous=NORMAL, a 5 s busy wait in short steps,
+ * (WAL, synchronous=NORMAL, a 2 s busy wait in short steps,
  * foreign_keys).  NULL after logging why.  store_close() frees it. */
 struct store	*store_open(const char *path, enum store_mode mode);
 void		 store_close(struct store *store);
@@ -78,6 +79,13 @@ int	store_schema_latest(void);
  */
 #define STORE_CHECKPOINT_FRAMES	1000	/* SQLite's default */
 void	store_checkpoint_if_due(struct store *store);
+
+/*
+ * Whether a write could be done now (shared/store/health.c): STORE_OK,
+ * STORE_FULL when the disk has no room, STORE_BUSY when another process
+ * holds the write lock past the busy wait.  Writes nothing.
+ */
+int	store_write_probe(struct store *store);
 
 /* --- the outbox (shared/store/outbox.c) ------------------------------------ */
 
@@ -141,6 +149,14 @@ struct store_rater {
 
 /* STORE_OK with *rater filled, STORE_NOT_FOUND, or an error rc. */
 int	store_rater_by_token(struct store *store, const unsigned char hash[32],
+	    struct store_rater *rater);
+/*
+ * A new rater for a request from addr (shared/store/join.c): at most
+ * burst at once and rate a second from one address, else STORE_LIMITED;
+ * whatever cookie the request carried, a rater is only made here.
+ */
+int	store_rater_join(struct store *store, const char *addr, int rate,
+	    int burst, const unsigned char hash[32], const char *name,
 	    struct store_rater *rater);
 /* A new rater named name (already valid); sets rater->id and ->name. */
 int	store_rater_create(struct store *store, const unsigned char hash[32],

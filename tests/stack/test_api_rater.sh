@@ -231,7 +231,9 @@ check "every kept histogram bar = a recount" \
 # --- health ----------------------------------------------------------------------
 api GET /api/health
 check "health: 200 ok" json_is '[.ok,.db,.pushd]|@csv' 'true,"ok","up"'
-check "health: worker facts" json_is '(.generation > 0) and (.pid > 0) and (.binary|length == 16) and (.version|length > 0)' true
+check "health: no worker facts for anyone" json_is '(.generation == null) and (.pid == null) and (.binary == null) and (.version|length > 0)' true
+admin_api GET /api/health
+check "health: worker facts for the admin" json_is '(.generation > 0) and (.pid > 0) and (.binary|length == 16) and (.version|length > 0)' true
 api POST /api/health '{}'
 check "POST /api/health: 405" error_is 405 method_not_allowed
 

@@ -114,7 +114,7 @@ check "no worker of an old generation is left (${alive:-none})" test -z "$alive"
 # Through nginx, every answer comes from a worker of the new binary.
 health_old=0
 for i in $(seq 1 20); do
-    api GET /api/health
+    admin_api GET /api/health
     [ "$STATUS" = 200 ] && grep -q "$NEW_ID" <<<"$BODY" || health_old=$((health_old + 1))
 done
 check "/api/health names the new binary in 20 of 20 answers" test "$health_old" = 0

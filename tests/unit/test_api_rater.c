@@ -775,6 +775,9 @@ static void
 health_reports_pushd(void **state)
 {
 	struct fixture *f = *state;
+	struct json_object *v;
+	char hash[256];
+	const char *sc;
 	int fd;
 
 	(void)unlink(f->cfg.notify_socket);
@@ -784,6 +787,18 @@ health_reports_pushd(void **state)
 	    "ok");
 	assert_string_equal(json_object_get_string(get(f->resp.json, "pushd")),
 	    "down");
+	/* Which worker answered is for the admin only. */
+	assert_false(json_object_object_get_ex(f->resp.json, "pid", &v));
+	assert_false(json_object_object_get_ex(f->resp.json, "binary", &v));
+	assert_int_equal(token_password_hash("secret", hash, sizeof(hash)), 0);
+	assert_int_equal(store_admin_password_set(f->app.store, hash, 0, NULL),
+	    STORE_OK);
+	assert_int_equal(call(f, "POST", "/api/admin/login",
+	    "{\"password\":\"secret\"}"), 200);
+	assert_non_null(sc = unit_header_of(&f->resp, "Set-Cookie"));
+	snprintf(f->cookie, sizeof(f->cookie), "%.*s", (int)strcspn(sc, ";"),
+	    sc);
+	assert_int_equal(call(f, "GET", "/api/health", NULL), 200);
 	assert_int_equal(json_object_get_int(get(f->resp.json, "generation")),
 	    3);
 	assert_string_equal(json_object_get_string(get(f->resp.json, "binary")),
