@@ -675,6 +675,8 @@ admin_client_closed_when_its_session_ends(void **state)
 	assert_null(a.admin);
 
 	/* Expired, even when the source cannot be asked. */
+	for (int i = 0; i < IO.nframes; i++)
+		free(IO.frames[i].text);
 	memset(&IO, 0, sizeof(IO));
 	w.fs.admin_rc = -1;
 	open_client(&w, &a, EVENT_GROUP_ADMIN, -1);
