@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, start the stack on :8080
 #   make test       install missing packages, build, run every test
 #                   (release and ASan+UBSan builds)
+#   make fuzz       every libFuzzer harness for FUZZ_S seconds (default 180)
 #   make bench      benchmarks (prints a table, writes docs/BENCHMARKS.md)
 #   make clean      remove build output
 #
@@ -19,6 +20,10 @@ CPPFLAGS := -D_GNU_SOURCE -Ishared -I$(BUILD)/gen
 CFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -g -MMD -MP
 LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lev -lcrypto -lcrypt -lz -lm
+# libvips (and libwebpmux, which it brings), for shared/image.c and its test
+# only; --as-needed keeps them out of the programs that make no images.
+VIPS_CFLAGS := $(shell pkg-config --cflags vips libwebpmux)
+LDLIBS   += -Wl,--as-needed $(shell pkg-config --libs vips libwebpmux)
 
 ifeq ($(V),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -51,7 +56,8 @@ LIBS_A := $(BUILD)/lib/libctl.a $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.
           $(BUILD)/lib/libshared.a
 
 .PHONY: all deps run stop test test-unit test-stack test-browser test-asan \
-        bench assets clean cppcheck install uninstall check-layout
+        bench assets clean cppcheck install uninstall check-layout fuzz \
+        test-fuzz
 .DEFAULT_GOAL := all
 
 all: check-layout $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
@@ -82,6 +88,7 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/obj/shared/image.o $(BUILD)/obj/tests/unit/test_image.o: CPPFLAGS += $(VIPS_CFLAGS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -149,6 +156,7 @@ test: deps
 	$(MAKE) --no-print-directory -k test-stack || status=1; \
 	$(MAKE) --no-print-directory -k V=asan test-stack || status=1; \
 	$(MAKE) --no-print-directory -k test-browser || status=1; \
+	$(MAKE) --no-print-directory -k test-fuzz || status=1; \
 	sh mk/summary.sh build/results || status=1; \
 	exit $$status
 
@@ -162,6 +170,14 @@ test-browser: all assets
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
 	    node tests/browser/run.mjs $(BUILD); \
 	else echo "browser: no tests yet"; fi
+
+# libFuzzer harnesses (tests/fuzz/, clang, objects in build/fuzz/).
+FUZZ_S ?= 180
+fuzz: deps
+	@sh mk/run-fuzz.sh fuzz $(FUZZ_S)
+
+test-fuzz:
+	@sh mk/run-fuzz.sh test 8
 
 test-asan:
 	@$(MAKE) --no-print-directory V=asan test-unit test-stack

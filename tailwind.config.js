@@ -5,6 +5,14 @@ module.exports = {
   content: ['./htdocs/*.html', './htdocs/js/**/*.js'],
   theme: {
     extend: {
+      // Phones whose browser bars leave little height (375x553, 360x640,
+      // and any phone held sideways): the rater page tightens its spacing.
+      screens: {
+        short: { raw: '(max-height: 700px) and (max-width: 1023px)' },
+        // Laptops (1280x720, 1366x768): wide but low; the results page
+        // tightens so the podium fits one screen.
+        low: { raw: '(min-width: 1024px) and (max-height: 800px)' },
+      },
       fontFamily: {
         sans: ['"Outfit Variable"', 'ui-sans-serif', 'system-ui', 'sans-serif'],
       },

@@ -37,9 +37,12 @@ parse_meme_id(struct json_object *body, struct http_response *resp,
 {
 	struct json_object *v;
 
+	/* json-c clamps what does not fit to INT64_MAX: no id is that big,
+	 * so it is refused rather than read as another number. */
 	if (!json_object_object_get_ex(body, "meme_id", &v) ||
 	    !json_object_is_type(v, json_type_int) ||
-	    (*meme_id = json_object_get_int64(v)) <= 0)
+	    (*meme_id = json_object_get_int64(v)) <= 0 ||
+	    *meme_id == INT64_MAX)
 		return http_error(resp, 400, "invalid_meme_id",
 		    "meme_id must be a positive integer.");
 	return 0;

@@ -46,6 +46,26 @@ http_json(struct http_response *resp, int status, struct json_object *obj)
 	resp->content_type = NULL;
 }
 
+/* Cuts s before an incomplete UTF-8 sequence at its end. */
+static void
+http_utf8_trim(char *s)
+{
+	size_t len = strlen(s), i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && len - i < 4 &&
+	    ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0xc0)
+		return;			/* ASCII (or stray bytes) at the end */
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 int
 http_error(struct http_response *resp, int status, const char *code,
     const char *fmt, ...)
@@ -53,10 +73,15 @@ http_error(struct http_response *resp, int status, const char *code,
 	struct json_object *body, *err;
 	char msg[512];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A message cut short must not end inside a UTF-8 sequence: the
+	 * body would no longer be valid JSON text. */
+	if (n >= (int)sizeof(msg))
+		http_utf8_trim(msg);
 	err = json_object_new_object();
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message", json_object_new_string(msg));

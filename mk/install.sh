@@ -11,6 +11,9 @@
 #   LOCALSTATEDIR=/var    lib/memeter: database, media, library
 #   RUNSTATEDIR=/run      memeter/: sockets
 #   NGINX_DIR=$SYSCONFDIR/nginx
+#   WS_PER_ADDR=500       WebSockets one address may hold (a party behind NAT)
+#   WS_MAX=1500           WebSockets in all; keep 2 x WS_MAX + 1024 within
+#                         nginx's worker_connections (docs/SECURITY.md)
 #
 # Config files the admin may have edited (memeter.conf and the nginx
 # files) are never overwritten: a differing new version is written next to
@@ -36,6 +39,8 @@ cd "$root"
 : "${UNITDIR:=$PREFIX/lib/systemd/system}"
 : "${SYSUSERSDIR:=$PREFIX/lib/sysusers.d}"
 : "${NGINX_DIR:=$SYSCONFDIR/nginx}"
+: "${WS_PER_ADDR:=500}"
+: "${WS_MAX:=1500}"
 HTDOCS=$DATADIR/memeter/htdocs
 STATE=$LOCALSTATEDIR/lib/memeter
 RUN=$RUNSTATEDIR/memeter
@@ -66,6 +71,8 @@ s|@RATER_RATE@|20r/s|g
 s|@RATER_BURST@|100|g
 s|@LOGIN_RATE@|10r/m|g
 s|@LOGIN_BURST@|10|g
+s|@WS_PER_ADDR@|$WS_PER_ADDR|g
+s|@WS_MAX@|$WS_MAX|g
 s|@UPLOAD_MAX@|64m|g"
     {
         say "# memeter (written by make install): the http{}-level part."
@@ -143,6 +150,19 @@ do_install() {
     fi
 }
 
+# The WebSocket cap keeps room for the pages only if one nginx worker can
+# hold every WebSocket twice (client and pushd) and 1024 more.
+check_nginx_connections() {
+    need=$((2 * WS_MAX + 1024))
+    have=$(sed -n 's/^[[:space:]]*worker_connections[[:space:]]*\([0-9]*\).*/\1/p' \
+        "$NGINX_DIR/nginx.conf" 2>/dev/null | head -n 1)
+    if [ -n "$have" ] && [ "$have" -lt "$need" ]; then
+        say "note: $NGINX_DIR/nginx.conf has worker_connections $have; memeter's"
+        say "      $WS_MAX WebSockets need $need to leave room for the pages:"
+        say "      set worker_connections $need; and worker_rlimit_nofile $((2 * need)); (OPERATIONS.md, Limits)"
+    fi
+}
+
 # Only on the real system: the user, ownership, systemd's view.
 setup_live() {
     if command -v systemd-sysusers >/dev/null 2>&1; then
@@ -154,6 +174,7 @@ setup_live() {
     chown -R memeter:memeter "$STATE"
     chgrp memeter "$SYSCONFDIR/memeter/memeter.conf"
     [ -d /run/systemd/system ] && systemctl daemon-reload
+    check_nginx_connections
     cat <<EOF
 memeter is installed.  Next:
   1. edit $SYSCONFDIR/memeter/memeter.conf (site_origin at least)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the whole stack (nginx + FastCGI pool + pushd) in ./run on
 # http://127.0.0.1:${MEMETER_PORT:-8080}, in the foreground with every log
-# tailed; Ctrl-C or SIGTERM stops it all.  The database in ./run survives
+# tailed; Ctrl-C or SIGTERM stops it all.  A program that dies is started
+# again (with backoff, logged) while the others keep serving: see
+# run_supervise.  The database in ./run survives
 # restarts; the first start (no sessions yet) loads the demo party through
 # the real API.  `make stop` (mk/run.sh stop) stops it from elsewhere.
 #
@@ -57,7 +59,7 @@ stack_proc_is_ours() {
 orphans() {
 	local pid
 	[ -f "$RUN_STACKPIDS" ] || return 0
-	while read -r pid; do
+	while read -r pid _; do
 		stack_proc_is_ours "$pid" && echo "$pid"
 	done < "$RUN_STACKPIDS"
 }
@@ -224,7 +226,14 @@ cleanup() {
 	trap '' INT TERM	# a second Ctrl-C must not cut the stop short
 	echo
 	say "stopping..."
+	[ -n "${RUN_SLEEP_PID:-}" ] && kill "$RUN_SLEEP_PID" 2>/dev/null
+	local pids=("${STACK_PIDS[@]}") pid
 	stack_stop
+	# Whatever a master left in its process group (a worker killed
+	# with it) goes too.
+	for pid in "${pids[@]}"; do
+		run_reap_group "$pid"
+	done
 	if [ -n "${RUN_TAIL_PID:-}" ]; then
 		kill "$RUN_TAIL_PID" 2>/dev/null
 		wait "$RUN_TAIL_PID" 2>/dev/null
@@ -234,7 +243,7 @@ cleanup() {
 }
 
 cmd_start() {
-	local pid which rc=0 f
+	local pid f
 	for f in "$MEMETER_BIN/memeter-fcgi" "$MEMETER_BIN/memeter-pushd" \
 	    "$MEMETER_BIN/memeter-demo"; do
 		[ -x "$f" ] || die "$f is missing; run make first"
@@ -294,23 +303,164 @@ cmd_start() {
 		exit 1
 	fi
 	set +m
-	printf '%s\n' "${STACK_PIDS[@]}" > "$RUN_STACKPIDS"
+	run_write_pids
 	load_demo || say "could not load the demo data (the stack keeps running)"
 	banner
+	run_supervise
+}
 
-	# Until a signal comes or one of the three dies.
-	wait -n "${STACK_PIDS[@]}"
-	for pid in "${STACK_PIDS[@]}"; do
-		kill -0 "$pid" 2>/dev/null && continue
-		case $pid in
-		"$STACK_POOL_PID") which="the worker pool (memeter-fcgi)"; f=fcgi.log ;;
-		"${STACK_PUSHD_PID:-}") which="pushd (memeter-pushd)"; f=pushd.log ;;
-		*) which="nginx"; f=nginx-error.log ;;
-		esac
-		say "$which exited unexpectedly; see $RUN_DIR/logs/$f"
-		rc=1
+# --- supervision ------------------------------------------------------------
+# A program that dies is started again while the others keep serving, as
+# systemd's Restart=on-failure does for the installed units: the workers
+# take ratings while pushd is down (the events wait in the database and
+# pushd catches up), nginx answers 503 while the pool is.  The delay
+# before a restart starts at RUN_BACKOFF_MIN_MS and doubles up to
+# RUN_BACKOFF_MAX_MS while the program keeps dying; it starts over once
+# the program has stayed up RUN_STABLE_S seconds.
+
+RUN_BACKOFF_MIN_MS=100
+RUN_BACKOFF_MAX_MS=5000
+RUN_STABLE_S=10
+declare -A RUN_DELAY_MS RUN_STARTED
+
+# The stack's processes, one "pid role" a line, for `make stop` and for
+# whoever looks (a restart changes a pid).
+run_write_pids() {
+	{
+		echo "$STACK_POOL_PID pool"
+		[ -n "${STACK_PUSHD_PID:-}" ] && echo "$STACK_PUSHD_PID pushd"
+		echo "$STACK_NGINX_PID nginx"
+	} > "$RUN_STACKPIDS.tmp" && mv "$RUN_STACKPIDS.tmp" "$RUN_STACKPIDS"
+}
+
+run_role_of() {
+	case $1 in
+	"$STACK_POOL_PID") echo pool ;;
+	"${STACK_PUSHD_PID:-}") echo pushd ;;
+	"$STACK_NGINX_PID") echo nginx ;;
+	esac
+}
+
+run_describe() {
+	case $1 in
+	pool) echo "the worker pool (memeter-fcgi)" ;;
+	pushd) echo "pushd (memeter-pushd)" ;;
+	nginx) echo "nginx" ;;
+	esac
+}
+
+run_log_of() {
+	case $1 in
+	pool) echo fcgi.log ;;
+	pushd) echo pushd.log ;;
+	nginx) echo nginx-error.log ;;
+	esac
+}
+
+# Each program runs in a process group of its own (set -m): what a dead
+# master leaves behind (nginx's workers keep the port, the pool's would
+# keep the socket) goes with the group before the new one starts.
+run_reap_group() {
+	local pgid=$1 i
+	kill -TERM -- "-$pgid" 2>/dev/null || return 0
+	for ((i = 0; i < 250; i++)); do
+		run_group_alive "$pgid" || return 0
+		sleep 0.02
 	done
-	exit "$rc"
+	kill -KILL -- "-$pgid" 2>/dev/null
+}
+
+# Has process group pgid a member that is not a zombie?
+run_group_alive() {
+	ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
+# Sleeps ms milliseconds; a signal cuts it short (cleanup stops it).
+run_sleep_ms() {
+	sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))" &
+	RUN_SLEEP_PID=$!
+	# (bash reports a killed child at the next wait; run_restart says more)
+	wait "$RUN_SLEEP_PID" 2>/dev/null
+	RUN_SLEEP_PID=
+}
+
+# Starts role again: its stale sockets removed, in its own process group.
+run_start_role() {
+	local role=$1
+	case $role in
+	pool)
+		rm -f "$RUN_DIR/fcgi.sock" "$RUN_DIR/control.sock"
+		set -m; stack_start_pool 9>&-; local rc=$?; set +m ;;
+	pushd)
+		rm -f "$RUN_DIR/pushd.sock" "$RUN_DIR/metrics.sock" "$RUN_DIR/notify.sock"
+		set -m; stack_start_pushd 9>&-; local rc=$?; set +m ;;
+	nginx)
+		set -m; stack_start_nginx 9>&-; set +m
+		stack_wait_ready; local rc=$? ;;
+	esac
+	RUN_STARTED[$role]=$SECONDS
+	run_write_pids
+	return "$rc"
+}
+
+# One program died (pid, its wait status): wait out its delay, start it.
+run_restart() {
+	local pid=$1 status=$2 role how delay p
+	role=$(run_role_of "$pid")
+	[ -n "$role" ] || return 0
+	if [ "$status" -gt 128 ]; then
+		how="killed by signal $((status - 128))"
+	else
+		how="exit status $status"
+	fi
+	run_reap_group "$pid"
+	delay=${RUN_DELAY_MS[$role]:-$RUN_BACKOFF_MIN_MS}
+	if [ $((SECONDS - ${RUN_STARTED[$role]:-0})) -ge "$RUN_STABLE_S" ]; then
+		delay=$RUN_BACKOFF_MIN_MS
+	fi
+	say "$(run_describe "$role") died ($how; see $RUN_DIR/logs/$(run_log_of "$role")); restarting it in $(printf '%d.%d' $((delay / 1000)) $((delay % 1000 / 100))) s"
+	run_sleep_ms "$delay"
+	RUN_DELAY_MS[$role]=$((delay * 2 > RUN_BACKOFF_MAX_MS ? RUN_BACKOFF_MAX_MS : delay * 2))
+	local kept=()
+	for p in "${STACK_PIDS[@]}"; do
+		[ "$p" != "$pid" ] && kept+=("$p")
+	done
+	STACK_PIDS=("${kept[@]}")
+	if run_start_role "$role"; then
+		say "$(run_describe "$role") restarted (pid $(run_pid_of "$role"))"
+	else
+		say "$(run_describe "$role") did not start again; trying again"
+	fi
+}
+
+run_pid_of() {
+	case $1 in
+	pool) echo "$STACK_POOL_PID" ;;
+	pushd) echo "${STACK_PUSHD_PID:-}" ;;
+	nginx) echo "$STACK_NGINX_PID" ;;
+	esac
+}
+
+# Until a signal comes (its trap stops everything and exits).  A poll,
+# not `wait -n`: bash's job table forgets a child whose death it has
+# reported while job control was on (during a restart), and wait -n would
+# then never return for it.
+run_supervise() {
+	local role pid status
+	for role in pool pushd nginx; do
+		RUN_STARTED[$role]=$SECONDS
+	done
+	while :; do
+		for role in pool pushd nginx; do
+			pid=$(run_pid_of "$role")
+			[ -n "$pid" ] || continue
+			kill -0 "$pid" 2>/dev/null && continue
+			wait "$pid" 2>/dev/null
+			status=$?
+			run_restart "$pid" "$status"
+		done
+		run_sleep_ms 200
+	done
 }
 
 case "${1:-start}" in

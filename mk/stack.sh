@@ -11,6 +11,7 @@
 # Knobs (environment, before stack_init): MEMETER_BIN (binaries),
 # STACK_WORKERS, STACK_NGINX_WORKERS, STACK_NGINX_CONNECTIONS,
 # STACK_RATER_RATE, STACK_RATER_BURST, STACK_LOGIN_RATE, STACK_LOGIN_BURST,
+# STACK_WS_PER_ADDR, STACK_WS_MAX (WebSockets per address and in all),
 # STACK_ACCESS_LOG (path or "off"), MEMETER_ADMIN_PASSWORD,
 # STACK_LISTEN (nginx's bind address; MEMETER_LISTEN, else 127.0.0.1) and
 # STACK_PUBLIC_URL (config public_url: what raters open; MEMETER_PUBLIC_URL,
@@ -39,6 +40,10 @@ stack_init() {
     BASE="http://$host:$STACK_PORT"
     STACK_PIDS=()
     mkdir -p "$STACK_DIR"/{media,library,nginx-tmp,logs}
+    # The folder holds the sockets (the FastCGI one skips nginx's limits,
+    # the control one runs the pool) and the database: only this user,
+    # which nginx here runs as too, may enter it.
+    chmod 0700 "$STACK_DIR"
     : "${MEMETER_ADMIN_PASSWORD:=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 16)}"
     export MEMETER_ADMIN_PASSWORD
     export MEMETER_CONFIG="$STACK_DIR/memeter.conf"
@@ -76,6 +81,8 @@ EOC
         -e "s|@RATER_BURST@|${STACK_RATER_BURST:-100}|g"
         -e "s|@LOGIN_RATE@|${STACK_LOGIN_RATE:-10r/m}|g"
         -e "s|@LOGIN_BURST@|${STACK_LOGIN_BURST:-10}|g"
+        -e "s|@WS_PER_ADDR@|${STACK_WS_PER_ADDR:-500}|g"
+        -e "s|@WS_MAX@|${STACK_WS_MAX:-1500}|g"
         -e "s|@UPLOAD_MAX@|64m|g"
         -e "s|@CONF@|$STACK_ROOT/conf|g"
     )

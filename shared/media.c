@@ -235,8 +235,9 @@ media_title(const char *filename, char *out, size_t outlen)
 			n = 1;		/* dropped */
 			continue;
 		}
-		if (o + space + n + 1 > outlen)
-			break;
+		if (o + space + n + 1 > outlen ||
+		    chars + space >= MEDIA_TITLE_CHARS)
+			break;		/* the space counts as a character */
 		if (space) {
 			out[o++] = ' ';
 			chars++;

@@ -67,20 +67,30 @@ notify_receiver_open(const char *path)
 	return fd;
 }
 
+/*
+ * Any local process of the group can write to the socket, so a datagram
+ * is a seq only if it is what notify_send() writes: decimal digits and
+ * nothing else.  MSG_TRUNC gives the whole datagram's length, so a long
+ * one is refused rather than read as its first bytes.
+ */
 int64_t
 notify_receive(int fd)
 {
-	char msg[32], *end;
+	char msg[32];
 	ssize_t n;
 	long long seq;
 
-	n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_TRUNC);
 	if (n == -1)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	if (n == 0 || (size_t)n >= sizeof(msg))
+		return -1;
 	msg[n] = '\0';
+	if (strspn(msg, "0123456789") != (size_t)n)
+		return -1;
 	errno = 0;
-	seq = strtoll(msg, &end, 10);
-	if (errno != 0 || end == msg || *end != '\0' || seq <= 0)
+	seq = strtoll(msg, NULL, 10);
+	if (errno != 0 || seq <= 0)
 		return -1;
 	return (int64_t)seq;
 }

@@ -76,8 +76,16 @@ function applyState(s) {
   channel?.noteStateSeq(s.seq);
 }
 
+// The last upload's outcome belongs to that moment: a later success
+// (populate, another session) must not leave an old failure standing.
+function clearUploadNote() {
+  setText(el.uploadText, '');
+  el.uploadFill.style.width = '0%';
+}
+
 // A session just created has no memes, ratings or feed yet: show it empty.
 function showNewSession(s) {
+  clearUploadNote();
   st.session = s;
   st.memes = [];
   st.stats = new Map();
@@ -202,17 +210,17 @@ function renderSessions() {
         'aria-current': current ? 'true' : null,
         onclick: () => viewSession(s.id),
       },
-      h('span', { class: 'min-w-0 flex-1 truncate font-semibold' }, s.name),
-      h('span', { class: `pill px-2 py-0.5 text-xs ${cls}` }, label)),
+      h('span', { class: 'min-w-0 flex-1 truncate font-semibold 2xl:text-lg', title: s.name }, s.name),
+      h('span', { class: `pill shrink-0 px-2 py-0.5 text-xs 2xl:text-base ${cls}` }, label)),
       s.status === 'active' ? null : h('button', {
         type: 'button',
-        class: 'btn-ghost shrink-0 px-2 py-1 text-sm',
+        class: 'btn-ghost shrink-0 px-2 py-1 text-sm 2xl:text-base',
         'aria-label': `Delete ${s.name}`,
         title: `Delete ${s.name}`,
         onclick: (e) => deleteSession(s, e.currentTarget),
       }, 'Delete'));
   }));
-  if (!st.sessions.length) fill(el.sessions, h('li', { class: 'text-white/50' }, 'None yet.'));
+  if (!st.sessions.length) fill(el.sessions, h('li', { class: 'text-white/60' }, 'None yet.'));
 }
 
 function renderStats(flash) {
@@ -223,12 +231,12 @@ function renderStats(flash) {
 }
 
 function memeCard(m) {
-  const count = h('span', { class: 'tabular-nums' });
-  const avg = h('span', { class: 'rounded-xl bg-pop-yellow px-2.5 py-1 text-xl font-black tabular-nums text-ink-950' });
-  const range = h('span', { class: 'tabular-nums' });
+  const count = h('span', { class: 'whitespace-nowrap tabular-nums' });
+  const avg = h('span', { class: 'shrink-0 rounded-xl bg-pop-yellow px-2.5 py-1 text-xl font-black tabular-nums text-ink-950' });
+  const range = h('span', { class: 'whitespace-nowrap tabular-nums' });
   const bar = h('div', { class: 'h-full rounded-full bg-gradient-to-r from-pop-pink to-pop-yellow transition-[width] duration-500', style: 'width:0%' });
   const hist = h('div', { class: 'h-12' });
-  const title = h('p', { class: 'min-w-0 truncate text-lg font-bold', title: m.title }, m.title);
+  const title = h('p', { class: 'min-w-0 truncate text-lg font-bold 2xl:text-xl', title: m.title }, m.title);
   const rename = h('button', {
     type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm', 'aria-label': `Rename ${m.title}`,
     onclick: () => startRename(m.id),
@@ -240,13 +248,13 @@ function memeCard(m) {
   const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },
     h('img', {
       src: m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
-      class: 'h-24 w-24 shrink-0 rounded-xl bg-black/40 object-cover xl:h-28 xl:w-28',
+      class: 'h-20 w-20 shrink-0 rounded-xl bg-black/40 object-cover sm:h-24 sm:w-24 2xl:h-28 2xl:w-28',
     }),
     h('div', { class: 'flex min-w-0 flex-1 flex-col gap-1.5' },
       h('div', { class: 'flex items-start justify-between gap-2' }, title, avg),
       h('div', { class: 'flex flex-wrap gap-2' }, rename, remove),
-      h('p', { class: 'flex gap-3 text-sm font-semibold text-white/70' },
-        h('span', {}, count, ' ratings'), h('span', {}, 'range ', range)),
+      h('p', { class: 'flex flex-wrap gap-x-3 text-sm font-semibold text-white/70 2xl:text-base' },
+        count, h('span', { class: 'whitespace-nowrap' }, 'range ', range)),
       h('div', { class: 'h-2 overflow-hidden rounded-full bg-white/10', 'aria-hidden': 'true' }, bar),
       hist));
   const c = { root, count, avg, range, bar, hist, title, rename, remove, key: '' };
@@ -259,7 +267,7 @@ function updateCard(c, s, flash) {
   const key = rated ? `${s.count}/${s.avg}/${s.histogram}` : '0';
   if (c.key === key) return;
   c.key = key;
-  setText(c.count, rated ? s.count : 0);
+  setText(c.count, plural(rated ? s.count : 0, 'rating'));
   setText(c.avg, rated ? fmtScore(s.avg) : '–');
   setText(c.range, rated ? `${s.min}..${s.max}` : '–');
   c.bar.style.width = rated ? `${s.avg * 10}%` : '0%';
@@ -308,12 +316,12 @@ function feedItem(ev) {
   const title = m ? m.title : `meme ${d.meme_id}`;
   return h('li', { class: 'toast flex items-center gap-3 rounded-2xl bg-white/5 px-3 py-2', dataset: { seq: String(ev.seq) } },
     m ? h('img', { src: m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
-    h('p', { class: 'min-w-0 flex-1 text-base leading-snug' },
+    h('p', { class: 'min-w-0 flex-1 text-base leading-snug [overflow-wrap:anywhere] 2xl:text-lg' },
       h('span', { class: 'font-bold text-pop-pink' }, d.rater ? d.rater.name : 'Someone'),
       d.replaced ? ' changed to ' : ' rated ',
       h('span', { class: 'font-semibold' }, title)),
     h('span', { class: 'shrink-0 text-2xl font-black tabular-nums text-pop-yellow' }, String(d.score)),
-    h('time', { class: 'w-16 shrink-0 text-right text-xs tabular-nums text-white/50', datetime: ev.ts || '' }, fmtTime(ev.ts)));
+    h('time', { class: 'shrink-0 text-right text-xs tabular-nums text-white/60 2xl:text-base', datetime: ev.ts || '' }, fmtTime(ev.ts)));
 }
 
 function renderFeed() {
@@ -657,6 +665,7 @@ async function populate() {
   const r = await act(el.populate, () => api.post(`/api/admin/sessions/${st.session.id}/populate`));
   if (!r) return;
   onMemesPopulated({ data: { session_id: st.session.id, memes: r.memes || [] } });
+  clearUploadNote();
   toast(r.added ? `Added ${plural(r.added, 'meme')} from the library` : 'The library has nothing new',
     { tone: r.added ? 'success' : 'info' });
 }
@@ -675,7 +684,8 @@ async function uploadFiles(files) {
     el.uploadFill.style.width = `${Math.round(f * 100)}%`;
   }));
   el.uploadFill.style.width = r ? '100%' : '0%';
-  setText(el.uploadText, r ? `Added ${plural(r.added, 'meme')} (${list.length - r.added} already there)` : 'Upload failed.');
+  const known = r ? list.length - r.added : 0;
+  setText(el.uploadText, r ? `Added ${plural(r.added, 'meme')}${known ? `, ${known} already there` : ''}` : 'Upload failed: nothing was added.');
   if (r) onMemesPopulated({ data: { session_id: id, memes: r.memes || [] } });
   el.files.value = '';
 }

@@ -43,13 +43,13 @@ export function distributionRows(places) {
         ? `Place ${p.place}: average ${p.avg.toFixed(1)}, from ${p.min} to ${p.max}, median ${p.median}`
         : `Place ${p.place}: no ratings`,
     },
-    h('span', { class: 'w-10 shrink-0 text-right text-base font-black tabular-nums text-white/70' }, `#${p.place}`),
+    h('span', { class: 'min-w-[2.5rem] shrink-0 text-right text-base font-black tabular-nums text-white/70' }, `#${p.place}`),
     h('div', { class: 'relative h-6 flex-1 overflow-hidden rounded-full bg-white/10' },
       h('div', {
         class: 'h-full rounded-full bg-gradient-to-r from-pop-pink to-pop-yellow transition-[width] duration-700',
         style: `width:${rated ? p.avg * 10 : 0}%`,
       }),
       whisker, median),
-    h('span', { class: 'w-12 shrink-0 text-right text-lg font-black tabular-nums text-pop-yellow' }, rated ? p.avg.toFixed(1) : '–'));
+    h('span', { class: 'min-w-[3rem] shrink-0 text-right text-lg font-black tabular-nums text-pop-yellow' }, rated ? p.avg.toFixed(1) : '–'));
   });
 }

@@ -146,6 +146,7 @@ function showScreen(name) {
   if (ui.screen === name) return;
   for (const [k, node] of Object.entries(el.screens)) node.hidden = k !== name;
   ui.screen = name;
+  document.body.dataset.screen = name;
   if (name !== 'rate') ui.memeId = null;
 }
 
@@ -153,7 +154,9 @@ function renderHeader() {
   if (st.me) {
     el.meBtn.hidden = false;
     setText(el.meName, st.me.name);
-    el.meBtn.setAttribute('aria-label', `Rename yourself (you are ${st.me.name})`);
+    // The name must hold the visible text (WCAG 2.5.3; words in
+    // parentheses do not count).
+    el.meBtn.setAttribute('aria-label', `Rename yourself, you are ${st.me.name}`);
   }
   const active = sessionActive();
   el.progressWrap.hidden = !active;
@@ -175,8 +178,9 @@ function renderQueueChip() {
   const n = queue.size;
   el.queueChip.hidden = n === 0;
   if (n) {
+    // One short line: it sits over the meme on a phone.
     setText(el.queueText, navigator.onLine === false
-      ? `Offline — ${plural(n, 'rating')} saved, will send when you're back`
+      ? `Offline · ${plural(n, 'rating')} saved, sent later`
       : `Sending ${plural(n, 'rating')}…`);
   }
 }
@@ -261,17 +265,23 @@ function renderSummary(list, editable) {
   fill(list, items.map(({ m, score }) => {
     const inner = [
       h('img', { src: m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
-      h('span', { class: 'min-w-0 flex-1 truncate text-lg font-semibold' }, m.title),
-      h('span', { class: 'w-12 shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow' }, String(score)),
+      h('span', { class: 'min-w-0 flex-1 truncate text-lg font-semibold', title: m.title }, m.title),
     ];
-    const cls = 'flex w-full items-center gap-3 rounded-2xl border border-white/10 bg-white/5 p-2 pr-4';
-    return h('li', {}, editable
+    const cls = 'flex w-full min-w-0 items-center gap-3 rounded-2xl border border-white/10 bg-white/5 p-2 pr-16';
+    // The score sits over the button's right end but outside it: the
+    // button's name must contain its visible text (WCAG 2.5.3), and it
+    // says the score in words already.
+    const figure = h('span', {
+      class: 'pointer-events-none absolute inset-y-0 right-4 flex w-10 items-center justify-end text-2xl font-black tabular-nums text-pop-yellow',
+      'aria-hidden': editable ? 'true' : null,
+    }, String(score));
+    return h('li', { class: 'relative min-w-0' }, editable
       ? h('button', {
         type: 'button', class: `${cls} text-left hover:bg-white/10`,
         'aria-label': `Change your rating of ${m.title} (now ${score})`,
         onclick: () => { ui.rerate = m.id; render(); el.range.focus(); },
       }, inner)
-      : h('div', { class: cls }, inner));
+      : h('div', { class: cls }, inner), figure);
   }));
 }
 
@@ -287,7 +297,7 @@ function renderFinished() {
   const avg = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
   const stat = (label, value) => h('div', { class: 'card p-3 lg:p-5' },
     h('p', { class: 'text-3xl font-black tabular-nums text-pop-yellow lg:text-5xl' }, value),
-    h('p', { class: 'text-xs font-bold uppercase tracking-widest text-white/60 lg:text-sm' }, label));
+    h('p', { class: 'text-xs font-bold uppercase tracking-widest text-white/60 lg:text-sm 2xl:text-base' }, label));
   fill(el.finishedStats,
     stat('Rated', String(items.length)),
     stat('Your average', fmtScore(avg)),
@@ -355,9 +365,8 @@ function submit() {
   st.skipped = st.skipped.filter((id) => id !== m.id);
   ui.dirty = false;
   ui.rerate = null;
-  if (offline) {
-    toast("You're offline — rating saved", { tone: 'warn', detail: 'It will be sent as soon as you are back online.' });
-  }
+  // Offline, the queue chip says it (one line, not a toast per rating
+  // stacking over the meme).
   render();
   flushQueue();
 }

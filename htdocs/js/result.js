@@ -73,9 +73,10 @@ function render() {
 }
 
 const MEDAL = {
-  1: ['1st', 'bg-pop-yellow text-ink-950', 'h-24 xl:h-44', 'from-pop-yellow/40'],
-  2: ['2nd', 'bg-slate-200 text-ink-950', 'h-16 xl:h-28', 'from-slate-200/30'],
-  3: ['3rd', 'bg-amber-600 text-white', 'h-10 xl:h-16', 'from-amber-600/40'],
+  1: ['1st', 'bg-pop-yellow text-ink-950', 'h-24 xl:h-[14vh]', 'from-pop-yellow/40'],
+  2: ['2nd', 'bg-slate-200 text-ink-950', 'h-16 xl:h-[9vh]', 'from-slate-200/30'],
+  // Bronze dark enough for white text (amber-600 was 3.2:1).
+  3: ['3rd', 'bg-amber-700 text-white', 'h-10 xl:h-[5vh]', 'from-amber-600/40'],
 };
 
 function podiumSlot(place) {
@@ -86,16 +87,16 @@ function podiumSlot(place) {
     ? h('div', { class: `flex flex-col items-center gap-2 rounded-2xl bg-gradient-to-b ${glow} to-transparent p-2 text-center xl:p-4 ${latest ? 'animate-rise' : ''}` },
       h('img', {
         src: p.meme.url, alt: p.meme.title, width: 320, height: 320,
-        class: `aspect-square w-full rounded-xl bg-black/40 object-contain shadow-2xl ${place === 1 ? 'ring-4 ring-pop-yellow' : ''}`,
+        class: `aspect-square max-h-[30vh] w-full rounded-xl bg-black/40 object-contain shadow-2xl ${place === 1 ? 'ring-4 ring-pop-yellow' : ''}`,
       }),
-      h('p', { class: 'line-clamp-2 min-h-[2.5rem] text-sm font-bold leading-tight xl:min-h-[4rem] xl:text-2xl' }, p.meme.title),
-      h('p', { class: 'text-2xl font-black tabular-nums text-pop-yellow xl:text-5xl' }, fmtScore(p.avg)),
-      h('p', { class: 'text-xs font-semibold text-white/60 xl:text-base' }, plural(p.count, 'rating')))
+      h('p', { class: 'line-clamp-2 min-h-[2.5rem] w-full text-sm font-bold leading-tight [overflow-wrap:anywhere] xl:min-h-[4rem] xl:text-2xl low:min-h-[3rem] low:text-xl', title: p.meme.title }, p.meme.title),
+      h('p', { class: 'text-2xl font-black tabular-nums text-pop-yellow xl:text-5xl low:text-4xl' }, fmtScore(p.avg)),
+      h('p', { class: 'text-sm font-semibold text-white/60 xl:text-lg' }, plural(p.count, 'rating')))
     : h('div', { class: 'flex flex-col items-center gap-2 p-2 text-center xl:p-4' },
-      h('div', { class: 'flex aspect-square w-full items-center justify-center rounded-xl border-2 border-dashed border-white/20 bg-white/5 text-5xl font-black text-white/30 xl:text-8xl' }, '?'),
-      h('p', { class: 'min-h-[2.5rem] text-sm font-bold leading-tight text-white/40 xl:min-h-[4rem] xl:text-2xl' }, 'Still secret'),
-      h('p', { class: 'text-2xl font-black text-white/20 xl:text-5xl' }, '–'),
-      h('p', { class: 'text-xs text-transparent xl:text-base' }, '.'));
+      h('div', { class: 'flex aspect-square max-h-[30vh] w-full items-center justify-center rounded-xl border-2 border-dashed border-white/20 bg-white/5 text-5xl font-black text-white/30 xl:text-8xl' }, '?'),
+      h('p', { class: 'min-h-[2.5rem] text-sm font-bold leading-tight text-white/40 xl:min-h-[4rem] xl:text-2xl low:min-h-[3rem] low:text-xl' }, 'Still secret'),
+      h('p', { class: 'text-2xl font-black text-white/20 xl:text-5xl low:text-4xl' }, '–'),
+      h('p', { class: 'text-sm text-transparent xl:text-lg', 'aria-hidden': 'true' }, '.'));
   return h('li', { class: 'flex min-w-0 flex-col', 'aria-label': p ? `Place ${place}: ${p.meme.title}, average ${fmtScore(p.avg)}` : `Place ${place}: not revealed yet` },
     card,
     h('div', { class: `flex ${pedestal} items-start justify-center rounded-t-2xl border-x border-t border-white/15 bg-gradient-to-b from-white/15 to-white/5 pt-2` },
@@ -116,13 +117,13 @@ function renderRest() {
     const latest = st.latest === place;
     rows.push(p
       ? h('li', { class: `flex h-16 items-center gap-3 rounded-2xl px-3 xl:h-20 ${latest ? 'animate-rise bg-pop-yellow/15 ring-2 ring-pop-yellow' : 'bg-white/5'}` },
-        h('span', { class: 'w-12 shrink-0 text-2xl font-black tabular-nums text-white/70 xl:text-3xl' }, `#${place}`),
+        h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums text-white/70 xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
         h('img', { src: p.meme.url, alt: p.meme.title, width: 56, height: 56, class: 'h-12 w-12 shrink-0 rounded-lg bg-black/40 object-cover xl:h-14 xl:w-14' }),
-        h('span', { class: 'min-w-0 flex-1 truncate text-lg font-bold xl:text-2xl' }, p.meme.title),
-        h('span', { class: 'hidden shrink-0 text-sm text-white/60 sm:inline' }, plural(p.count, 'rating')),
-        h('span', { class: 'w-16 shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:text-3xl' }, fmtScore(p.avg)))
+        h('span', { class: 'min-w-0 flex-1 truncate text-lg font-bold xl:text-xl 2xl:text-2xl', title: p.meme.title }, p.meme.title),
+        h('span', { class: 'hidden shrink-0 whitespace-nowrap text-sm text-white/60 sm:inline xl:hidden 2xl:inline 2xl:text-lg' }, plural(p.count, 'rating')),
+        h('span', { class: 'min-w-[4rem] shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:min-w-[5rem] xl:text-3xl' }, fmtScore(p.avg)))
       : h('li', { class: 'flex h-16 items-center gap-3 rounded-2xl border-2 border-dashed border-white/10 px-3 text-white/30 xl:h-20' },
-        h('span', { class: 'w-12 shrink-0 text-2xl font-black tabular-nums xl:text-3xl' }, `#${place}`),
+        h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
         h('span', { class: 'h-12 w-12 shrink-0 rounded-lg bg-white/5 xl:h-14 xl:w-14' }),
         h('span', { class: 'flex-1 text-lg font-bold xl:text-2xl' }, '? ? ?')));
   }

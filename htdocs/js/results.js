@@ -28,8 +28,8 @@ function card(s, i) {
     },
     h('span', { class: 'flex items-center justify-between gap-2' },
       h('span', { class: `pill ${i === 0 ? 'bg-pop-yellow text-ink-950' : 'bg-white/10 text-white/70'}` }, i === 0 ? 'Latest' : `#${s.id}`),
-      h('span', { class: 'text-sm text-white/50' }, fmtDate(s.finished_at))),
-    h('span', { class: 'text-2xl font-black leading-tight group-hover:text-pop-yellow xl:text-3xl' }, s.name),
+      h('span', { class: 'text-sm text-white/60 2xl:text-base' }, fmtDate(s.finished_at))),
+    h('span', { class: 'text-2xl font-black leading-tight [overflow-wrap:anywhere] group-hover:text-pop-yellow xl:text-3xl' }, s.name),
     h('span', { class: 'mt-auto text-base font-bold text-pop-sky' }, 'See the results →')));
 }
 

@@ -12,7 +12,7 @@ function ensureRegion() {
   region = h('div', {
     id: 'toasts',
     // Top on phones too: the bottom holds the buttons people tap.
-    class: 'pointer-events-none fixed inset-x-0 top-[4.5rem] z-50 flex flex-col items-center gap-3 px-4 ' +
+    class: 'pointer-events-none fixed inset-x-0 top-[var(--toast-top,4.5rem)] z-50 flex flex-col items-center gap-3 px-4 ' +
       'md:left-auto md:right-6 md:top-auto md:bottom-6 md:items-end',
     'aria-live': 'polite',
     'aria-atomic': 'false',

@@ -16,6 +16,14 @@ const UPLOADS = [
   { file: 'Surprise_upload.png', w: 760, h: 600, bg: ['#facc15', '#be185d'], top: 'Uploaded while', bottom: 'the push died', face: 'smug' },
 ];
 
+// Titles that test the layout: long enough to be cut (the server keeps 80
+// characters), one word too long for any phone, a very short one.
+const LONG_TITLES = [
+  { file: 'When_the_production_database_migration_finally_finishes_after_three_hours_of_nervous_waiting.png', w: 800, h: 600, bg: ['#4cc9f0', '#ff4f9a'], top: 'Migration', bottom: 'finished', face: 'joy' },
+  { file: 'Supercalifragilisticexpialidociousantidisestablishmentarianism.png', w: 600, h: 900, bg: ['#3d3885', '#3df5a7'], top: 'One very', bottom: 'long word', face: 'smug' },
+  { file: 'Ok.png', w: 1200, h: 500, bg: ['#ffd23f', '#ff5d5d'], top: 'Ok', bottom: 'then', face: 'meh' },
+];
+
 const MOUTHS = {
   joy: 'border-radius:0 0 120px 120px;height:70px;top:62%;',
   meh: 'border-radius:8px;height:16px;top:68%;',
@@ -63,4 +71,9 @@ export async function makeMemes(chrome, libraryDir, uploadDir) {
     library: await render(chrome, LIBRARY, libraryDir),
     uploads: await render(chrome, UPLOADS, uploadDir),
   };
+}
+
+// Writes the long-titled memes into dir; returns [{path, title}].
+export function makeLongTitled(chrome, dir) {
+  return render(chrome, LONG_TITLES, dir);
 }

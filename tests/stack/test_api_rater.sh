@@ -118,7 +118,7 @@ for s in -1 11 5.5 '"5"' true null 1e1 99999999999999999999; do
     api POST /api/ratings "{\"meme_id\":$M1,\"score\":$s}"
     bad "score $s" 400 invalid_score
 done
-for m in "\"$M1\"" "$M1.0" 0 -3 null '[1]'; do
+for m in "\"$M1\"" "$M1.0" 0 -3 null '[1]' 18446744073709551616 9223372036854775807; do
     api POST /api/ratings "{\"meme_id\":$m,\"score\":5}"
     bad "meme_id $m" 400 invalid_meme_id
 done

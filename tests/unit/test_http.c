@@ -239,11 +239,49 @@ json_body_needs_json_type(void **state)
 	http_response_reset(&resp);
 }
 
+/* Found by tests/fuzz/fuzz_http.c: a message cut at its 511th byte
+ * could end inside a UTF-8 sequence, and the error body with it. */
+static void
+error_message_cut_on_a_character(void **state)
+{
+	struct http_response resp;
+	struct json_object *err, *msg;
+	char in[700];
+	const char *m;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		memcpy(in + 2 * i, "\xc3\xa9", 2);	/* 600 bytes of e-acute */
+	in[600] = '\0';
+	http_response_init(&resp);
+	/* 511 bytes fit: 255 characters and the first byte of the next. */
+	http_error(&resp, 400, "x", "%s", in);
+	assert_true(json_object_object_get_ex(resp.json, "error", &err));
+	assert_true(json_object_object_get_ex(err, "message", &msg));
+	m = json_object_get_string(msg);
+	assert_int_equal(strlen(m), 510);
+	assert_memory_equal(m, in, 510);
+	http_response_reset(&resp);
+	/* Cut on a boundary already: all 511 bytes stay. */
+	http_error(&resp, 400, "x", "%s", in + 1);
+	assert_true(json_object_object_get_ex(resp.json, "error", &err));
+	assert_true(json_object_object_get_ex(err, "message", &msg));
+	assert_int_equal(strlen(json_object_get_string(msg)), 511);
+	http_response_reset(&resp);
+	/* A message that fits is never touched, even ending oddly. */
+	http_error(&resp, 400, "x", "ab\xc3");
+	assert_true(json_object_object_get_ex(resp.json, "error", &err));
+	assert_true(json_object_object_get_ex(err, "message", &msg));
+	assert_string_equal(json_object_get_string(msg), "ab\xc3");
+	http_response_reset(&resp);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(error_format),
+		cmocka_unit_test(error_message_cut_on_a_character),
 		cmocka_unit_test(headers),
 		cmocka_unit_test(cookies),
 		cmocka_unit_test(content_types),

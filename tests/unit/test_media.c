@@ -371,6 +371,27 @@ library_scan_imports_images_only(void **state)
 	free(media);
 }
 
+/* Found by tests/fuzz/fuzz_media.c: the space before the 81st
+ * character was counted, the character after it slipped in as well. */
+static void
+title_space_counts_toward_the_limit(void **state)
+{
+	char out[MEDIA_TITLE_MAX], in[200];
+
+	(void)state;
+	memset(in, 'a', MEDIA_TITLE_CHARS - 1);
+	strcpy(in + MEDIA_TITLE_CHARS - 1, "_bcd.png");
+	media_title(in, out, sizeof(out));
+	assert_int_equal(strlen(out), MEDIA_TITLE_CHARS - 1);
+	assert_int_equal(strspn(out, "a"), MEDIA_TITLE_CHARS - 1);
+	/* Room for the space and one more: both come. */
+	memset(in, 'a', MEDIA_TITLE_CHARS - 2);
+	strcpy(in + MEDIA_TITLE_CHARS - 2, " bcd.png");
+	media_title(in, out, sizeof(out));
+	assert_int_equal(strlen(out), MEDIA_TITLE_CHARS);
+	assert_string_equal(out + MEDIA_TITLE_CHARS - 2, " b");
+}
+
 int
 main(void)
 {
@@ -378,6 +399,7 @@ main(void)
 		cmocka_unit_test(detect_each_type),
 		cmocka_unit_test(detect_refuses_non_images),
 		cmocka_unit_test(titles_are_sanitised),
+		cmocka_unit_test(title_space_counts_toward_the_limit),
 		cmocka_unit_test(store_is_content_addressed),
 		cmocka_unit_test(meme_row_dedups),
 		cmocka_unit_test(library_scan_imports_images_only),

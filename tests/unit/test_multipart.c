@@ -132,6 +132,9 @@ refuses_malformed(void **state)
 		/* not form-data */
 		"--XyZ\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\n"
 		    "abc\r\n--XyZ--",
+		/* form-data must be the whole disposition type */
+		"--XyZ\r\nContent-Disposition: form-dataX; name=\"f\"\r\n\r\n"
+		    "abc\r\n--XyZ--",
 		/* no name */
 		"--XyZ\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--XyZ--",
 		/* unterminated quoted filename */
@@ -208,6 +211,129 @@ too_many_parts(void **state)
 	free(body);
 }
 
+/* One part with the given Content-Disposition parameters after
+ * `form-data; name="f"`; the result of multipart_parse, and the part's
+ * file name into filename when it parses. */
+static int
+parse_disposition(const char *params, char *filename, size_t len)
+{
+	char body[4096];
+	struct multipart_part *p;
+	size_t n;
+	int blen, rc;
+
+	blen = snprintf(body, sizeof(body), "--XyZ\r\nContent-Disposition: "
+	    "form-data; name=\"f\"%s\r\n\r\nGIF89a\r\n--XyZ--\r\n", params);
+	assert_true(blen > 0 && (size_t)blen < sizeof(body));
+	rc = multipart_parse(CT, body, (size_t)blen, &p, &n);
+	if (rc == 0) {
+		assert_int_equal(n, 1);
+		assert_true(p[0].is_file);
+		snprintf(filename, len, "%s", p[0].filename);
+		free(p);
+	} else
+		assert_null(p);
+	return rc;
+}
+
+/* Finding 3 of issue 11: a NUL decoded out of the charset made the
+ * "''" search fail after the decode and NULL + 2 reach snprintf. */
+static void
+filename_star_decoded_nul_is_malformed(void **state)
+{
+	char f[256];
+
+	(void)state;
+	assert_int_equal(parse_disposition("; filename*=UTF-8%00''x.png", f,
+	    sizeof(f)), -1);
+	assert_int_equal(parse_disposition("; filename*=UTF-8''x%00.png", f,
+	    sizeof(f)), -1);
+	assert_int_equal(parse_disposition("; filename*=UTF-8'%00'x.png", f,
+	    sizeof(f)), -1);
+	assert_int_equal(parse_disposition("; filename*=\"UTF-8''%00\"", f,
+	    sizeof(f)), -1);
+}
+
+static void
+filename_star_forms(void **state)
+{
+	char f[256];
+
+	(void)state;
+	assert_int_equal(parse_disposition("; filename*=utf-8'en'a%20b.png", f,
+	    sizeof(f)), 0);
+	assert_string_equal(f, "a b.png");
+	assert_int_equal(parse_disposition("; filename*=ISO-8859-1''caf%E9.png",
+	    f, sizeof(f)), 0);
+	assert_string_equal(f, "caf\xc3\xa9.png");
+	/* filename* wins over filename, whichever comes first. */
+	assert_int_equal(parse_disposition("; filename*=UTF-8''%E2%82%AC.gif; "
+	    "filename=\"EUR.gif\"", f, sizeof(f)), 0);
+	assert_string_equal(f, "\xe2\x82\xac.gif");
+	/* A name of 255 bytes, every byte %XX-encoded, still fits. */
+	{
+		char params[1024];
+		size_t o;
+
+		o = (size_t)snprintf(params, sizeof(params),
+		    "; filename*=UTF-8''");
+		for (int i = 0; i < 255; i++)
+			o += (size_t)snprintf(params + o, sizeof(params) - o,
+			    "%%%02X", 'a' + i % 26);
+		assert_int_equal(parse_disposition(params, f, sizeof(f)), 0);
+		assert_int_equal(strlen(f), 255);
+		assert_int_equal(f[254], 'a' + 254 % 26);
+		/* One more byte does not. */
+		snprintf(params + o, sizeof(params) - o, "%%61");
+		assert_int_equal(parse_disposition(params, f, sizeof(f)), -1);
+	}
+}
+
+static void
+filename_refuses_bad_bytes(void **state)
+{
+	static const char *const bad[] = {
+		"; filename*=UTF-8x.png",		/* no quotes */
+		"; filename*=UTF-8'x.png",		/* one quote */
+		"; filename*=''x.png",			/* no charset */
+		"; filename*=KOI8-R''x.png",		/* another charset */
+		"; filename*=UTF-8''x%2.png",		/* broken escape */
+		"; filename*=UTF-8''x%zz.png",
+		"; filename*=UTF-8''x%",
+		"; filename*=UTF-8''%C3%28.png",	/* broken UTF-8 */
+		"; filename*=UTF-8''%C0%AF.png",	/* overlong '/' */
+		"; filename*=UTF-8''%ED%A0%80.png",	/* surrogate */
+		"; filename*=UTF-8''a%0Ab.png",		/* control byte */
+		"; filename*=UTF-8''a%7Fb.png",
+		"; filename*=ISO-8859-1''a%85b.png",	/* C1 control (NEL) */
+		"; filename=\"a\xff.png\"",		/* raw broken UTF-8 */
+		"; filename=\"a\tb.png\"",		/* raw control byte */
+		"; filename=\"x.png\"; filename*",	/* filename* no value */
+	};
+	char f[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_disposition(bad[i], f, sizeof(f)), -1);
+}
+
+static void
+headers_refuse_nul_and_repeats(void **state)
+{
+	static const char nul[] = "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"f\"; filename=\"a\0.png\"\r\n\r\nx\r\n--XyZ--";
+	static const char twice[] = "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"f\"; filename=\"a.png\"\r\nContent-Disposition: form-data; "
+	    "name=\"g\"\r\n\r\nx\r\n--XyZ--";
+	struct multipart_part *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(multipart_parse(CT, nul, sizeof(nul) - 1, &p, &n), -1);
+	assert_int_equal(multipart_parse(CT, twice, sizeof(twice) - 1, &p, &n),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -218,6 +344,10 @@ main(void)
 		cmocka_unit_test(refuses_malformed),
 		cmocka_unit_test(many_parts_grow),
 		cmocka_unit_test(too_many_parts),
+		cmocka_unit_test(filename_star_decoded_nul_is_malformed),
+		cmocka_unit_test(filename_star_forms),
+		cmocka_unit_test(filename_refuses_bad_bytes),
+		cmocka_unit_test(headers_refuse_nul_and_repeats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -326,6 +327,38 @@ notify_roundtrip(void **state)
 	close(tx);
 }
 
+/* Found by tests/fuzz/fuzz_notify.c: a datagram longer than the
+ * buffer was read as its first bytes, one with a NUL as what came
+ * before it, and " 7" or "+7" as 7. */
+static void
+notify_refuses_all_but_digits(void **state)
+{
+	static const char *const bad[] = { "", "0", "-1", "+7", " 7", "7 ",
+	    "12abc", "9223372036854775808",
+	    "00000000000000000000000000000001",	/* 32 bytes: truncated */
+	    "0000000000000000000000000000001234x" };
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv),
+	    0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(send(sv[0], bad[i], strlen(bad[i]), 0),
+		    (ssize_t)strlen(bad[i]));
+		assert_int_equal(notify_receive(sv[1]), -1);
+	}
+	assert_int_equal(send(sv[0], "5\0" "9", 3, 0), 3);
+	assert_int_equal(notify_receive(sv[1]), -1);
+	assert_int_equal(notify_receive(sv[1]), 0);	/* all were read */
+	assert_int_equal(send(sv[0], "0000000000000000000000000000042", 31, 0),
+	    31);
+	assert_int_equal(notify_receive(sv[1]), 42);
+	assert_int_equal(send(sv[0], "9223372036854775807", 19, 0), 19);
+	assert_int_equal(notify_receive(sv[1]), INT64_MAX);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -348,6 +381,7 @@ main(void)
 		cmocka_unit_test(token_sha256_known_vector),
 		cmocka_unit_test(token_password_hash_and_check),
 		cmocka_unit_test(notify_roundtrip),
+		cmocka_unit_test(notify_refuses_all_but_digits),
 	};
 
 	return cmocka_run_group_tests_name("shared", tests, unit_db_setup,
