@@ -259,11 +259,13 @@ h_admin_session_upload(struct app *app, const struct http_request *req,
 		if (!parts[i].is_file)
 			continue;
 		if (media_store(app->cfg->media_dir, parts[i].data,
-		    parts[i].len, &imgs[j++]) == -1) {
+		    parts[i].len, &imgs[j]) == -1) {
 			rc = http_error(resp, 500, "storage_failed",
 			    "The image could not be stored; see the server log.");
 			goto done;
 		}
+		/* The phone and thumbnail sizes the network can carry. */
+		media_variants(app->cfg->media_dir, &imgs[j++]);
 	}
 	rc = admin_add_images(app, req->path_id, imgs, n, 201, resp);
 done:

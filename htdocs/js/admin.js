@@ -247,7 +247,7 @@ function memeCard(m) {
   }, 'Remove');
   const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },
     h('img', {
-      src: m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
+      src: m.thumb_url || m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
       class: 'h-20 w-20 shrink-0 rounded-xl bg-black/40 object-cover sm:h-24 sm:w-24 2xl:h-28 2xl:w-28',
     }),
     h('div', { class: 'flex min-w-0 flex-1 flex-col gap-1.5' },
@@ -315,7 +315,7 @@ function feedItem(ev) {
   const m = st.memes.find((x) => x.id === d.meme_id);
   const title = m ? m.title : `meme ${d.meme_id}`;
   return h('li', { class: 'toast flex items-center gap-3 rounded-2xl bg-white/5 px-3 py-2', dataset: { seq: String(ev.seq) } },
-    m ? h('img', { src: m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
+    m ? h('img', { src: m.thumb_url || m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
     h('p', { class: 'min-w-0 flex-1 text-base leading-snug [overflow-wrap:anywhere] 2xl:text-lg' },
       h('span', { class: 'font-bold text-pop-pink' }, d.rater ? d.rater.name : 'Someone'),
       d.replaced ? ' changed to ' : ' rated ',

@@ -214,7 +214,7 @@ function renderRate(m) {
     }
     if (m.srcset) el.img.srcset = m.srcset;
     else el.img.removeAttribute('srcset');
-    el.img.src = m.url;
+    el.img.src = m.phone_url || m.url;
     setText(el.title, m.title);
     el.title.title = m.title;
     setScore(m.id in st.ratings ? st.ratings[m.id] : 5);
@@ -238,15 +238,16 @@ function upcomingMemes() {
 }
 function preloadMemes() {
   for (const m of upcomingMemes()) {
-    if (preloaded.has(m.url)) continue;
+    const src = m.phone_url || m.url;
+    if (preloaded.has(src)) continue;
     const img = new Image();
     img.decoding = 'async';
     if (m.srcset) {
       img.sizes = el.img.sizes || '100vw';
       img.srcset = m.srcset;
     }
-    img.src = m.url;
-    preloaded.set(m.url, img);
+    img.src = src;
+    preloaded.set(src, img);
   }
 }
 
@@ -264,7 +265,7 @@ function renderSummary(list, editable) {
   }
   fill(list, items.map(({ m, score }) => {
     const inner = [
-      h('img', { src: m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
+      h('img', { src: m.thumb_url || m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
       h('span', { class: 'min-w-0 flex-1 truncate text-lg font-semibold', title: m.title }, m.title),
     ];
     const cls = 'flex w-full min-w-0 items-center gap-3 rounded-2xl border border-white/10 bg-white/5 p-2 pr-16';

@@ -88,7 +88,9 @@ int	store_session_change_begin(struct store *store, int64_t id,
 	    enum store_session_status *status);
 
 /* M from a row of STORE_MEME_COLS. */
-#define STORE_MEME_COLS "m.id,m.title,m.filename,m.width,m.height"
+#define STORE_MEME_COLS "m.id,m.title,m.filename,m.width,m.height," \
+	"m.phone_file,m.phone_width,m.phone_height," \
+	"m.thumb_file,m.thumb_width"
 struct json_object *store_meme_from_row(sqlite3_stmt *st,
 	    const char *media_url);
 /* M of one meme (STORE_NOT_FOUND if unknown). */

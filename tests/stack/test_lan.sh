@@ -43,7 +43,7 @@ lan() {
     BODY=${out%$'\n'*}
 }
 
-check "nginx listens on every address" grep -q "listen 0.0.0.0:$PORT;" "$T_DIR/nginx.conf"
+check "nginx listens on every address" grep -q "listen 0.0.0.0:$PORT[ ;]" "$T_DIR/nginx.conf"
 check "the config has the public URL" grep -qx "public_url = $LAN/" "$T_DIR/memeter.conf"
 check "site_origin stays the loopback one" grep -qx "site_origin = http://127.0.0.1:$PORT" "$T_DIR/memeter.conf"
 
@@ -111,11 +111,44 @@ check "... /ws/user from another origin is refused" test "$WS_RC" = 2
 admin_api GET "/api/admin/sessions/$SID/raters"
 check "the admin at 127.0.0.1 sees the phone's rating" json_is '[.[] | .rated] | add' 1
 
-# --- the QR code the dashboard shows -----------------------------------------
 if [ ! -d "$STACK_ROOT/node_modules/playwright-core" ] || ! command -v zbarimg >/dev/null; then
     check "playwright-core (make assets) and zbarimg (mk/deps.sh) are installed" false
     t_done
 fi
+
+# --- a phone photo fits the network --------------------------------------------
+# 4000 x 3000 as the sensor saw it, EXIF Orientation 6 (turn 90 degrees to
+# show): upright it is 3000 x 4000.
+node "$STACK_ROOT/tests/stack/mkjpeg.mjs" "$T_DIR/photo.jpg" 4000 3000 6 2>"$T_DIR/mkjpeg.err"
+check "a 4000x3000 JPEG of several MB was made" test "$(stat -c %s "$T_DIR/photo.jpg" 2>/dev/null || echo 0)" -gt 1000000
+admin_api POST "/api/admin/sessions/$SID/memes" -F "file=@$T_DIR/photo.jpg;type=image/jpeg"
+check "its upload -> 201" status_is 201
+PHOTO=$(jq -c '.memes[0]' <<<"$BODY")
+check "... M is upright (3000x4000)" test "$(jq -r '"\(.width)x\(.height)"' <<<"$PHOTO")" = 3000x4000
+phone=$(jq -r .phone_url <<<"$PHOTO")
+check "... phone_url is the WebP variant" test "${phone%-1080.webp}" != "$phone"
+curl -sS -o "$T_DIR/phone.webp" "$LAN$phone"
+size=$(stat -c %s "$T_DIR/phone.webp")
+check "... the phone variant is under 300 KB ($size bytes)" test "$size" -lt 300000 -a "$size" -gt 1000
+dims=$(python3 - "$T_DIR/phone.webp" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:4] == b"RIFF" and d[8:12] == b"WEBP"
+k = d[12:16]
+if k == b"VP8X":
+    w = 1 + int.from_bytes(d[24:27], "little"); h = 1 + int.from_bytes(d[27:30], "little")
+elif k == b"VP8 ":
+    w, h = struct.unpack("<HH", d[26:30]); w &= 0x3fff; h &= 0x3fff
+else:
+    b = int.from_bytes(d[21:25], "little"); w = (b & 0x3fff) + 1; h = ((b >> 14) & 0x3fff) + 1
+print(f"{w}x{h}")
+PY
+)
+check "... and upright, long side 1080 ($dims)" test "$dims" = 810x1080
+check "... srcset names the thumbnail and the phone size" test \
+    "$(jq -r .srcset <<<"$PHOTO" | grep -o ' [0-9]\+w' | tr -d " " | tr '\n' ' ')" = "240w 810w "
+
+# --- the QR code the dashboard shows -----------------------------------------
 info=$(node "$STACK_ROOT/tests/stack/qr_shot.mjs" "$BASE" "$MEMETER_ADMIN_PASSWORD" "$T_DIR/qr.png" 2>"$T_DIR/qr.err")
 check "the dashboard rendered its QR code" test -s "$T_DIR/qr.png"
 [ -s "$T_DIR/qr.png" ] || cat "$T_DIR/qr.err" >&2
