@@ -238,11 +238,11 @@ function memeCard(m) {
   const hist = h('div', { class: 'h-12' });
   const title = h('p', { class: 'min-w-0 truncate text-lg font-bold 2xl:text-xl', title: m.title }, m.title);
   const rename = h('button', {
-    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm', 'aria-label': `Rename ${m.title}`,
+    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Rename ${m.title}`,
     onclick: () => startRename(m.id),
   }, 'Rename');
   const remove = h('button', {
-    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm', 'aria-label': `Remove ${m.title} from this draft`,
+    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Remove ${m.title} from this draft`,
     onclick: (e) => removeMeme(m.id, e.currentTarget),
   }, 'Remove');
   const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },

@@ -63,7 +63,7 @@ session_with_memes(struct store *store, const char *name, int n, int64_t *first)
 	struct media_image imgs[8];
 	struct json_object *s, *added;
 	int64_t seq, id;
-	char content[32];
+	char content[32], hex[SHA256_HEX_LEN + 1];
 
 	assert_true(n <= 8);
 	assert_int_equal(store_session_create(store, name, &s, &seq), STORE_OK);
@@ -72,9 +72,10 @@ session_with_memes(struct store *store, const char *name, int n, int64_t *first)
 	for (int i = 0; i < n; i++) {
 		memset(&imgs[i], 0, sizeof(imgs[i]));
 		snprintf(content, sizeof(content), "%s-%d", name, i);
-		token_sha256_hex(content, strlen(content), imgs[i].sha256);
+		token_sha256_hex(content, strlen(content), hex);
+		memcpy(imgs[i].sha256, hex, sizeof(imgs[i].sha256));
 		snprintf(imgs[i].filename, sizeof(imgs[i].filename), "%.64s.png",
-		    imgs[i].sha256);
+		    hex);
 		snprintf(imgs[i].title, sizeof(imgs[i].title), "%.40s %d", name, i);
 		imgs[i].mime = "image/png";
 		imgs[i].width = imgs[i].height = 10;
