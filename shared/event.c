@@ -26,6 +26,12 @@ static const struct {
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
 	[EVENT_RESULTS_REVEALED] =	{ "results_revealed",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_SESSION_DELETED] =	{ "session_deleted",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_MEME_RENAMED] =		{ "meme_renamed",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_MEMES_REMOVED] =		{ "memes_removed",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
 };
 
 /* Users see the totals, never the per-meme figures mid-session. */

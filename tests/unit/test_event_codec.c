@@ -18,7 +18,8 @@ type_names_round_trip(void **state)
 {
 	static const char *const spec[] = { "session_created",
 	    "session_started", "session_finished", "memes_populated",
-	    "new_rating", "stats_updated", "results_revealed" };
+	    "new_rating", "stats_updated", "results_revealed",
+	    "session_deleted", "meme_renamed", "memes_removed" };
 
 	(void)state;
 	/* Every type of SPEC.md, and nothing else. */
@@ -49,6 +50,10 @@ groups_per_spec(void **state)
 	assert_int_equal(event_type_groups(EVENT_MEMES_POPULATED), both);
 	assert_int_equal(event_type_groups(EVENT_STATS_UPDATED), both);
 	assert_int_equal(event_type_groups(EVENT_RESULTS_REVEALED), both);
+	/* Open screens follow the host's tidying up. */
+	assert_int_equal(event_type_groups(EVENT_SESSION_DELETED), both);
+	assert_int_equal(event_type_groups(EVENT_MEME_RENAMED), both);
+	assert_int_equal(event_type_groups(EVENT_MEMES_REMOVED), both);
 	assert_int_equal(event_type_groups(EVENT_UNKNOWN), 0);
 	assert_int_equal(event_type_groups(event_type_from_name("stats_updated")),
 	    both);
