@@ -28,7 +28,7 @@ else
 CFLAGS   += -O2
 endif
 
-SHARED_SRC := $(wildcard shared/*.c) $(BUILD)/gen/migrations.c
+SHARED_SRC := $(wildcard shared/*.c shared/store/*.c) $(BUILD)/gen/migrations.c
 SHARED_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(SHARED_SRC:$(BUILD)/gen/%=gen/%))
 
 # $(call prog_lib,dir): objects of dir/ except main.c
@@ -155,7 +155,7 @@ test-asan:
 
 cppcheck:
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ishared \
+	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -D__CPPCHECK__ -Ishared \
 	    shared fcgi pushd $(wildcard ctl) $(wildcard tools/*.c) $(wildcard tests/tools/*.c) $(wildcard tests/bench/*.c)
 
 bench: deps

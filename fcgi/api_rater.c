@@ -12,6 +12,8 @@
 
 #include "auth.h"
 #include "db.h"
+#include "event.h"
+#include "jsonw.h"
 #include "handlers.h"
 #include "log.h"
 #include "model.h"
@@ -63,7 +65,8 @@ static const char SQL_MEME_SCORES[] =
     "SELECT score,n FROM meme_scores WHERE session_id=?1 AND meme_id=?2";
 /* shared/event.c's insert, kept prepared: a rating writes two events. */
 static const char SQL_EVENT_INSERT[] =
-    "INSERT INTO events(type,session_id,data,ts) VALUES(?1,?2,?3,?4)";
+    "INSERT INTO events(type,session_id,data,user_data,ts) "
+    "VALUES(?1,?2,?3,?4,?5)";
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_RENAME[] =
@@ -305,7 +308,7 @@ rating_remember(struct app *app, const struct auth_rater *rater,
  */
 static int64_t
 rating_event_append(struct app *app, const char *type, int64_t sid,
-    const char *json, int len, const char *ts)
+    const char *json, int len, const char *user, int ulen, const char *ts)
 {
 	sqlite3_stmt *st;
 
@@ -314,7 +317,9 @@ rating_event_append(struct app *app, const char *type, int64_t sid,
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sid);
 	sqlite3_bind_text(st, 3, json, len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
+	if (user != NULL)
+		sqlite3_bind_text(st, 4, user, ulen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ts, -1, SQLITE_STATIC);
 	if (step_done(app, st, __func__) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(app->db);
@@ -332,43 +337,6 @@ rating_exec(struct app *app, const char *sql)
 }
 
 /*
- * s as a JSON string, quotes included, escaped as json-c escapes it with
- * JSON_C_TO_STRING_PLAIN (so "/" as "\/"): the events read the same
- * whichever path wrote them.  The length, or -1 if it does not fit.
- */
-static int
-rating_json_string(char *out, size_t len, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	static const char from[] = "\b\n\r\t\f\"\\/", to[] = "bnrtf\"\\/";
-	const char *e;
-	size_t n = 0;
-	unsigned char c;
-
-	if (len < 3)
-		return -1;
-	out[n++] = '"';
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		/* An escape of 6, the closing quote and the NUL. */
-		if (n + 8 > len)
-			return -1;
-		if ((e = strchr(from, c)) != NULL) {
-			out[n++] = '\\';
-			out[n++] = to[e - from];
-		} else if (c < 0x20) {
-			memcpy(out + n, "\\u00", 4);
-			out[n + 4] = hex[c >> 4];
-			out[n + 5] = hex[c & 0xf];
-			n += 6;
-		} else
-			out[n++] = (char)c;
-	}
-	out[n++] = '"';
-	out[n] = '\0';
-	return (int)n;
-}
-
-/*
  * new_rating's data as JSON text into buf (the keys in SPEC's order, as
  * the json-c object it replaces wrote them): one snprintf instead of a
  * dozen objects built, serialised and freed per rating.  The length, or
@@ -378,14 +346,22 @@ static int
 rating_new_text(char *buf, size_t len, int64_t sid,
     const struct auth_rater *rater, const struct rating_in *in, int replaced)
 {
-	char name[AUTH_RATER_NAME_MAX * 6 + 3];
+	struct jsonw w;
 	int n;
 
-	if (rating_json_string(name, sizeof(name), rater->name) == -1 ||
-	    (n = snprintf(buf, len, "{\"session_id\":%lld,\"meme_id\":%lld,"
-	    "\"rater\":{\"id\":%lld,\"name\":%s},\"score\":%d,\"replaced\":%s}",
-	    (long long)sid, (long long)in->meme_id, (long long)rater->id, name,
-	    in->score, replaced ? "true" : "false")) < 0 || (size_t)n >= len) {
+	jsonw_init(&w, buf, len);
+	jsonw_lit(&w, "{\"session_id\":");
+	jsonw_int(&w, sid);
+	jsonw_lit(&w, ",\"meme_id\":");
+	jsonw_int(&w, in->meme_id);
+	jsonw_lit(&w, ",\"rater\":{\"id\":");
+	jsonw_int(&w, rater->id);
+	jsonw_lit(&w, ",\"name\":");
+	jsonw_string(&w, rater->name);
+	jsonw_lit(&w, "},\"score\":");
+	jsonw_int(&w, in->score);
+	jsonw_lit(&w, replaced ? ",\"replaced\":true}" : ",\"replaced\":false}");
+	if ((n = jsonw_len(&w)) == -1) {
 		log_warnx("%s: rater %lld: too long", __func__,
 		    (long long)rater->id);
 		return -1;
@@ -401,7 +377,7 @@ rating_new_text(char *buf, size_t len, int64_t sid,
  */
 static int
 rating_stats_text(struct app *app, int64_t sid, int64_t meme_id, char *buf,
-    size_t len)
+    size_t len, char *user, size_t ulen, int *user_len)
 {
 	sqlite3_stmt *st;
 	int64_t ratings = 0, raters = 0, sum = 0, hist[MODEL_NSCORES];
@@ -430,6 +406,9 @@ rating_stats_text(struct app *app, int64_t sid, int64_t meme_id, char *buf,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		goto fail;
+	if ((*user_len = event_stats_user_text(user, ulen, sid, ratings,
+	    raters)) == -1)
+		return -1;
 	return model_stats_event_text(buf, len, sid, ratings, raters, sum,
 	    meme_id, hist);
 fail:
@@ -443,17 +422,18 @@ rating_events(struct app *app, int64_t sid, const struct auth_rater *rater,
     const struct rating_in *in, int replaced, int64_t *seq)
 {
 	char text[MODEL_STATS_TEXT_MAX + AUTH_RATER_NAME_MAX * 6];
+	char user[EVENT_STATS_USER_MAX];
 	int64_t s;
-	int len;
+	int len, ulen;
 
 	if ((len = rating_new_text(text, sizeof(text), sid, rater, in,
 	    replaced)) == -1 ||
-	    rating_event_append(app, "new_rating", sid, text, len,
+	    rating_event_append(app, "new_rating", sid, text, len, NULL, 0,
 	    in->ts) < 0 ||
 	    (len = rating_stats_text(app, sid, in->meme_id, text,
-	    sizeof(text))) == -1 ||
+	    sizeof(text), user, sizeof(user), &ulen)) == -1 ||
 	    (s = rating_event_append(app, "stats_updated", sid, text, len,
-	    in->ts)) < 0)
+	    user, ulen, in->ts)) < 0)
 		return -1;
 	*seq = s;
 	return 0;

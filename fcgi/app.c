@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "jsonw.h"
 #include "log.h"
 #include "notify.h"
 #include "routes.h"
@@ -242,7 +243,7 @@ app_write(FCGX_Request *fr, const struct http_response *resp)
 
 	if (resp->json != NULL) {
 		body = json_object_to_json_string_ext(resp->json,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		    JSON_OUT_FLAGS);
 		len = strlen(body);
 	} else if (resp->raw != NULL) {
 		body = resp->raw;

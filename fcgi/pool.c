@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "jsonw.h"
 #include "log.h"
 #include "token.h"
 #include "unixsock.h"
@@ -545,7 +546,7 @@ pool_status_json(const struct pool *pool)
 	json_object_object_add(o, "stopping",
 	    json_object_new_boolean(pool->stopping));
 	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN)) == -1) {
+	    JSON_OUT_FLAGS)) == -1) {
 		log_warn("%s: asprintf", __func__);
 		line = NULL;
 	}

@@ -1,78 +1,208 @@
+/*
+ * The event codec: types, groups, each group's view, the envelope.
+ */
 #include "event.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "log.h"
 
 static const struct {
-	const char	*type;
+	const char	*name;
 	int		 groups;
-} event_types[] = {
-	{ "session_created",	EVENT_GROUP_ADMIN },
-	{ "session_started",	EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
-	{ "session_finished",	EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
-	{ "memes_populated",	EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
-	{ "new_rating",		EVENT_GROUP_ADMIN },
-	{ "stats_updated",	EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
-	{ "results_revealed",	EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+} event_types[EVENT_TYPE_COUNT] = {
+	[EVENT_SESSION_CREATED] =	{ "session_created", EVENT_GROUP_ADMIN },
+	[EVENT_SESSION_STARTED] =	{ "session_started",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_SESSION_FINISHED] =	{ "session_finished",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_MEMES_POPULATED] =	{ "memes_populated",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_NEW_RATING] =		{ "new_rating", EVENT_GROUP_ADMIN },
+	[EVENT_STATS_UPDATED] =		{ "stats_updated",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_RESULTS_REVEALED] =	{ "results_revealed",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
 };
 
-int
-event_groups(const char *type)
+/* Users see the totals, never the per-meme figures mid-session. */
+static const char *const stats_user_keys[] = { "session_id", "ratings",
+    "raters" };
+
+const char *
+event_type_name(enum event_type type)
 {
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
-		if (strcmp(event_types[i].type, type) == 0)
-			return event_types[i].groups;
-	return 0;
+	if (type <= EVENT_UNKNOWN || type >= EVENT_TYPE_COUNT)
+		return NULL;
+	return event_types[type].name;
 }
 
-struct json_object *
-event_user_view(const char *type, struct json_object *data)
+enum event_type
+event_type_from_name(const char *name)
 {
-	struct json_object *view, *v;
-	static const char *const stats_keys[] = { "session_id", "ratings", "raters" };
+	if (name == NULL)
+		return EVENT_UNKNOWN;
+	for (int t = EVENT_UNKNOWN + 1; t < EVENT_TYPE_COUNT; t++)
+		if (strcmp(event_types[t].name, name) == 0)
+			return (enum event_type)t;
+	return EVENT_UNKNOWN;
+}
 
-	if (!(event_groups(type) & EVENT_GROUP_USER))
-		return NULL;
-	if (strcmp(type, "stats_updated") != 0)
-		return json_object_get(data);
-	/* Users see the totals, never the per-meme figures mid-session. */
-	view = json_object_new_object();
-	for (size_t i = 0; i < sizeof(stats_keys) / sizeof(stats_keys[0]); i++)
-		if (json_object_object_get_ex(data, stats_keys[i], &v))
-			json_object_object_add(view, stats_keys[i],
+int
+event_type_groups(enum event_type type)
+{
+	if (type <= EVENT_UNKNOWN || type >= EVENT_TYPE_COUNT)
+		return 0;
+	return event_types[type].groups;
+}
+
+int
+event_type_latest_wins(enum event_type type)
+{
+	return type == EVENT_STATS_UPDATED;
+}
+
+int
+event_groups_by_name(const char *type)
+{
+	return event_type_groups(event_type_from_name(type));
+}
+
+/* --- views ----------------------------------------------------------------- */
+
+/* The user view of stats_updated's data as a new json-c object. */
+static struct json_object *
+event_stats_user_view(struct json_object *data)
+{
+	struct json_object *view = json_object_new_object(), *v;
+
+	for (size_t i = 0; i < sizeof(stats_user_keys) /
+	    sizeof(stats_user_keys[0]); i++)
+		if (json_object_object_get_ex(data, stats_user_keys[i], &v))
+			json_object_object_add(view, stats_user_keys[i],
 			    json_object_get(v));
 	return view;
 }
 
-int64_t
-event_append(sqlite3 *db, const char *type, int64_t session_id,
-    struct json_object *data)
+int
+event_render(enum event_type type, struct json_object *data,
+    struct event_views *out)
 {
-	sqlite3_stmt *st;
-	const char *json;
-	int64_t seq = -1;
+	struct json_object *view = NULL;
+	const char *admin, *user = NULL;
+	size_t alen, ulen = 0;
+	int groups = event_type_groups(type);
 
-	if (sqlite3_prepare_v3(db, "INSERT INTO events(type,session_id,data) "
-	    "VALUES(?1,?2,?3)", -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-	    SQLITE_OK) {
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
+	memset(out, 0, sizeof(*out));
+	if (groups == 0) {
+		log_warnx("%s: unknown event type %d", __func__, (int)type);
 		return -1;
 	}
-	json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN);
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	if (session_id > 0)
-		sqlite3_bind_int64(st, 2, session_id);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, json, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		seq = sqlite3_last_insert_rowid(db);
-	else
-		log_warnx("%s: %s: %s", __func__, type, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return seq;
+	admin = json_object_to_json_string_ext(data, JSON_OUT_FLAGS);
+	alen = strlen(admin);
+	if ((groups & EVENT_GROUP_USER) && type == EVENT_STATS_UPDATED) {
+		view = event_stats_user_view(data);
+		user = json_object_to_json_string_ext(view, JSON_OUT_FLAGS);
+		ulen = strlen(user);
+	}
+	if ((out->buf = malloc(alen + 1 + (user != NULL ? ulen + 1 : 0))) ==
+	    NULL) {
+		log_warn("%s: malloc", __func__);
+		json_object_put(view);
+		return -1;
+	}
+	memcpy(out->buf, admin, alen + 1);
+	out->data = out->buf;
+	out->data_len = alen;
+	if (user != NULL) {
+		memcpy(out->buf + alen + 1, user, ulen + 1);
+		out->user_data = out->buf + alen + 1;
+		out->user_data_len = ulen;
+	} else if (groups & EVENT_GROUP_USER) {
+		out->user_data = out->data;
+		out->user_data_len = alen;
+	}
+	json_object_put(view);
+	return 0;
+}
+
+void
+event_views_free(struct event_views *views)
+{
+	free(views->buf);
+	memset(views, 0, sizeof(*views));
+}
+
+int
+event_stats_user_text(char *buf, size_t len, int64_t session_id,
+    int64_t ratings, int64_t raters)
+{
+	const int64_t v[] = { session_id, ratings, raters };
+	struct jsonw w;
+
+	jsonw_init(&w, buf, len);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		jsonw_lit(&w, i == 0 ? "{\"" : ",\"");
+		jsonw_lit(&w, stats_user_keys[i]);
+		jsonw_lit(&w, "\":");
+		jsonw_int(&w, v[i]);
+	}
+	jsonw_lit(&w, "}");
+	return jsonw_len(&w);
+}
+
+/* --- envelope -------------------------------------------------------------- */
+
+#define ENVELOPE_FIXED	(sizeof("{\"seq\":,\"type\":\"\",\"ts\":\"\"," \
+	"\"data\":}") - 1 + 20)		/* 20: the digits of an int64 */
+
+size_t
+event_envelope_size(enum event_type type, size_t ts_len, size_t data_len)
+{
+	const char *name = event_type_name(type);
+
+	return ENVELOPE_FIXED + (name != NULL ? strlen(name) : 0) + ts_len +
+	    data_len + 1;
+}
+
+int
+event_envelope_write(char *out, size_t cap, int64_t seq, enum event_type type,
+    const char *ts, const char *data, size_t data_len)
+{
+	const char *name = event_type_name(type);
+	struct jsonw w;
+
+	if (name == NULL)
+		return -1;
+	/* Type names and our timestamps need no escaping. */
+	jsonw_init(&w, out, cap);
+	jsonw_lit(&w, "{\"seq\":");
+	jsonw_int(&w, seq);
+	jsonw_lit(&w, ",\"type\":\"");
+	jsonw_lit(&w, name);
+	jsonw_lit(&w, "\",\"ts\":");
+	jsonw_string(&w, ts);
+	jsonw_lit(&w, ",\"data\":");
+	jsonw_raw(&w, data, data_len);
+	jsonw_lit(&w, "}");
+	return jsonw_len(&w);
+}
+
+/* --- kept for pushd until it uses the store -------------------------------- */
+
+struct json_object *
+event_user_view(const char *type, struct json_object *data)
+{
+	enum event_type t = event_type_from_name(type);
+
+	if (!(event_type_groups(t) & EVENT_GROUP_USER))
+		return NULL;
+	if (t != EVENT_STATS_UPDATED)
+		return json_object_get(data);
+	return event_stats_user_view(data);
 }
 
 char *
@@ -86,7 +216,7 @@ event_envelope(int64_t seq, const char *type, const char *ts,
 	json_object_object_add(env, "type", json_object_new_string(type));
 	json_object_object_add(env, "ts", json_object_new_string(ts));
 	json_object_object_add(env, "data", json_object_get(data));
-	out = strdup(json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN));
+	out = strdup(json_object_to_json_string_ext(env, JSON_OUT_FLAGS));
 	json_object_put(env);
 	return out;
 }
@@ -105,5 +235,38 @@ event_head(sqlite3 *db)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	return seq;
+}
+
+int64_t
+event_append(sqlite3 *db, const char *type, int64_t session_id,
+    struct json_object *data)
+{
+	struct event_views v;
+	sqlite3_stmt *st;
+	int64_t seq = -1;
+
+	if (event_render(event_type_from_name(type), data, &v) == -1)
+		return -1;
+	if (sqlite3_prepare_v3(db, "INSERT INTO events(type,session_id,data,"
+	    "user_data) VALUES(?1,?2,?3,?4)", -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK) {
+		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
+		event_views_free(&v);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	if (session_id > 0)
+		sqlite3_bind_int64(st, 2, session_id);
+	sqlite3_bind_text(st, 3, v.data, (int)v.data_len, SQLITE_STATIC);
+	if (v.user_data != NULL)
+		sqlite3_bind_text(st, 4, v.user_data, (int)v.user_data_len,
+		    SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		seq = sqlite3_last_insert_rowid(db);
+	else
+		log_warnx("%s: %s: %s", __func__, type, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	event_views_free(&v);
 	return seq;
 }

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "jsonw.h"
 #include "log.h"
 #include "notify.h"
 #include "token.h"
@@ -572,7 +573,7 @@ expect_rating_events(struct fixture *f, int64_t sid, int64_t meme_id,
 	    json_object_new_boolean(replaced));
 	last_event(f, "new_rating", buf, sizeof(buf));
 	assert_string_equal(buf, json_object_to_json_string_ext(want,
-	    JSON_C_TO_STRING_PLAIN));
+	    JSON_OUT_FLAGS));
 	json_object_put(want);
 
 	stats = model_stats(f->app.db, sid, meme_id);
@@ -586,7 +587,7 @@ expect_rating_events(struct fixture *f, int64_t sid, int64_t meme_id,
 	json_object_put(stats);
 	last_event(f, "stats_updated", buf, sizeof(buf));
 	assert_string_equal(buf, json_object_to_json_string_ext(want,
-	    JSON_C_TO_STRING_PLAIN));
+	    JSON_OUT_FLAGS));
 	json_object_put(want);
 }
 
