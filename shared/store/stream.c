@@ -26,7 +26,7 @@ stream_id_seq(const char *id, size_t len)
 	if (len == 0 || len > 21)
 		return -1;
 	for (; i < len && id[i] >= '0' && id[i] <= '9'; i++) {
-		if (seq > (INT64_MAX - 9) / 10)
+		if (seq > (INT64_MAX - (id[i] - '0')) / 10)
 			return -1;
 		seq = seq * 10 + (id[i] - '0');
 	}
