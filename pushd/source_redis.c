@@ -355,12 +355,15 @@ redis_admin_session(void *h, const unsigned char hash[32],
 	int valid = -1;
 
 	token_hex(hash, 32, hex);
-	if ((rep = sync_command(s, "HGET %s %s", s->key_admin, hex)) == NULL)
+	/* No "_": not published (yet): cannot tell, so no one is closed. */
+	if ((rep = sync_command(s, "HMGET %s %s _", s->key_admin, hex)) == NULL)
 		return -1;
-	if (rep->type == REDIS_REPLY_NIL)
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[1]->type != REDIS_REPLY_STRING)
+		valid = -1;
+	else if (rep->element[0]->type != REDIS_REPLY_STRING)
 		valid = 0;
-	else if (rep->type == REDIS_REPLY_STRING &&
-	    sscanf(rep->str, "%lld %lld", &id, &exp) == 2) {
+	else if (sscanf(rep->element[0]->str, "%lld %lld", &id, &exp) == 2) {
 		valid = exp > time_unix_now();
 		*session_id = id;
 		*expires_at = exp;
@@ -548,14 +551,16 @@ source_redis_presence(void *h, int raters, int admins, int *sum_raters,
 	redisReply *rep[3] = { NULL, NULL, NULL };
 	int64_t now = time_unix_now();
 	int rc = -1, r = 0, a = 0;
+	char value[64];
 	void *p;
 
 	*sum_raters = raters;
 	*sum_admins = admins;
 	if ((c = sync_conn(s)) == NULL)
 		return -1;
-	redisAppendCommand(c, "HSET %s %s %d %d %lld", s->key_presence,
-	    s->node, raters, admins, (long long)now);
+	snprintf(value, sizeof(value), "%d %d %lld", raters, admins,
+	    (long long)now);
+	redisAppendCommand(c, "HSET %s %s %s", s->key_presence, s->node, value);
 	redisAppendCommand(c, "HGETALL %s", s->key_presence);
 	redisAppendCommand(c, "XREVRANGE %s + - COUNT 1", s->key);
 	for (int i = 0; i < 3; i++) {

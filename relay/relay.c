@@ -263,7 +263,10 @@ relay_admin_field(const struct admin_list_entry *e, void *arg)
 
 /*
  * The valid admin sessions replace the hash in one MULTI: an edge never
- * sees half a list, and a logout disappears within a second.
+ * sees half a list, and a logout disappears within a second.  The field
+ * "_" (when it was published) is always there, so an edge tells "not
+ * published yet" (Redis just restarted empty: keep the admins) from
+ * "not valid" (close them).
  */
 static int
 relay_publish_admins(struct relay *r)
@@ -273,15 +276,14 @@ relay_publish_admins(struct relay *r)
 
 	redisAppendCommand(r->redis, "MULTI");
 	redisAppendCommand(r->redis, "DEL %s:new", r->key_admin);
+	redisAppendCommand(r->redis, "HSET %s:new _ %lld", r->key_admin,
+	    (long long)time_unix_now());
 	n = store_admin_sessions_valid(r->store, time_unix_now(),
 	    relay_admin_field, r);
-	if (n > 0)
-		redisAppendCommand(r->redis, "RENAME %s:new %s", r->key_admin,
-		    r->key_admin);
-	else
-		redisAppendCommand(r->redis, "DEL %s", r->key_admin);
+	redisAppendCommand(r->redis, "RENAME %s:new %s", r->key_admin,
+	    r->key_admin);
 	redisAppendCommand(r->redis, n < 0 ? "DISCARD" : "EXEC");
-	replies = 4 + (n > 0 ? n : 0);
+	replies = 5 + (n > 0 ? n : 0);
 	for (int i = 0; i < replies; i++) {
 		if (redisGetReply(r->redis, &p) != REDIS_OK || p == NULL)
 			return -1;
