@@ -52,10 +52,23 @@ LIBS_A := $(BUILD)/lib/libctl.a $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.
           $(BUILD)/lib/librelay.a $(BUILD)/lib/libshared.a
 
 .PHONY: all deps run stop test test-unit test-stack test-browser test-asan \
-        bench assets clean cppcheck install uninstall
+        bench assets clean cppcheck install uninstall check-layout
 .DEFAULT_GOAL := all
 
-all: $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
+all: check-layout $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
+
+# The rooms stay apart: a program includes shared/ and its own folder,
+# never another program's headers ("../fcgi/..."), and only the store's
+# own files (and its unit tests) see its insides.
+check-layout:
+	@if grep -rn '#include "\.\./' shared fcgi pushd ctl tools tests/tools \
+	    tests/bench 2>/dev/null; then \
+	    echo "check-layout: include shared/ headers, not another program's" >&2; \
+	    exit 1; fi
+	@if grep -rln 'store_int\.h' --include='*.[ch]' . 2>/dev/null | \
+	    grep -v -e '^\./shared/store/' -e '^\./tests/unit/' -e '^\./build/'; then \
+	    echo "check-layout: store_int.h is for shared/store/ only" >&2; \
+	    exit 1; fi
 
 deps:
 	@sh mk/deps.sh

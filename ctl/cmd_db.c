@@ -12,12 +12,11 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "db.h"
+#include "store/store.h"
 #include "token.h"
 
 #define PASSWD_MIN	8
 #define PASSWD_MAX	255	/* what config's admin_password can hold */
-#define BACKUP_STEP	256	/* pages per step: writers wait at most this */
 
 /* --- passwd ----------------------------------------------------------------- */
 
@@ -84,21 +83,6 @@ passwd_get(char *pw, size_t len)
 	return rc;
 }
 
-/* Stores the hash and logs out every admin browser, in one transaction. */
-static int
-passwd_store(sqlite3 *db, const char *hash, int *loggedout)
-{
-	if (db_begin(db) == -1)
-		return -1;
-	if (db_setting_set(db, "admin_password_hash", hash) == -1 ||
-	    db_exec(db, "DELETE FROM admin_sessions") == -1) {
-		db_rollback(db);
-		return -1;
-	}
-	*loggedout = sqlite3_changes(db);
-	return db_commit(db);
-}
-
 int
 cmd_passwd(struct ctl *ctl, int argc, char **argv)
 {
@@ -121,10 +105,12 @@ cmd_passwd(struct ctl *ctl, int argc, char **argv)
 	explicit_bzero(pw, sizeof(pw));
 	if (rc != CTL_OK)
 		return rc;
-	if (passwd_store(ctl->db, hash, &loggedout) == -1) {
+	/* The new hash, and every admin browser logged out, at once. */
+	if ((rc = store_admin_password_set(ctl->store, hash, 1, &loggedout)) !=
+	    STORE_OK) {
 		ctl_errx("passwd: cannot store the password in %s",
 		    ctl->cfg.db_path);
-		return CTL_EFAIL;
+		return ctl_fail(rc, 0, "passwd");
 	}
 	printf("admin password changed; %d admin login%s ended\n", loggedout,
 	    loggedout == 1 ? "" : "s");
@@ -138,59 +124,13 @@ cmd_passwd(struct ctl *ctl, int argc, char **argv)
 
 /* --- backup ----------------------------------------------------------------- */
 
-/* Copies src into the open dst in steps; SQLITE_OK or the error code. */
-static int
-backup_copy(sqlite3 *dst, sqlite3 *src, int *pages)
-{
-	sqlite3_backup *b;
-	int rc;
-
-	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
-		return sqlite3_errcode(dst);
-	do {
-		rc = sqlite3_backup_step(b, BACKUP_STEP);
-		/* A writer holds the lock: let it finish, then go on. */
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(10);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	*pages = sqlite3_backup_pagecount(b);
-	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
-		return rc != SQLITE_DONE ? rc : sqlite3_errcode(dst);
-	return SQLITE_OK;
-}
-
-/* The copy as one self-contained file (not WAL), and sound. */
-static int
-backup_finish_copy(sqlite3 *dst, const char *dest)
-{
-	sqlite3_stmt *st;
-	const char *res;
-	int rc = -1;
-
-	if (db_exec(dst, "PRAGMA journal_mode=DELETE") == -1)
-		return -1;
-	if (sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (res = (const char *)sqlite3_column_text(st, 0)) != NULL) {
-		if (strcmp(res, "ok") == 0)
-			rc = 0;
-		else
-			ctl_errx("backup: the copy %s fails quick_check: %s",
-			    dest, res);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int
-ctl_backup_db(sqlite3 *src, const char *dest, struct ctl *ctl)
+ctl_backup_db(struct store *src, const char *dest, struct ctl *ctl)
 {
 	char tmp[PATH_MAX];
-	sqlite3 *dst = NULL;
+	const char *why;
 	struct stat st;
-	int rc, pages = 0;
+	int pages = 0;
 
 	if (lstat(dest, &st) == 0) {
 		ctl_errx("backup: %s exists already; choose a new name", dest);
@@ -204,26 +144,10 @@ ctl_backup_db(sqlite3 *src, const char *dest, struct ctl *ctl)
 	/* The copy belongs to whoever ran us, in a folder of their choice. */
 	if (ctl != NULL && ctl_privs_restore(ctl) == -1)
 		return -1;
-	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
-	if (rc != SQLITE_OK) {
-		ctl_errx("backup: cannot create %s: %s", tmp,
-		    dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+	if (store_backup(src, tmp, &pages, &why) != STORE_OK) {
+		ctl_errx("backup: %s", why);
 		goto fail;
 	}
-	if ((rc = backup_copy(dst, src, &pages)) != SQLITE_OK) {
-		ctl_errx("backup: copying into %s failed: %s", tmp,
-		    sqlite3_errstr(rc));
-		goto fail;
-	}
-	if (backup_finish_copy(dst, dest) == -1)
-		goto fail;
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		ctl_errx("backup: closing %s: %s", tmp, sqlite3_errmsg(dst));
-		dst = NULL;
-		goto fail;
-	}
-	dst = NULL;
 	if (rename(tmp, dest) == -1) {
 		ctl_errx("backup: rename %s to %s: %s", tmp, dest,
 		    strerror(errno));
@@ -231,7 +155,6 @@ ctl_backup_db(sqlite3 *src, const char *dest, struct ctl *ctl)
 	}
 	return pages;
 fail:
-	sqlite3_close_v2(dst);
 	unlink(tmp);
 	return -1;
 }
@@ -247,7 +170,7 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_db_open(ctl, CTL_DB_ANY)) != CTL_OK)
 		return rc;
-	if ((pages = ctl_backup_db(ctl->db, argv[1], ctl)) == -1)
+	if ((pages = ctl_backup_db(ctl->store, argv[1], ctl)) == -1)
 		return CTL_EFAIL;
 	printf("backed up %s to %s (%d pages, checked)\n", ctl->cfg.db_path,
 	    argv[1], pages);
@@ -256,43 +179,23 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
 
 /* --- check ------------------------------------------------------------------ */
 
-int
-ctl_check_db(sqlite3 *db, FILE *out)
+static void
+check_print(const char *problem, void *arg)
 {
-	sqlite3_stmt *st;
-	const char *msg;
-	int problems = 0, rc;
+	fprintf(arg, "%s\n", problem);
+}
 
-	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) !=
-	    SQLITE_OK)
-		goto dberr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		msg = (const char *)sqlite3_column_text(st, 0);
-		if (msg != NULL && strcmp(msg, "ok") == 0)
-			continue;
-		fprintf(out, "integrity: %s\n", msg ? msg : "(null)");
-		problems++;
+int
+ctl_check_db(struct store *store, FILE *out)
+{
+	int problems, rc;
+
+	if ((rc = store_check(store, check_print, out, &problems)) != STORE_OK) {
+		fprintf(out, "check: the database could not be read (%s)\n",
+		    store_rc_name(rc));
+		return -1;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto dberr;
-	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) !=
-	    SQLITE_OK)
-		goto dberr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fprintf(out, "foreign key: %s row %lld refers to a missing %s "
-		    "row\n", sqlite3_column_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 1),
-		    sqlite3_column_text(st, 2));
-		problems++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto dberr;
 	return problems;
-dberr:
-	fprintf(out, "check: %s\n", sqlite3_errmsg(db));
-	return -1;
 }
 
 int
@@ -307,16 +210,16 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_db_open(ctl, CTL_DB_ANY)) != CTL_OK)
 		return rc;
-	if ((problems = ctl_check_db(ctl->db, stdout)) == -1)
+	if ((problems = ctl_check_db(ctl->store, stdout)) == -1)
 		return CTL_EFAIL;
-	version = db_schema_version(ctl->db);
+	version = store_schema_version(ctl->store);
 	printf("%s: %s; schema version %d of %d%s\n", ctl->cfg.db_path,
 	    problems == 0 ? "integrity ok, foreign keys ok" : "PROBLEMS FOUND",
-	    version, db_latest_version(), version < db_latest_version() ?
+	    version, store_schema_latest(), version < store_schema_latest() ?
 	    " (run memeterctl migrate)" : "");
 	if (problems > 0)
 		return CTL_ECORRUPT;
-	return version == db_latest_version() ? CTL_OK : CTL_EFAIL;
+	return version == store_schema_latest() ? CTL_OK : CTL_EFAIL;
 }
 
 /* --- migrate ---------------------------------------------------------------- */
@@ -333,18 +236,18 @@ cmd_migrate(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_db_open(ctl, CTL_DB_CREATE)) != CTL_OK)
 		return rc;
-	before = db_schema_version(ctl->db);
-	if (db_migrate(ctl->db) == -1) {
+	before = store_schema_version(ctl->store);
+	if (store_migrate(ctl->store) != STORE_OK) {
 		ctl_errx("migrate: %s stays at schema version %d (see the log "
 		    "line above)", ctl->cfg.db_path, before);
 		return CTL_EFAIL;
 	}
-	if (before == db_latest_version())
+	if (before == store_schema_latest())
 		printf("%s: schema version %d is current\n", ctl->cfg.db_path,
 		    before);
 	else
 		printf("%s: schema version %d -> %d\n", ctl->cfg.db_path, before,
-		    db_schema_version(ctl->db));
+		    store_schema_version(ctl->store));
 	return CTL_OK;
 }
 

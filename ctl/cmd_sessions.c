@@ -1,6 +1,6 @@
 /*
  * Sessions from the command line: list, create, start, finish, populate,
- * export.  Every change is one model call (one transaction with its
+ * export.  Every change is one store call (one transaction with its
  * outbox event, as the API makes it), followed by the hint to pushd, so
  * open screens update exactly as if the admin had clicked.
  */
@@ -9,35 +9,9 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "db.h"
 #include "export.h"
-#include "../fcgi/media.h"
-#include "../fcgi/model.h"
-
-/* Counts shown next to each session in the list. */
-static int
-sessions_counts(sqlite3 *db, int64_t id, int64_t *memes, int64_t *ratings)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT "
-	    "(SELECT count(*) FROM session_memes WHERE session_id=?1),"
-	    "(SELECT count(*) FROM ratings WHERE session_id=?1)", -1, &st,
-	    NULL) != SQLITE_OK) {
-		ctl_errx("%s: %s", __func__, sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*memes = sqlite3_column_int64(st, 0);
-		*ratings = sqlite3_column_int64(st, 1);
-		rc = 0;
-	} else
-		ctl_errx("%s: %s", __func__, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
-}
+#include "media.h"
+#include "store/store.h"
 
 static int
 sessions_list(struct ctl *ctl)
@@ -45,16 +19,18 @@ sessions_list(struct ctl *ctl)
 	struct json_object *all, *s;
 	int64_t id, memes, ratings;
 	size_t n;
+	int rc;
 
-	if ((all = model_all_sessions(ctl->db)) == NULL)
-		return ctl_model_fail(MODEL_EDB, 0, "sessions list");
+	if ((rc = store_sessions_all(ctl->store, &all)) != STORE_OK)
+		return ctl_fail(rc, 0, "sessions list");
 	n = json_object_array_length(all);
 	for (size_t i = 0; i < n; i++) {
 		s = json_object_array_get_idx(all, i);
 		id = json_object_get_int64(json_object_object_get(s, "id"));
-		if (sessions_counts(ctl->db, id, &memes, &ratings) == -1) {
+		if ((rc = store_session_counts(ctl->store, id, &memes,
+		    &ratings)) != STORE_OK) {
 			json_object_put(all);
-			return CTL_EFAIL;
+			return ctl_fail(rc, id, "sessions list");
 		}
 		json_object_object_add(s, "memes", json_object_new_int64(memes));
 		json_object_object_add(s, "ratings",
@@ -133,20 +109,20 @@ cmd_session(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ctl_db_open(ctl, CTL_DB_CURRENT)) != CTL_OK)
 		return rc;
 	if (strcmp(argv[1], "create") == 0) {
-		rc = model_session_create(ctl->db, argv[2], &s, &seq);
-		if (rc == MODEL_EINVAL) {
+		rc = store_session_create(ctl->store, argv[2], &s, &seq);
+		if (rc == STORE_INVALID) {
 			ctl_errx("session create: the name must have 1 to %d "
 			    "characters and no control characters",
-			    MODEL_SESSION_NAME_MAX);
+			    STORE_SESSION_NAME_MAX);
 			return CTL_EINVAL;
 		}
 	} else if (strcmp(argv[1], "start") == 0)
-		rc = model_session_start(ctl->db, id, ctl->cfg.media_url, &s,
-		    &seq);
+		rc = store_session_start(ctl->store, id, ctl->cfg.media_url,
+		    &s, &seq);
 	else
-		rc = model_session_finish(ctl->db, id, &s, &seq);
-	if (rc != MODEL_OK)
-		return ctl_model_fail(rc, id, argv[1]);
+		rc = store_session_finish(ctl->store, id, &s, &seq);
+	if (rc != STORE_OK)
+		return ctl_fail(rc, id, argv[1]);
 	return session_done(ctl, s, seq, strcmp(argv[1], "create") == 0 ?
 	    "created" : strcmp(argv[1], "start") == 0 ? "started" : "finished");
 }
@@ -156,10 +132,11 @@ cmd_populate(struct ctl *ctl, int argc, char **argv)
 {
 	struct json_object *added = NULL, *o;
 	struct media_image *imgs = NULL;
+	enum store_session_status status;
 	const char *folder;
 	int64_t id, seq = 0;
 	size_t n = 0;
-	int rc, state;
+	int rc;
 
 	if (argc < 2 || argc > 3) {
 		ctl_errx("usage: memeterctl populate ID [FOLDER]");
@@ -171,21 +148,21 @@ cmd_populate(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ctl_db_open(ctl, CTL_DB_CURRENT)) != CTL_OK)
 		return rc;
 	/* Refuse before copying anything into the media folder. */
-	if ((state = model_session_state(ctl->db, id)) < 0)
-		return ctl_model_fail(state, id, "populate");
-	if (state == MODEL_FINISHED)
-		return ctl_model_fail(MODEL_EFINISHED, id, "populate");
+	if ((rc = store_session_status(ctl->store, id, &status)) != STORE_OK)
+		return ctl_fail(rc, id, "populate");
+	if (status == STORE_STATUS_FINISHED)
+		return ctl_fail(STORE_FINISHED, id, "populate");
 	if (media_scan_library(folder, ctl->cfg.media_dir,
 	    (size_t)ctl->cfg.max_upload_bytes, &imgs, &n) == -1) {
 		ctl_errx("populate: cannot import %s into %s (see the log line "
 		    "above)", folder, ctl->cfg.media_dir);
 		return CTL_EFAIL;
 	}
-	rc = model_session_add_images(ctl->db, id, imgs, n, ctl->cfg.media_url,
-	    &added, &seq);
+	rc = store_session_add_images(ctl->store, id, imgs, n,
+	    ctl->cfg.media_url, &added, &seq);
 	free(imgs);
-	if (rc != MODEL_OK)
-		return ctl_model_fail(rc, id, "populate");
+	if (rc != STORE_OK)
+		return ctl_fail(rc, id, "populate");
 	ctl_notify(ctl, seq);
 	if (ctl->json) {
 		o = json_object_new_object();
@@ -205,22 +182,26 @@ cmd_populate(struct ctl *ctl, int argc, char **argv)
 /* --- export ----------------------------------------------------------------- */
 
 /* {"session":S,"stats":STATS,"results":[every place, best first]} */
-static struct json_object *
-export_json(struct ctl *ctl, int64_t id, struct json_object *places)
+static int
+export_json(struct ctl *ctl, int64_t id, struct json_object *places,
+    struct json_object **out)
 {
 	struct json_object *o, *s, *stats;
+	int rc;
 
-	if ((s = model_session_json(ctl->db, id)) == NULL)
-		return NULL;
-	if ((stats = model_stats(ctl->db, id, 0)) == NULL) {
+	*out = NULL;
+	if ((rc = store_session_get(ctl->store, id, &s)) != STORE_OK)
+		return rc;
+	if ((rc = store_stats(ctl->store, id, 0, &stats)) != STORE_OK) {
 		json_object_put(s);
-		return NULL;
+		return rc;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "session", s);
 	json_object_object_add(o, "stats", stats);
 	json_object_object_add(o, "results", json_object_get(places));
-	return o;
+	*out = o;
+	return STORE_OK;
 }
 
 int
@@ -230,7 +211,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	const char *format = NULL, *idarg = NULL;
 	char *csv;
 	int64_t id;
-	int rc, state;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--csv") == 0 ||
@@ -251,11 +232,9 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		return CTL_EUSAGE;
 	if ((rc = ctl_db_open(ctl, CTL_DB_CURRENT)) != CTL_OK)
 		return rc;
-	if ((state = model_session_state(ctl->db, id)) < 0)
-		return ctl_model_fail(state, id, "export");
-	if ((places = model_results_all(ctl->db, id, ctl->cfg.media_url)) ==
-	    NULL)
-		return ctl_model_fail(MODEL_EDB, id, "export");
+	if ((rc = store_results_all(ctl->store, id, ctl->cfg.media_url,
+	    &places)) != STORE_OK)
+		return ctl_fail(rc, id, "export");
 	if (strcmp(format, "csv") == 0) {
 		if ((csv = export_results_csv(places, NULL)) == NULL) {
 			json_object_put(places);
@@ -265,9 +244,9 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		fputs(csv, stdout);
 		free(csv);
 	} else {
-		if ((o = export_json(ctl, id, places)) == NULL) {
+		if ((rc = export_json(ctl, id, places, &o)) != STORE_OK) {
 			json_object_put(places);
-			return ctl_model_fail(MODEL_EDB, id, "export");
+			return ctl_fail(rc, id, "export");
 		}
 		ctl_print_json(o);
 	}

@@ -14,9 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "db.h"
-#include "event.h"
-#include "../fcgi/model.h"
+#include "store/store.h"
 #include "timeutil.h"
 #include "unixsock.h"
 
@@ -219,24 +217,26 @@ static struct json_object *
 status_database(struct ctl *ctl, char *err, size_t errlen)
 {
 	struct json_object *o, *s = NULL;
-	int64_t sid;
+	int64_t sid, head;
+	int version;
 
 	if (ctl_db_open(ctl, CTL_DB_ANY) != CTL_OK) {
 		snprintf(err, errlen, "cannot open %s", ctl->cfg.db_path);
 		return NULL;
 	}
+	version = store_schema_version(ctl->store);
 	o = json_object_new_object();
 	json_object_object_add(o, "path",
 	    json_object_new_string(ctl->cfg.db_path));
-	json_object_object_add(o, "schema",
-	    json_object_new_int(db_schema_version(ctl->db)));
+	json_object_object_add(o, "schema", json_object_new_int(version));
 	json_object_object_add(o, "schema_latest",
-	    json_object_new_int(db_latest_version()));
-	if (db_schema_version(ctl->db) == db_latest_version()) {
-		json_object_object_add(o, "head_seq",
-		    json_object_new_int64(event_head(ctl->db)));
-		if ((sid = model_admin_session(ctl->db)) > 0)
-			s = model_session_json(ctl->db, sid);
+	    json_object_new_int(store_schema_latest()));
+	if (version == store_schema_latest()) {
+		json_object_object_add(o, "head_seq", json_object_new_int64(
+		    store_event_head(ctl->store, &head) == STORE_OK ? head : -1));
+		if (store_admin_session_id(ctl->store, &sid) == STORE_OK &&
+		    sid > 0 && store_session_get(ctl->store, sid, &s) != STORE_OK)
+			s = NULL;
 	}
 	json_object_object_add(o, "session", s);
 	return o;

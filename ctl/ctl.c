@@ -15,10 +15,9 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "db.h"
 #include "log.h"
-#include "../fcgi/model.h"
 #include "notify.h"
+#include "store/store.h"
 
 void
 ctl_errx(const char *fmt, ...)
@@ -80,7 +79,7 @@ ctl_db_open(struct ctl *ctl, enum ctl_db_mode mode)
 	struct stat st;
 	int version;
 
-	if (ctl->db != NULL)
+	if (ctl->store != NULL)
 		return CTL_OK;
 	if (ctl_privs_drop(ctl) == -1)
 		return CTL_EFAIL;
@@ -91,7 +90,8 @@ ctl_db_open(struct ctl *ctl, enum ctl_db_mode mode)
 		    strerror(errno));
 		return CTL_EFAIL;
 	}
-	if ((ctl->db = db_open(ctl->cfg.db_path, DB_READWRITE)) == NULL) {
+	if ((ctl->store = store_open(ctl->cfg.db_path, STORE_READWRITE)) ==
+	    NULL) {
 		ctl_errx("cannot open the database %s (db_path in %s)",
 		    ctl->cfg.db_path, ctl->config_path);
 		return CTL_EFAIL;
@@ -99,11 +99,11 @@ ctl_db_open(struct ctl *ctl, enum ctl_db_mode mode)
 	if (mode != CTL_DB_CURRENT)
 		return CTL_OK;
 	/* Never migrate behind the operator's back: say what to run. */
-	version = db_schema_version(ctl->db);
-	if (version != db_latest_version()) {
+	version = store_schema_version(ctl->store);
+	if (version != store_schema_latest()) {
 		ctl_errx("%s: schema version %d, this memeterctl expects %d; "
 		    "run \"memeterctl migrate\" (or start memeter-fcgi) first",
-		    ctl->cfg.db_path, version, db_latest_version());
+		    ctl->cfg.db_path, version, store_schema_latest());
 		return CTL_EFAIL;
 	}
 	return CTL_OK;
@@ -112,9 +112,9 @@ ctl_db_open(struct ctl *ctl, enum ctl_db_mode mode)
 void
 ctl_close(struct ctl *ctl)
 {
-	if (ctl->db != NULL) {
-		sqlite3_close_v2(ctl->db);
-		ctl->db = NULL;
+	if (ctl->store != NULL) {
+		store_close(ctl->store);
+		ctl->store = NULL;
 	}
 	if (ctl->notify_fd != -1) {
 		close(ctl->notify_fd);
@@ -150,22 +150,50 @@ ctl_parse_id(const char *arg)
 }
 
 int
-ctl_model_fail(int rc, int64_t id, const char *what)
+ctl_fail(int rc, int64_t id, const char *what)
 {
 	switch (rc) {
-	case MODEL_ENOTFOUND:
+	case STORE_NOT_FOUND:
 		ctl_errx("%s: there is no session %lld", what, (long long)id);
 		return CTL_ENOTFOUND;
-	case MODEL_EINVAL:
-		ctl_errx("%s: %s", what, model_error_message(rc));
+	case STORE_INVALID:
+		ctl_errx("%s: invalid input", what);
 		return CTL_EINVAL;
-	case MODEL_EDB:
-		ctl_errx("%s: database error (see the log line above)", what);
+	case STORE_WRONG_STATE:
+	case STORE_CONFLICT:
+		ctl_errx("%s: session %lld: not in a state that allows this",
+		    what, (long long)id);
+		return CTL_ESTATE;
+	case STORE_OTHER_ACTIVE:
+		ctl_errx("%s: session %lld: another session is active; finish "
+		    "it first", what, (long long)id);
+		return CTL_ESTATE;
+	case STORE_ALREADY_ACTIVE:
+		ctl_errx("%s: session %lld: it is already active", what,
+		    (long long)id);
+		return CTL_ESTATE;
+	case STORE_FINISHED:
+		ctl_errx("%s: session %lld: it is finished", what,
+		    (long long)id);
+		return CTL_ESTATE;
+	case STORE_NOT_ACTIVE:
+		ctl_errx("%s: session %lld: it is not active", what,
+		    (long long)id);
+		return CTL_ESTATE;
+	case STORE_NOT_FINISHED:
+		ctl_errx("%s: session %lld: it is not finished yet", what,
+		    (long long)id);
+		return CTL_ESTATE;
+	case STORE_BUSY:
+		ctl_errx("%s: the database stayed locked by another process; "
+		    "try again", what);
+		return CTL_EFAIL;
+	case STORE_FULL:
+		ctl_errx("%s: the disk holding the database is full", what);
 		return CTL_EFAIL;
 	default:
-		ctl_errx("%s: session %lld: %s", what, (long long)id,
-		    model_error_message(rc));
-		return CTL_ESTATE;
+		ctl_errx("%s: database error (see the log line above)", what);
+		return CTL_EFAIL;
 	}
 }
 

@@ -2,8 +2,8 @@
 #define MEMETER_CTL_H
 
 /*
- * memeterctl: the operator's tool.  It links the same database layer and
- * data model as the pool, so a session created here writes the same rows
+ * memeterctl: the operator's tool.  It links the same store (the data
+ * layer, shared/store/) as the pool, so a session created here writes the same rows
  * and outbox events as one created through the API, and wakes pushd the
  * same way.
  */
@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sqlite3.h>
 #include <json-c/json.h>
 
 #include "config.h"
+
+struct store;
 
 /* Exit statuses (documented in --help and memeterctl(1)). */
 enum ctl_exit {
@@ -32,7 +33,7 @@ struct ctl {
 	struct config	 cfg;
 	const char	*config_path;	/* the file actually read */
 	int		 json;		/* --json: machine-readable output */
-	sqlite3		*db;		/* opened by ctl_db_open() */
+	struct store	*store;		/* opened by ctl_db_open() */
 	int		 notify_fd;	/* -1 until the first notify */
 	int		 privs_dropped;	/* running as the database's owner */
 };
@@ -79,8 +80,9 @@ void	ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A session id from the command line: > 0, or -1 after an error line. */
 int64_t	ctl_parse_id(const char *arg);
 
-/* The exit status and message for a MODEL_E* code (printed). */
-int	ctl_model_fail(int rc, int64_t id, const char *what);
+/* The exit status and message (printed) for a store outcome other than
+ * STORE_OK: the one place memeterctl maps them. */
+int	ctl_fail(int rc, int64_t id, const char *what);
 
 /* Prints o as pretty JSON on stdout and drops the reference. */
 void	ctl_print_json(struct json_object *o);
@@ -123,12 +125,12 @@ const char *ctl_http_body(const char *buf);
  * renamed, so it never exists half-written.  Returns the number of pages
  * copied, or -1 after printing why.
  */
-int	ctl_backup_db(sqlite3 *src, const char *dest, struct ctl *ctl);
+int	ctl_backup_db(struct store *src, const char *dest, struct ctl *ctl);
 
 /*
  * Runs PRAGMA integrity_check and foreign_key_check; prints each problem
  * on out.  Returns the number of problems, or -1 on a database error.
  */
-int	ctl_check_db(sqlite3 *db, FILE *out);
+int	ctl_check_db(struct store *store, FILE *out);
 
 #endif

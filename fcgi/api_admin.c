@@ -3,7 +3,7 @@
  * has checked the admin cookie and, for mutations, the CSRF token and
  * Origin before any of these runs, and set req->path_id.
  *
- * Every mutation is one model call (one transaction with its event);
+ * Every mutation is one store call (one transaction with its event);
  * after it commits, app_notify() wakes pushd.
  *
  * GET /api/admin/state shows, as "session", the active session, else the
@@ -27,21 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "export.h"
-#include "event.h"
 #include "handlers.h"
 #include "log.h"
 #include "media.h"
-#include "model.h"
 #include "multipart.h"
-
-static int
-admin_model_error(struct http_response *resp, int rc)
-{
-	return http_error(resp, model_error_status(rc), model_error_code(rc),
-	    "%s", model_error_message(rc));
-}
+#include "outcome.h"
+#include "store/store.h"
 
 /* The value of parameter name in a query string, as a positive id; 0 if
  * absent, -1 if present but not a positive integer. */
@@ -72,48 +64,18 @@ int
 h_admin_state(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	struct json_object *out = NULL, *stats = NULL, *v;
-	sqlite3 *db = app->db;
-	int64_t seq, sid;
+	struct json_object *out;
+	int64_t sid;
+	int rc;
 
 	if ((sid = admin_query_id(req->query, "session")) < 0)
 		return http_error(resp, 400, "invalid_session",
 		    "session must be a positive session id.");
-	/* The seq and the data come from one snapshot, so a client that
-	 * resumes the push channel from seq misses nothing. */
-	if (db_exec(db, "BEGIN") == -1)
-		return admin_model_error(resp, MODEL_EDB);
-	if ((seq = event_head(db)) < 0)
-		goto fail;
-	if (sid == 0 && (sid = model_admin_session(db)) < 0)
-		goto fail;
-	out = json_object_new_object();
-	json_object_object_add(out, "seq", json_object_new_int64(seq));
-	v = NULL;
-	if (sid > 0 && (v = model_session_json(db, sid)) == NULL) {
-		db_rollback(db);
-		json_object_put(out);
-		return admin_model_error(resp, MODEL_ENOTFOUND);
-	}
-	json_object_object_add(out, "session", v);
-	if ((v = model_all_sessions(db)) == NULL)
-		goto fail;
-	json_object_object_add(out, "sessions", v);
-	if ((v = model_session_memes(db, sid, app->cfg->media_url)) == NULL)
-		goto fail;
-	json_object_object_add(out, "memes", v);
-	if ((stats = model_stats(db, sid, 0)) == NULL)
-		goto fail;
-	json_object_object_add(out, "stats", stats);
-	json_object_object_add(out, "participants", json_object_get(
-	    json_object_object_get(stats, "raters")));
-	db_rollback(db);
+	if ((rc = store_admin_state(app->store, sid, app->cfg->media_url,
+	    &out)) != STORE_OK)
+		return outcome_error(resp, rc);
 	http_json(resp, 200, out);
 	return 0;
-fail:
-	db_rollback(db);
-	json_object_put(out);
-	return admin_model_error(resp, MODEL_EDB);
 }
 
 int
@@ -134,17 +96,18 @@ h_admin_session_create(struct app *app, const struct http_request *req,
 		json_object_put(body);
 		return http_error(resp, 400, "invalid_name",
 		    "name must be a string of 1 to %d characters.",
-		    MODEL_SESSION_NAME_MAX);
+		    STORE_SESSION_NAME_MAX);
 	}
-	rc = model_session_create(app->db, json_object_get_string(name),
+	rc = store_session_create(app->store, json_object_get_string(name),
 	    &session, &seq);
 	json_object_put(body);
-	if (rc == MODEL_EINVAL)
+	/* The one invalid input of a create is its name. */
+	if (rc == STORE_INVALID)
 		return http_error(resp, 400, "invalid_name", "The name must "
 		    "have 1 to %d characters and no control characters.",
-		    MODEL_SESSION_NAME_MAX);
-	if (rc != MODEL_OK)
-		return admin_model_error(resp, rc);
+		    STORE_SESSION_NAME_MAX);
+	if (rc != STORE_OK)
+		return outcome_error(resp, rc);
 	app_notify(app, seq);
 	http_json(resp, 201, session);
 	return 0;
@@ -158,9 +121,9 @@ h_admin_session_start(struct app *app, const struct http_request *req,
 	int64_t seq = 0;
 	int rc;
 
-	if ((rc = model_session_start(app->db, req->path_id,
-	    app->cfg->media_url, &session, &seq)) != MODEL_OK)
-		return admin_model_error(resp, rc);
+	if ((rc = store_session_start(app->store, req->path_id,
+	    app->cfg->media_url, &session, &seq)) != STORE_OK)
+		return outcome_error(resp, rc);
 	app_notify(app, seq);
 	http_json(resp, 200, session);
 	return 0;
@@ -174,9 +137,9 @@ h_admin_session_finish(struct app *app, const struct http_request *req,
 	int64_t seq = 0;
 	int rc;
 
-	if ((rc = model_session_finish(app->db, req->path_id, &session,
-	    &seq)) != MODEL_OK)
-		return admin_model_error(resp, rc);
+	if ((rc = store_session_finish(app->store, req->path_id, &session,
+	    &seq)) != STORE_OK)
+		return outcome_error(resp, rc);
 	app_notify(app, seq);
 	http_json(resp, 200, session);
 	return 0;
@@ -186,12 +149,13 @@ h_admin_session_finish(struct app *app, const struct http_request *req,
 static int
 admin_check_addable(struct app *app, int64_t id, struct http_response *resp)
 {
-	int state = model_session_state(app->db, id);
+	enum store_session_status status;
+	int rc;
 
-	if (state < 0)
-		return admin_model_error(resp, state);
-	if (state == MODEL_FINISHED)
-		return admin_model_error(resp, MODEL_EFINISHED);
+	if ((rc = store_session_status(app->store, id, &status)) != STORE_OK)
+		return outcome_error(resp, rc);
+	if (status == STORE_STATUS_FINISHED)
+		return outcome_error(resp, STORE_FINISHED);
 	return 0;
 }
 
@@ -204,11 +168,10 @@ admin_add_images(struct app *app, int64_t id, const struct media_image *imgs,
 	int64_t seq = 0;
 	int rc;
 
-	if ((rc = model_session_add_images(app->db, id, imgs, n,
-	    app->cfg->media_url, &added, &seq)) != MODEL_OK)
-		return admin_model_error(resp, rc);
-	if (seq > 0)
-		app_notify(app, seq);
+	if ((rc = store_session_add_images(app->store, id, imgs, n,
+	    app->cfg->media_url, &added, &seq)) != STORE_OK)
+		return outcome_error(resp, rc);
+	app_notify(app, seq);
 	out = json_object_new_object();
 	json_object_object_add(out, "added",
 	    json_object_new_int((int)json_object_array_length(added)));
@@ -287,7 +250,7 @@ h_admin_session_upload(struct app *app, const struct http_request *req,
 		goto done;
 	if (nparts > 0 && (imgs = calloc(nparts, sizeof(*imgs))) == NULL) {
 		log_warnx("%s: out of memory", __func__);
-		rc = admin_model_error(resp, MODEL_EDB);
+		rc = outcome_error(resp, STORE_DB_ERROR);
 		goto done;
 	}
 	if (admin_check_uploads(app, parts, nparts, imgs, &n, resp) == -1)
@@ -314,12 +277,10 @@ h_admin_session_stats(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct json_object *stats;
-	int state;
+	int rc;
 
-	if ((state = model_session_state(app->db, req->path_id)) < 0)
-		return admin_model_error(resp, state);
-	if ((stats = model_stats(app->db, req->path_id, 0)) == NULL)
-		return admin_model_error(resp, MODEL_EDB);
+	if ((rc = store_stats(app->store, req->path_id, 0, &stats)) != STORE_OK)
+		return outcome_error(resp, rc);
 	http_json(resp, 200, stats);
 	return 0;
 }
@@ -329,6 +290,7 @@ h_admin_session_reveal(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct json_object *body, *action, *out;
+	enum store_reveal step;
 	int64_t seq = 0;
 	int revealed = 0, total = 0, rc;
 
@@ -336,21 +298,17 @@ h_admin_session_reveal(struct app *app, const struct http_request *req,
 		return -1;
 	if (!json_object_object_get_ex(body, "action", &action) ||
 	    !json_object_is_type(action, json_type_string) ||
-	    (strcmp(json_object_get_string(action), "next") != 0 &&
-	    strcmp(json_object_get_string(action), "prev") != 0 &&
-	    strcmp(json_object_get_string(action), "reset") != 0)) {
+	    store_reveal_parse(json_object_get_string(action), &step) !=
+	    STORE_OK) {
 		json_object_put(body);
 		return http_error(resp, 400, "invalid_action",
 		    "action must be \"next\", \"prev\" or \"reset\".");
 	}
-	rc = model_session_reveal(app->db, req->path_id,
-	    json_object_get_string(action), app->cfg->media_url, &revealed,
-	    &total, &seq);
 	json_object_put(body);
-	if (rc != MODEL_OK)
-		return admin_model_error(resp, rc);
-	if (seq > 0)
-		app_notify(app, seq);
+	if ((rc = store_session_reveal(app->store, req->path_id, step,
+	    app->cfg->media_url, &revealed, &total, &seq)) != STORE_OK)
+		return outcome_error(resp, rc);
+	app_notify(app, seq);
 	out = json_object_new_object();
 	json_object_object_add(out, "revealed", json_object_new_int(revealed));
 	json_object_object_add(out, "total", json_object_new_int(total));
@@ -367,18 +325,16 @@ h_admin_session_export(struct app *app, const struct http_request *req,
 	struct json_object *places;
 	char *csv;
 	size_t len;
-	int state;
+	int rc;
 
-	if ((state = model_session_state(app->db, req->path_id)) < 0)
-		return admin_model_error(resp, state);
-	if ((places = model_results_all(app->db, req->path_id,
-	    app->cfg->media_url)) == NULL)
-		return admin_model_error(resp, MODEL_EDB);
+	if ((rc = store_results_all(app->store, req->path_id,
+	    app->cfg->media_url, &places)) != STORE_OK)
+		return outcome_error(resp, rc);
 	csv = export_results_csv(places, &len);
 	json_object_put(places);
 	if (csv == NULL) {
 		log_warnx("%s: out of memory", __func__);
-		return admin_model_error(resp, MODEL_EDB);
+		return outcome_error(resp, STORE_DB_ERROR);
 	}
 	resp->status = 200;
 	resp->content_type = "text/csv; charset=utf-8";

@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "auth.h"
-#include "db.h"
 #include "handlers.h"
 #include "log.h"
+#include "outcome.h"
+#include "store/store.h"
 
 #define PASSWORD_MAX	1024	/* longer is no password, and costs crypt */
 #define HASH_MAX	512
@@ -21,7 +22,7 @@ h_admin_login(struct app *app, const struct http_request *req,
 	struct json_object *body, *v, *o;
 	char hash[HASH_MAX];
 	const char *password = NULL;
-	int ok;
+	int ok, rc;
 
 	if ((body = http_json_body(req, resp)) == NULL)
 		return -1;
@@ -34,9 +35,11 @@ h_admin_login(struct app *app, const struct http_request *req,
 		return http_error(resp, 400, "invalid_password",
 		    "password must be a string.");
 	}
-	if (db_setting_get(app->db, "admin_password_hash", hash,
-	    sizeof(hash)) == -1 || hash[0] == '\0') {
+	if ((rc = store_admin_password_get(app->store, hash, sizeof(hash))) !=
+	    STORE_OK) {
 		json_object_put(body);
+		if (rc != STORE_NOT_FOUND)
+			return outcome_error(resp, rc);
 		return http_error(resp, 503, "no_admin_password",
 		    "No admin password is set: set one with memeterctl passwd "
 		    "or MEMETER_ADMIN_PASSWORD.");
@@ -49,9 +52,8 @@ h_admin_login(struct app *app, const struct http_request *req,
 		return http_error(resp, 401, "bad_password",
 		    "Wrong password.");
 	}
-	if (auth_admin_create(app, resp, &admin) == -1)
-		return http_error(resp, 500, "internal_error",
-		    "Internal error; see the server log.");
+	if ((rc = auth_admin_create(app, resp, &admin)) != STORE_OK)
+		return outcome_error(resp, rc);
 	o = json_object_new_object();
 	json_object_object_add(o, "csrf", json_object_new_string(admin.csrf));
 	http_json(resp, 200, o);
@@ -63,10 +65,10 @@ h_admin_logout(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct json_object *o;
+	int rc;
 
-	if (auth_admin_delete(app, resp, req->admin_id) == -1)
-		return http_error(resp, 500, "internal_error",
-		    "Internal error; see the server log.");
+	if ((rc = auth_admin_delete(app, resp, req->admin_id)) != STORE_OK)
+		return outcome_error(resp, rc);
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	http_json(resp, 200, o);

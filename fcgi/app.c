@@ -1,6 +1,6 @@
 /*
- * One worker's application: its database connection and statement cache,
- * the FastCGI transport around app_dispatch(), and the notify hint.
+ * The FastCGI transport: a request's parameters and body in, the routed
+ * answer out, one access log line.
  */
 #include "app.h"
 
@@ -13,126 +13,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "jsonw.h"
 #include "log.h"
-#include "notify.h"
 #include "routes.h"
 #include "timeutil.h"
 
 /* JSON requests are small; nginx refuses bigger ones first (64k). */
 #define APP_JSON_BODY_MAX	(64 * 1024)
-
-/* Commits only note the WAL's size: see app_after_request(). */
-static int
-app_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
-{
-	struct app *app = arg;
-
-	(void)db;
-	(void)name;
-	app->wal_frames = frames;
-	return SQLITE_OK;
-}
-
-struct app *
-app_create(const struct config *cfg, int generation)
-{
-	struct app *app;
-
-	if ((app = calloc(1, sizeof(*app))) == NULL) {
-		log_warn("%s: calloc", __func__);
-		return NULL;
-	}
-	app->cfg = cfg;
-	app->generation = generation;
-	app->notify_fd = -1;
-	if ((app->db = db_open(cfg->db_path, DB_READWRITE)) == NULL) {
-		free(app);
-		return NULL;
-	}
-	/*
-	 * The automatic checkpoint ran inside the commit of whichever
-	 * request crossed the threshold, and under sustained load (every
-	 * worker and pushd holding a snapshot) the WAL never resets, so that
-	 * was every commit: its fsyncs were some request's latency.
-	 */
-	sqlite3_wal_hook(app->db, app_wal_hook, app);
-	/* Without it ratings still work; pushd's timer picks events up. */
-	app->notify_fd = notify_sender_open();
-	return app;
-}
-
-void
-app_destroy(struct app *app)
-{
-	if (app == NULL)
-		return;
-	app_stmts_finalize(app);
-	sqlite3_close_v2(app->db);
-	if (app->notify_fd != -1)
-		close(app->notify_fd);
-	free(app);
-}
-
-sqlite3_stmt *
-app_stmt(struct app *app, const char *sql)
-{
-	sqlite3_stmt *st;
-	int i;
-
-	for (i = 0; i < app->nstmts; i++)
-		if (app->stmts[i].sql == sql) {
-			st = app->stmts[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
-		}
-	if (app->nstmts == APP_STMT_MAX) {
-		log_warnx("%s: cache full (APP_STMT_MAX %d)", __func__,
-		    APP_STMT_MAX);
-		return NULL;
-	}
-	if (sqlite3_prepare_v3(app->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st, NULL) != SQLITE_OK) {
-		log_warnx("%s: %.60s: %s", __func__, sql,
-		    sqlite3_errmsg(app->db));
-		return NULL;
-	}
-	app->stmts[app->nstmts].sql = sql;
-	app->stmts[app->nstmts].st = st;
-	app->nstmts++;
-	return st;
-}
-
-void
-app_stmts_finalize(struct app *app)
-{
-	for (int i = 0; i < app->nstmts; i++)
-		sqlite3_finalize(app->stmts[i].st);
-	app->nstmts = 0;
-}
-
-void
-app_notify(struct app *app, int64_t seq)
-{
-	if (seq > 0)
-		(void)notify_send(app->notify_fd, app->cfg->notify_socket, seq);
-}
-
-void
-app_after_request(struct app *app)
-{
-	int rc;
-
-	if (app->wal_frames < APP_CHECKPOINT_FRAMES)
-		return;
-	app->wal_frames = 0;
-	rc = sqlite3_wal_checkpoint_v2(app->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    NULL, NULL);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(app->db));
-}
 
 void
 app_dispatch(struct app *app, const struct http_request *req,

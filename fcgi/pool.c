@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "jsonw.h"
 #include "log.h"
+#include "store/store.h"
 #include "token.h"
 #include "unixsock.h"
 
@@ -568,23 +568,23 @@ static int
 pool_prepare_db(const struct config *cfg)
 {
 	char hash[512];
-	sqlite3 *db;
+	struct store *store;
 	int rc = -1;
 
-	if ((db = db_open(cfg->db_path, DB_READWRITE)) == NULL)
+	if ((store = store_open(cfg->db_path, STORE_READWRITE)) == NULL)
 		return -1;
-	if (db_migrate(db) == -1)
+	if (store_migrate(store) != STORE_OK)
 		goto done;
 	if (cfg->admin_password[0] != '\0') {
 		if (token_password_hash(cfg->admin_password, hash,
 		    sizeof(hash)) == -1 ||
-		    db_setting_set(db, "admin_password_hash", hash) == -1)
+		    store_admin_password_set(store, hash, 0, NULL) != STORE_OK)
 			goto done;
 		log_info("admin password set from the configuration");
 	}
 	rc = 0;
  done:
-	sqlite3_close_v2(db);
+	store_close(store);
 	return rc;
 }
 

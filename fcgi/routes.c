@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "origin.h"
+#include "outcome.h"
 
 #define ROUTE_ADMIN	0x01	/* needs a valid mr_admin cookie */
 #define ROUTE_CSRF	0x02	/* needs X-CSRF-Token of that admin session */
@@ -149,16 +150,13 @@ route_admin(struct app *app, const struct route *r,
     const struct http_request *req, struct auth_admin *admin,
     struct http_response *resp)
 {
-	switch (auth_admin_lookup(app, req, admin)) {
-	case 1:
-		break;
-	case 0:
+	int rc = auth_admin_lookup(app, req, admin);
+
+	if (rc == STORE_NOT_FOUND)
 		return http_error(resp, 401, "not_logged_in",
 		    "Log in as the admin first.");
-	default:
-		return http_error(resp, 500, "internal_error",
-		    "Internal error; see the server log.");
-	}
+	if (rc != STORE_OK)
+		return outcome_error(resp, rc);
 	/* Every admin mutation, flagged or not: a route added without
 	 * ROUTE_CSRF must not open a hole. */
 	if (((r->flags & ROUTE_CSRF) || route_is_mutation(req->method)) &&

@@ -8,13 +8,13 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "log.h"
+#include "store/store.h"
 #include "token.h"
 
 static volatile sig_atomic_t worker_stopping;
@@ -200,16 +200,7 @@ worker_main(const struct config *cfg, int listen_fd, int ready_fd,
 		log_warnx("%s: libfcgi initialisation failed", __func__);
 		return 1;
 	}
-	/*
-	 * SQLite's allocation statistics take a process-wide mutex on every
-	 * malloc and free, hundreds a request; nothing reads them.  And a
-	 * worker's page cache is dropped whenever another worker committed,
-	 * nearly every request: pages from one bulk allocation (at most
-	 * cache_size, 2 MB) are recycled instead of malloc'd and freed anew.
-	 */
-	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
-	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 512) != SQLITE_OK)
-		log_debug("%s: sqlite3_config refused", __func__);
+	store_process_init();
 	/* The database is opened here, after fork and exec, never before. */
 	if ((app = app_create(cfg, generation)) == NULL)
 		return 1;

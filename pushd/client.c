@@ -388,7 +388,8 @@ client_wake_all(struct client_hub *h)
 	struct client *c;
 
 	for (int g = 0; g < 2; g++)
-		TAILQ_FOREACH(c, &h->lists[g], entry)
+		for (c = TAILQ_FIRST(&h->lists[g]); c != NULL;
+		    c = TAILQ_NEXT(c, entry))
 			h->io->want_write(c);
 }
 
@@ -414,6 +415,11 @@ static int
 client_judge(struct client_hub *h, struct client *c, int64_t now,
     int64_t now_unix)
 {
+	if (h->io->broken(c)) {
+		client_doom(h, c, CLIENT_CLOSE_PROTOCOL_ERROR, "protocol error",
+		    "broke the protocol (1002)");
+		return 1;
+	}
 	if (now - c->rx_us >= h->hangup_us) {
 		client_doom(h, c, 0, NULL, "was silent too long (no pong)");
 		h->m->hangups++;
@@ -443,7 +449,8 @@ client_sweep(struct client_hub *h, int64_t now, int64_t now_unix)
 	struct client *c;
 
 	for (int g = 0; g < 2; g++) {
-		TAILQ_FOREACH(c, &h->lists[g], entry) {
+		for (c = TAILQ_FIRST(&h->lists[g]); c != NULL;
+		    c = TAILQ_NEXT(c, entry)) {
 			if (c->doomed || client_judge(h, c, now, now_unix))
 				continue;
 			if (now - c->rx_us >= h->ping_us && !c->ping_due &&

@@ -30,12 +30,14 @@ struct source;
  * Close codes (client_sweep):
  *   4008  too slow: it had messages waiting and took none for stall_us.
  *   4001  admin session ended: its admin session was logged out or expired.
+ *   1002  protocol error: it sent a frame lws let pass (unmasked).
  */
 enum client_state { CLIENT_REPLAY, CLIENT_LIVE };
 
 #define CLIENT_CLOSE_ADMIN_ENDED	4001
 #define CLIENT_CLOSE_TOO_SLOW		4008
 #define CLIENT_CLOSE_GOING_AWAY		1001
+#define CLIENT_CLOSE_PROTOCOL_ERROR	1002
 
 /* The admin session an admin client came in with (NULL for users). */
 struct client_admin {
@@ -82,6 +84,8 @@ struct client_io {
 	void	(*close_reason)(struct client *c, int code, const char *reason);
 	/* Drop the connection after secs (0: at once), close frame or not. */
 	void	(*kill)(struct client *c, int secs);
+	/* 1 if the peer broke the protocol in a way lws let pass. */
+	int	(*broken)(const struct client *c);
 };
 
 /* What the clients share. */

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "event.h"
 #include "log.h"
 #include "source.h"
@@ -19,46 +17,78 @@ envelope_clear(struct envelope_set *out)
 	memset(out, 0, sizeof(*out));
 }
 
+/* One group's envelope around a view stored as text; NULL if no memory. */
+static char *
+envelope_build(const struct source_event *ev, const char *view, size_t len,
+    size_t *outlen)
+{
+	size_t cap = event_envelope_size(ev->type, strlen(ev->ts), len);
+	char *buf;
+	int n;
+
+	if ((buf = malloc(cap)) == NULL)
+		return NULL;
+	if ((n = event_envelope_write(buf, cap, ev->seq, ev->type, ev->ts,
+	    view, len)) < 0) {
+		free(buf);
+		return NULL;
+	}
+	*outlen = (size_t)n;
+	return buf;
+}
+
+/*
+ * The user view as stored.  A row of a type users see in full whose
+ * user_data is NULL was written by SQL outside the store (a tool, a
+ * test): its user view is its data.  stats_updated's user view is a
+ * part of data, so without user_data users do not get that row.
+ */
+static const char *
+user_view(const struct source_event *ev, size_t *len)
+{
+	if (ev->user_data != NULL) {
+		*len = ev->user_data_len;
+		return ev->user_data;
+	}
+	if (event_type_latest_wins(ev->type))
+		return NULL;
+	*len = ev->data_len;
+	return ev->data;
+}
+
+/*
+ * Each group's view was rendered once when the event was appended, so
+ * an envelope is concatenation: no JSON is parsed here.
+ */
 int
 envelope_render(const struct source_event *ev, int want,
     struct envelope_set *out)
 {
-	struct json_object *obj, *view;
-	int groups = event_groups(ev->type) & want;
+	int groups = event_type_groups(ev->type) & want;
+	const char *user;
+	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	if (event_groups(ev->type) == 0) {
-		log_warnx("%s: seq %" PRId64 ": unknown type \"%s\"", __func__,
-		    ev->seq, ev->type);
-		return -1;
-	}
-	if (groups == 0)
-		return 0;
-	if ((obj = json_tokener_parse(ev->data)) == NULL) {
-		log_warnx("%s: seq %" PRId64 ": data is not JSON", __func__,
-		    ev->seq);
+	if (event_type_groups(ev->type) == 0) {
+		log_warnx("%s: seq %" PRId64 ": unknown type", __func__, ev->seq);
 		return -1;
 	}
 	if (groups & EVENT_GROUP_ADMIN) {
-		out->admin = event_envelope(ev->seq, ev->type, ev->ts, obj);
-		out->admin_len = out->admin ? strlen(out->admin) : 0;
+		if ((out->admin = envelope_build(ev, ev->data, ev->data_len,
+		    &out->admin_len)) == NULL)
+			goto fail;
 	}
-	if ((groups & EVENT_GROUP_USER) &&
-	    (view = event_user_view(ev->type, obj)) != NULL) {
-		out->user = event_envelope(ev->seq, ev->type, ev->ts, view);
-		out->user_len = out->user ? strlen(out->user) : 0;
-		out->user_latest_wins = strcmp(ev->type, "stats_updated") == 0;
-		json_object_put(view);
-	}
-	json_object_put(obj);
-	if (((groups & EVENT_GROUP_ADMIN) && out->admin == NULL) ||
-	    ((groups & EVENT_GROUP_USER) && out->user == NULL)) {
-		log_warnx("%s: seq %" PRId64 ": out of memory", __func__,
-		    ev->seq);
-		envelope_clear(out);
-		return -1;
+	if ((groups & EVENT_GROUP_USER) && (user = user_view(ev, &len)) != NULL) {
+		if ((out->user = envelope_build(ev, user, len,
+		    &out->user_len)) == NULL)
+			goto fail;
+		out->user_latest_wins = event_type_latest_wins(ev->type);
 	}
 	return 0;
+fail:
+	log_warnx("%s: seq %" PRId64 ": out of memory", __func__, ev->seq);
+	envelope_clear(out);
+	return -1;
 }
 
 const char *

@@ -21,9 +21,10 @@ struct envelope_set {
 
 /*
  * Renders one event for the groups in want (EVENT_GROUP_* bits) that may
- * see it.  Returns 0 with out filled (the caller frees it with
- * envelope_clear; a group that may not see it gets NULL), or -1 for an
- * unknown type or bad data (logged), with out empty.
+ * see it: {"seq":N,"type":"T","ts":"...","data":VIEW}, VIEW being the
+ * group's view as the source holds it.  Returns 0 with out filled (the
+ * caller frees it with envelope_clear; a group that may not see it gets
+ * NULL), or -1 for an unknown type or no memory (logged), out empty.
  */
 int	 envelope_render(const struct source_event *ev, int want,
 	    struct envelope_set *out);

@@ -7,6 +7,8 @@
  *   memeter-pushd [-c config] [-V] [-h]
  */
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "rxguard.h"
 #include "server.h"
 #include "version.h"
 
@@ -28,6 +31,24 @@ usage(FILE *out, int status)
 	    "  -V         print the version and exit\n"
 	    "  -h         print this help and exit\n", config_default_path());
 	exit(status);
+}
+
+/*
+ * libwebsockets reads its sockets with recv(2); this definition in the
+ * program comes before libc's in the dynamic linker's lookup, so every
+ * byte lws reads from a client passes rxguard (rxguard.h: lws 4.1 does
+ * not refuse unmasked client frames).  The call itself is the system's.
+ */
+ssize_t	recv(int fd, void *buf, size_t len, int flags);
+
+ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	ssize_t n = syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
+
+	if (n > 0 && !(flags & MSG_PEEK))
+		rxguard_received(fd, buf, (size_t)n);
+	return n;
 }
 
 /* Signals become readable events on an fd the event loop watches. */
@@ -83,5 +104,6 @@ main(int argc, char *argv[])
 	sigfd = signals_open();
 	status = pushd_serve(&cfg, sigfd);
 	close(sigfd);
+	rxguard_table_free();
 	return status;
 }

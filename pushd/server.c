@@ -48,6 +48,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "rxguard.h"
 #include "source.h"
 #include "source_redis.h"
 #include "timeutil.h"
@@ -151,8 +152,14 @@ io_kill(struct client *c, int secs)
 	    secs > 0 ? secs : LWS_TO_KILL_ASYNC);
 }
 
+static int
+io_broken(const struct client *c)
+{
+	return rxguard_violated(lws_get_socket_fd(c->conn));
+}
+
 static const struct client_io server_io = {
-	io_write, io_busy, io_want_write, io_close_reason, io_kill
+	io_write, io_busy, io_want_write, io_close_reason, io_kill, io_broken
 };
 
 /* --- reading the source ---------------------------------------------------- */
@@ -404,6 +411,9 @@ static void
 client_established(struct server *s, struct lws *wsi, struct client *c)
 {
 	c->conn = wsi;
+	/* Over TLS recv(2) carries ciphertext: not frames to follow. */
+	if (!lws_is_ssl(wsi))
+		rxguard_watch(lws_get_socket_fd(wsi));
 	server_catch_up(s, c);
 	client_open(&s->hub, c, now_us());
 	presence_changed(s);
@@ -414,6 +424,8 @@ client_gone(struct server *s, struct client *c)
 {
 	int was = c->registered;
 
+	if (c->conn != NULL)
+		rxguard_unwatch(lws_get_socket_fd(c->conn));
 	client_closed(&s->hub, c);
 	if (!was)
 		return;
@@ -542,6 +554,13 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return client_write(&s->hub, c, now_us());
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_RECEIVE_PONG:
+		if (rxguard_violated(lws_get_socket_fd(wsi))) {
+			log_info("closing a %s client that sent an unmasked "
+			    "frame (1002)", envelope_group_name(c->group));
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+			    (unsigned char *)"unmasked frame", 14);
+			return -1;
+		}
 		/* Clients send nothing we use; anything proves they live. */
 		log_debug("%s from a %s client", reason == LWS_CALLBACK_RECEIVE ?
 		    "data" : "pong", envelope_group_name(c->group));
@@ -552,6 +571,14 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		client_gone(s, c);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* A connection refused after FILTER_PROTOCOL_CONNECTION never
+		 * sees CLOSED; what client_prepare allocated goes here. */
+		if (c != NULL) {
+			free(c->admin);
+			c->admin = NULL;
+		}
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (lws_get_socket_fd(wsi) == s->notify_fd)
@@ -728,8 +755,11 @@ context_create(struct server *s)
 	struct lws_context_creation_info info;
 
 	memset(&info, 0, sizeof(info));
+	/* VALIDATE_UTF8: lws closes a text frame that is not UTF-8 with
+	 * 1007 (RFC 6455 8.1); it is read from the context's options. */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
+	    LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.user = s;
 	if ((s->loop = ev_loop_new(EVBACKEND_EPOLL)) != NULL) {
@@ -760,7 +790,7 @@ static int
 source_start(struct server *s, int64_t *head)
 {
 	int64_t deadline = now_us() + SERVER_SOURCE_WAIT_MS * 1000LL;
-	const struct source_ops *ops = s->edge ? &source_redis : &source_sqlite;
+	const struct source_ops *ops = s->edge ? &source_redis : &source_store;
 	char where[512];
 
 	if (s->edge)
@@ -819,9 +849,9 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 		return -1;
 	s->vh_ws = cfg->pushd_port > 0 ?
 	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
-	    &s->retry, LWS_SERVER_OPTION_VALIDATE_UTF8) :
+	    &s->retry, 0) :
 	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
-	    &s->retry, LWS_SERVER_OPTION_VALIDATE_UTF8);
+	    &s->retry, 0);
 	if (s->vh_ws == NULL)
 		return -1;
 	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,

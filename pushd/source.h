@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
+
 /*
  * Where pushd reads events from: the outbox in SQLite today, a Redis
  * stream on an edge later, behind the same operations.  Every event keeps
@@ -14,11 +16,13 @@
  */
 struct source_event {
 	int64_t		 seq;
-	int64_t		 session_id;
-	const char	*type;
-	const char	*ts;
+	int64_t		 session_id;	/* 0 when the event has none */
+	enum event_type	 type;		/* EVENT_UNKNOWN for a newer type */
+	const char	*ts;		/* ISO 8601 UTC with ms */
 	const char	*data;		/* the admin view, JSON text */
 	size_t		 data_len;
+	const char	*user_data;	/* the user view; NULL: users don't see it */
+	size_t		 user_data_len;
 };
 
 /* Returns 0 to go on, non-zero to stop the read before the next event. */
@@ -54,8 +58,8 @@ struct source {
 	void			*h;
 };
 
-/* The outbox table of the SQLite database (read-only). */
-extern const struct source_ops source_sqlite;
+/* The outbox of the SQLite database, through the store (read-only). */
+extern const struct source_ops source_store;
 
 /* 0 with src open, or -1 (src empty) if the source cannot be opened. */
 int	 source_open(struct source *src, const struct source_ops *ops,

@@ -137,11 +137,10 @@ field_of(const redisReply *fields, const char *name, size_t *len)
  * point into the reply); 0, or -1 for an entry the relay did not write.
  */
 static int
-entry_event(const redisReply *e, struct source_event *ev,
-    const char **user_data, size_t *user_data_len)
+entry_event(const redisReply *e, struct source_event *ev)
 {
 	const redisReply *fields;
-	const char *sid;
+	const char *sid, *type;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
@@ -149,12 +148,15 @@ entry_event(const redisReply *e, struct source_event *ev,
 		return -1;
 	fields = e->element[1];
 	ev->seq = stream_id_seq(e->element[0]->str, e->element[0]->len);
-	ev->type = field_of(fields, "type", NULL);
+	type = field_of(fields, "type", NULL);
 	ev->ts = field_of(fields, "ts", NULL);
 	ev->data = field_of(fields, "data", &ev->data_len);
 	sid = field_of(fields, "session_id", NULL);
-	*user_data = field_of(fields, "user_data", user_data_len);
-	if (ev->seq < 1 || ev->type == NULL || ev->ts == NULL ||
+	ev->user_data_len = 0;
+	ev->user_data = field_of(fields, "user_data", &ev->user_data_len);
+	/* A type newer than this edge: EVENT_UNKNOWN, as from the outbox. */
+	ev->type = type != NULL ? event_type_from_name(type) : EVENT_UNKNOWN;
+	if (ev->seq < 1 || type == NULL || ev->ts == NULL ||
 	    ev->data == NULL || sid == NULL) {
 		log_warnx("%s: stream entry %s is not the relay's", __func__,
 		    e->element[0]->str);
@@ -166,8 +168,7 @@ entry_event(const redisReply *e, struct source_event *ev,
 
 /* A newer event into the window; the head follows. */
 static void
-window_take(struct source_redis *s, const struct source_event *ev,
-    const char *user_data, size_t user_data_len)
+window_take(struct source_redis *s, const struct source_event *ev)
 {
 	if (ev->seq <= s->head)
 		return;
@@ -175,7 +176,7 @@ window_take(struct source_redis *s, const struct source_event *ev,
 		log_warnx("stream %s skips from seq %" PRId64 " to %" PRId64
 		    " (redis lost data the outbox no longer keeps)", s->key,
 		    s->head, ev->seq);
-	if (window_push(&s->win, ev, user_data, user_data_len) == -1)
+	if (window_push(&s->win, ev) == -1)
 		log_warnx("%s: out of memory", __func__);
 	s->head = ev->seq;
 }
@@ -207,8 +208,6 @@ redis_prefill(struct source_redis *s)
 {
 	redisReply *rep;
 	struct source_event ev;
-	const char *ud;
-	size_t udl = 0;
 
 	rep = sync_command(s, "XREVRANGE %s + - COUNT %d", s->key,
 	    REDIS_WINDOW_EVENTS);
@@ -220,8 +219,8 @@ redis_prefill(struct source_redis *s)
 		return -1;
 	}
 	for (size_t i = rep->elements; i > 0; i--)
-		if (entry_event(rep->element[i - 1], &ev, &ud, &udl) == 0)
-			window_take(s, &ev, ud, udl);
+		if (entry_event(rep->element[i - 1], &ev) == 0)
+			window_take(s, &ev);
 	freeReplyObject(rep);
 	return 0;
 }
@@ -269,8 +268,6 @@ redis_range(struct source_redis *s, int64_t after, int limit,
 {
 	redisReply *rep;
 	struct source_event ev;
-	const char *ud;
-	size_t udl = 0;
 	int n = 0;
 
 	rep = sync_command(s, "XRANGE %s %lld-0 + COUNT %d", s->key,
@@ -283,9 +280,9 @@ redis_range(struct source_redis *s, int64_t after, int limit,
 		return -1;
 	}
 	for (size_t i = 0; i < rep->elements; i++) {
-		if (entry_event(rep->element[i], &ev, &ud, &udl) == -1)
+		if (entry_event(rep->element[i], &ev) == -1)
 			continue;
-		window_take(s, &ev, ud, udl);
+		window_take(s, &ev);
 		n++;
 		if (fn(&ev, arg) != 0)
 			break;
@@ -392,8 +389,6 @@ on_xread(redisAsyncContext *ac, void *r, void *priv)
 	struct source_redis *s = priv;
 	redisReply *rep = r, *entries;
 	struct source_event ev;
-	const char *ud;
-	size_t udl = 0;
 	int64_t before;
 
 	(void)ac;
@@ -413,9 +408,8 @@ on_xread(redisAsyncContext *ac, void *r, void *priv)
 		entries = rep->element[0]->element[1];
 		for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY &&
 		    i < entries->elements; i++)
-			if (entry_event(entries->element[i], &ev, &ud,
-			    &udl) == 0)
-				window_take(s, &ev, ud, udl);
+			if (entry_event(entries->element[i], &ev) == 0)
+				window_take(s, &ev);
 	}
 	follow_read(s);
 	if (s->head != before && s->ready != NULL)

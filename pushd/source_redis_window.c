@@ -22,7 +22,7 @@ window_at(const struct window *w, size_t i)
 static void
 window_drop_oldest(struct window *w)
 {
-	free(w->ev[w->start].type);
+	free(w->ev[w->start].ts);
 	memset(&w->ev[w->start], 0, sizeof(w->ev[w->start]));
 	w->start = (w->start + 1) % w->cap;
 	w->count--;
@@ -50,17 +50,16 @@ window_last(const struct window *w)
 }
 
 int
-window_push(struct window *w, const struct source_event *ev,
-    const char *user_data, size_t user_data_len)
+window_push(struct window *w, const struct source_event *ev)
 {
-	size_t tl = strlen(ev->type) + 1, sl = strlen(ev->ts) + 1;
-	size_t ul = user_data != NULL ? user_data_len + 1 : 0;
+	size_t sl = strlen(ev->ts) + 1;
+	size_t ul = ev->user_data != NULL ? ev->user_data_len + 1 : 0;
 	struct window_event *e;
 	char *p;
 
 	if (w->count > 0 && ev->seq <= window_last(w))
 		return 1;
-	if ((p = malloc(tl + sl + ev->data_len + 1 + ul)) == NULL)
+	if ((p = malloc(sl + ev->data_len + 1 + ul)) == NULL)
 		return -1;
 	if (w->count > 0 && ev->seq != window_last(w) + 1)
 		while (w->count > 0)	/* a hole: one run only */
@@ -70,18 +69,18 @@ window_push(struct window *w, const struct source_event *ev,
 	e = window_at(w, w->count);
 	e->seq = ev->seq;
 	e->session_id = ev->session_id;
-	e->type = memcpy(p, ev->type, tl);
-	e->ts = memcpy(p + tl, ev->ts, sl);
-	e->data = memcpy(p + tl + sl, ev->data, ev->data_len);
+	e->type = ev->type;
+	e->ts = memcpy(p, ev->ts, sl);
+	e->data = memcpy(p + sl, ev->data, ev->data_len);
 	e->data[ev->data_len] = '\0';
 	e->data_len = ev->data_len;
 	e->user_data = NULL;
 	e->user_data_len = 0;
-	if (user_data != NULL) {
-		e->user_data = memcpy(p + tl + sl + ev->data_len + 1,
-		    user_data, user_data_len);
-		e->user_data[user_data_len] = '\0';
-		e->user_data_len = user_data_len;
+	if (ev->user_data != NULL) {
+		e->user_data = memcpy(p + sl + ev->data_len + 1,
+		    ev->user_data, ev->user_data_len);
+		e->user_data[ev->user_data_len] = '\0';
+		e->user_data_len = ev->user_data_len;
 	}
 	w->count++;
 	return 0;
@@ -114,6 +113,8 @@ window_events_after(const struct window *w, int64_t after, int limit,
 		ev.ts = e->ts;
 		ev.data = e->data;
 		ev.data_len = e->data_len;
+		ev.user_data = e->user_data;
+		ev.user_data_len = e->user_data_len;
 		n++;
 		if (fn(&ev, arg) != 0)
 			break;

@@ -17,7 +17,8 @@
 struct window_event {
 	int64_t		 seq;
 	int64_t		 session_id;
-	char		*type, *ts, *data, *user_data;	/* one allocation */
+	enum event_type	 type;
+	char		*ts, *data, *user_data;	/* one allocation, at ts */
 	size_t		 data_len, user_data_len;
 };
 
@@ -29,10 +30,9 @@ struct window {
 int	 window_init(struct window *w, size_t cap);
 void	 window_free(struct window *w);
 
-/* Copies ev in (user_data may be NULL).  0, 1 if ev->seq is not after
- * the last one (ignored: an id is never read twice), -1 out of memory. */
-int	 window_push(struct window *w, const struct source_event *ev,
-	    const char *user_data, size_t user_data_len);
+/* Copies ev in.  0, 1 if ev->seq is not after the last one (ignored: an
+ * id is never read twice), -1 out of memory. */
+int	 window_push(struct window *w, const struct source_event *ev);
 
 /* The first and last seq held (0 when empty). */
 int64_t	 window_first(const struct window *w);

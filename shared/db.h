@@ -40,8 +40,5 @@ void	 db_rollback(sqlite3 *db);
 /* Runs SQL without results; -1 (logged with where) on error. */
 int	 db_exec(sqlite3 *db, const char *sql);
 
-/* Settings table: value copied into buf; -1 when absent. */
-int	 db_setting_get(sqlite3 *db, const char *key, char *buf, size_t len);
-int	 db_setting_set(sqlite3 *db, const char *key, const char *value);
 
 #endif

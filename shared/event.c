@@ -237,36 +237,3 @@ event_head(sqlite3 *db)
 	sqlite3_finalize(st);
 	return seq;
 }
-
-int64_t
-event_append(sqlite3 *db, const char *type, int64_t session_id,
-    struct json_object *data)
-{
-	struct event_views v;
-	sqlite3_stmt *st;
-	int64_t seq = -1;
-
-	if (event_render(event_type_from_name(type), data, &v) == -1)
-		return -1;
-	if (sqlite3_prepare_v3(db, "INSERT INTO events(type,session_id,data,"
-	    "user_data) VALUES(?1,?2,?3,?4)", -1, SQLITE_PREPARE_PERSISTENT,
-	    &st, NULL) != SQLITE_OK) {
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
-		event_views_free(&v);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	if (session_id > 0)
-		sqlite3_bind_int64(st, 2, session_id);
-	sqlite3_bind_text(st, 3, v.data, (int)v.data_len, SQLITE_STATIC);
-	if (v.user_data != NULL)
-		sqlite3_bind_text(st, 4, v.user_data, (int)v.user_data_len,
-		    SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		seq = sqlite3_last_insert_rowid(db);
-	else
-		log_warnx("%s: %s: %s", __func__, type, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	event_views_free(&v);
-	return seq;
-}

@@ -107,9 +107,6 @@ char	*event_envelope(int64_t seq, const char *type, const char *ts,
 	    struct json_object *data);
 /* The newest seq in the outbox (0 when empty), or -1 on error. */
 int64_t	 event_head(sqlite3 *db);
-/* Appends with both views, on a bare connection (fcgi/model.c until it
- * moves into the store): the seq, or -1. */
-int64_t	 event_append(sqlite3 *db, const char *type, int64_t session_id,
-	    struct json_object *data);
+
 
 #endif

@@ -1,5 +1,7 @@
 #include "utf8.h"
 
+#include <string.h>
+
 size_t
 utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -68,4 +70,41 @@ utf8_is_deceptive(uint32_t cp)
 	    (cp >= 0x2060 && cp <= 0x2064) ||	/* word joiner, invisible ops */
 	    (cp >= 0x2066 && cp <= 0x2069) ||	/* isolates */
 	    cp == 0xfeff;			/* BOM / ZW no-break space */
+}
+
+static int
+utf8_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+int
+utf8_name_clean(const char *in, size_t maxchars, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len, i, n, chars = 0;
+	uint32_t cp;
+
+	if (in == NULL)
+		return -1;
+	len = strlen(in);
+	while (len > 0 && utf8_is_space(s[0])) {
+		s++;
+		len--;
+	}
+	while (len > 0 && utf8_is_space(s[len - 1]))
+		len--;
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+			return -1;
+		if (utf8_is_control(cp) || utf8_is_deceptive(cp))
+			return -1;
+		chars++;
+	}
+	if (chars < 1 || chars > maxchars || len + 1 > outlen)
+		return -1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
 }

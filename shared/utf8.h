@@ -30,4 +30,13 @@ int	utf8_is_control(uint32_t cp);
  */
 int	utf8_is_deceptive(uint32_t cp);
 
+/*
+ * A display name (a rater's, a session's): trimmed of white space, valid
+ * UTF-8 without control or deceptive characters, 1..maxchars characters.
+ * Copies the trimmed name into out (outlen >= 4 * maxchars + 1 always
+ * suffices).  0 or -1.
+ */
+int	utf8_name_clean(const char *in, size_t maxchars, char *out,
+	    size_t outlen);
+
 #endif

@@ -67,6 +67,20 @@ store_event_append_json(struct store *store, enum event_type type,
 }
 
 int
+store_event_commit_json(struct store *store, enum event_type type,
+    int64_t sid, struct json_object *data, int64_t *seq)
+{
+	int rc;
+
+	if ((rc = store_event_append_json(store, type, sid, data, seq)) !=
+	    STORE_OK || (rc = store_commit(store)) != STORE_OK) {
+		store_rollback(store);
+		*seq = 0;
+	}
+	return rc;
+}
+
+int
 store_event_append(struct store *store, enum event_type type,
     int64_t session_id, const char *data_json, size_t len, int64_t *seq)
 {

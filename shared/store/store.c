@@ -48,6 +48,21 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+void
+store_process_init(void)
+{
+	/*
+	 * SQLite's allocation statistics take a process-wide mutex on every
+	 * malloc and free, hundreds a request; nothing reads them.  And a
+	 * worker's page cache is dropped whenever another worker committed,
+	 * nearly every request: pages from one bulk allocation (at most
+	 * cache_size, 2 MB) are recycled instead of malloc'd and freed anew.
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 512) != SQLITE_OK)
+		log_debug("%s: sqlite3_config refused", __func__);
+}
+
 struct store *
 store_open(const char *path, enum store_mode mode)
 {
@@ -75,12 +90,19 @@ store_open(const char *path, enum store_mode mode)
 }
 
 void
+store_forget_statements(struct store *store)
+{
+	for (int i = 0; i < store->nstmts; i++)
+		sqlite3_finalize(store->stmts[i].st);
+	store->nstmts = 0;
+}
+
+void
 store_close(struct store *store)
 {
 	if (store == NULL)
 		return;
-	for (int i = 0; i < store->nstmts; i++)
-		sqlite3_finalize(store->stmts[i].st);
+	store_forget_statements(store);
 	sqlite3_close_v2(store->db);
 	free(store);
 }
@@ -268,4 +290,44 @@ store_col_text(sqlite3_stmt *st, int col)
 	const unsigned char *s = sqlite3_column_text(st, col);
 
 	return s != NULL ? (const char *)s : "";
+}
+
+struct json_object *
+store_col_json(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s == NULL ? NULL : json_object_new_string((const char *)s);
+}
+
+int
+store_query_int(struct store *store, const char *sql, int64_t arg,
+    int64_t *out, const char *where)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = 0;
+	if ((rc = store_prepare(store, sql, &st)) != STORE_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return store_rc_of(store, rc, where);
+}
+
+int
+store_exec_id(struct store *store, const char *sql, int64_t arg,
+    const char *where)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(store, sql, &st)) != STORE_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	return store_step_done(store, st, where);
 }

@@ -15,8 +15,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <json-c/json.h>
 
 #include "event.h"
+#include "media.h"
 
 enum store_mode {
 	STORE_READWRITE,	/* workers, memeterctl: creates the file if missing */
@@ -47,6 +49,10 @@ enum store_rc {
 const char	*store_rc_name(int rc);
 
 struct store;
+
+/* Process-wide SQLite settings for a busy worker; call once, before
+ * the first store_open(). */
+void		 store_process_init(void);
 
 /* Opens path (":memory:" works) with the pragmas every connection needs
  * (WAL, synchronous=NORMAL, a 5 s busy wait in short steps,
@@ -116,11 +122,214 @@ int	store_event_first(struct store *store, int64_t *first);
 
 /* --- identity (shared/store/auth.c) ---------------------------------------- */
 
+/*
+ * Raters and admin browsers are found by the SHA-256 of their cookie
+ * token (hash: 32 bytes); the database never holds a token.
+ */
+#define STORE_RATER_NAME_CHARS	40
+#define STORE_RATER_NAME_MAX	(STORE_RATER_NAME_CHARS * 4 + 1)
+#define STORE_CSRF_MAX		65
+
+struct store_rater {
+	int64_t		 id;
+	char		 name[STORE_RATER_NAME_MAX];
+};
+
+/* STORE_OK with *rater filled, STORE_NOT_FOUND, or an error rc. */
+int	store_rater_by_token(struct store *store, const unsigned char hash[32],
+	    struct store_rater *rater);
+/* A new rater named name (already valid); sets rater->id and ->name. */
+int	store_rater_create(struct store *store, const unsigned char hash[32],
+	    const char *name, struct store_rater *rater);
+/* Renames rater id; name must be clean (utf8_name_clean). */
+int	store_rater_rename(struct store *store, int64_t id, const char *name);
+
 /* The admin session of a cookie token's SHA-256, if valid now: its id
  * and expiry (unix seconds).  STORE_OK, STORE_NOT_FOUND (unknown or
  * expired) or an error rc. */
 int	store_admin_session_check(struct store *store,
 	    const unsigned char hash[32], int64_t *session_id,
 	    int64_t *expires_at);
+/* The same with the session's CSRF token copied into csrf. */
+int	store_admin_session_get(struct store *store,
+	    const unsigned char hash[32], int64_t *session_id, char *csrf,
+	    size_t csrf_len);
+/* Starts an admin session (ending expired ones) and sets *session_id. */
+int	store_admin_session_create(struct store *store,
+	    const unsigned char hash[32], const char *csrf, int64_t expires_at,
+	    int64_t *session_id);
+/* Ends admin session id (STORE_OK even if it was gone). */
+int	store_admin_session_delete(struct store *store, int64_t id);
+
+/* The crypt(3) hash of the admin password into buf: STORE_OK,
+ * STORE_NOT_FOUND when none is set, or an error rc. */
+int	store_admin_password_get(struct store *store, char *buf, size_t len);
+/*
+ * Stores the hash.  With logout_all, also ends every admin session in
+ * the same transaction and sets *ended to how many (memeterctl passwd);
+ * ended may be NULL.
+ */
+int	store_admin_password_set(struct store *store, const char *hash,
+	    int logout_all, int *ended);
+
+/* --- sessions and memes (shared/store/session.c) -------------------------- */
+
+/*
+ * Sessions, memes, statistics and results come back as SPEC.md's JSON
+ * shapes: S, M, STATS, places.  Every json_object handed out is a new
+ * reference the caller owns; on an error rc nothing is handed out.
+ * media_url is the URL prefix of the media folder (config media_url).
+ */
+enum store_session_status {
+	STORE_STATUS_DRAFT = 1,
+	STORE_STATUS_ACTIVE,
+	STORE_STATUS_FINISHED,
+};
+
+#define STORE_SESSION_NAME_MAX	80
+
+/* S of session id: STORE_OK, STORE_NOT_FOUND or an error rc. */
+int	store_session_get(struct store *store, int64_t id,
+	    struct json_object **session);
+/* The session's state: STORE_OK, STORE_NOT_FOUND or an error rc. */
+int	store_session_status(struct store *store, int64_t id,
+	    enum store_session_status *status);
+/* Finished sessions, newest first (array of S). */
+int	store_sessions_finished(struct store *store, struct json_object **list);
+/* All sessions, newest first (array of S). */
+int	store_sessions_all(struct store *store, struct json_object **list);
+/* How many memes and ratings session id has (memeterctl's list). */
+int	store_session_counts(struct store *store, int64_t id, int64_t *memes,
+	    int64_t *ratings);
+/* The session a dashboard shows: the active one, else the newest (a
+ * fresh draft, or the session just finished), else 0. */
+int	store_admin_session_id(struct store *store, int64_t *id);
+/* The M list of a session, in order (empty for an unknown one). */
+int	store_session_memes(struct store *store, int64_t id,
+	    const char *media_url, struct json_object **memes);
+
+/*
+ * The changes.  Each is one write transaction with its outbox event;
+ * *seq is that event's seq (0 when nothing was written), for the hint
+ * to pushd after the commit.
+ */
+/* A draft; STORE_INVALID if the name is not 1..80 clean characters. */
+int	store_session_create(struct store *store, const char *name,
+	    struct json_object **session, int64_t *seq);
+/* draft -> active: STORE_ALREADY_ACTIVE, STORE_FINISHED,
+ * STORE_OTHER_ACTIVE.  The reply is S; the event S with its memes. */
+int	store_session_start(struct store *store, int64_t id,
+	    const char *media_url, struct json_object **session, int64_t *seq);
+/* active -> finished: STORE_NOT_ACTIVE otherwise. */
+int	store_session_finish(struct store *store, int64_t id,
+	    struct json_object **session, int64_t *seq);
+
+enum store_reveal {
+	STORE_REVEAL_NEXT,
+	STORE_REVEAL_PREV,
+	STORE_REVEAL_RESET,
+};
+/* "next", "prev", "reset": STORE_OK, or STORE_INVALID for anything else. */
+int	store_reveal_parse(const char *action, enum store_reveal *out);
+/* One reveal step of a finished session (STORE_NOT_FINISHED otherwise);
+ * results_revealed is written only when the count changed. */
+int	store_session_reveal(struct store *store, int64_t id,
+	    enum store_reveal action, const char *media_url, int *revealed,
+	    int *total, int64_t *seq);
+/*
+ * Adds images (stored in the media folder already) to a draft or active
+ * session (STORE_FINISHED otherwise): their memes rows, the ones not yet
+ * in the session and, if any, memes_populated.  *added is the array of
+ * M actually added.
+ */
+int	store_session_add_images(struct store *store, int64_t id,
+	    const struct media_image *imgs, size_t nimgs, const char *media_url,
+	    struct json_object **added, int64_t *seq);
+
+/* --- statistics and results (shared/store/stats.c) ------------------------ */
+
+/* STATS of session id (meme_id > 0: "memes" holds only that meme);
+ * STORE_NOT_FOUND for an unknown session. */
+int	store_stats(struct store *store, int64_t id, int64_t meme_id,
+	    struct json_object **stats);
+/*
+ * Every place of a session, best first: {"place","meme":M,"count","avg",
+ * "min","max","median"} (ties: more ratings first, then earlier
+ * position; unrated last).  STORE_NOT_FOUND for an unknown session.
+ */
+int	store_results_all(struct store *store, int64_t id,
+	    const char *media_url, struct json_object **places);
+/* GET /api/results/{id}: {"session":S,"revealed","total","results":[the
+ * revealed places, best first]} of a finished session, one snapshot;
+ * STORE_NOT_FOUND, STORE_NOT_FINISHED. */
+int	store_results_public(struct store *store, int64_t id,
+	    const char *media_url, struct json_object **out);
+
+/* --- what a page loads (shared/store/state.c) ------------------------------ */
+
+/*
+ * Each from one read snapshot, with the outbox head as "seq": a client
+ * that resumes the push channel from it misses no event and sees none
+ * twice.
+ */
+/* GET /api/state for rater: {"seq","session","memes","me":{"id","name",
+ * "ratings","skipped"}} of the active session, else the latest finished
+ * one. */
+int	store_rater_state(struct store *store, const struct store_rater *rater,
+	    const char *media_url, struct json_object **out);
+/* GET /api/admin/state: {"seq","session","sessions","memes","stats",
+ * "participants"} for session id (0: store_admin_session_id()'s);
+ * STORE_NOT_FOUND for an unknown id. */
+int	store_admin_state(struct store *store, int64_t id,
+	    const char *media_url, struct json_object **out);
+
+/* --- ratings and skips (shared/store/rating.c) ----------------------------- */
+
+#define STORE_SCORE_MIN		0
+#define STORE_SCORE_MAX		10
+#define STORE_CLIENT_ID_CHARS	64
+
+struct store_rating {
+	int64_t		 meme_id;
+	int		 score;		/* STORE_SCORE_MIN..MAX */
+	const char	*client_id;	/* NULL or "": none */
+};
+
+struct store_rating_done {
+	int64_t		 meme_id;	/* what the answer says: for a */
+	int		 score;		/* replay, the first request's */
+	int		 replaced;
+	int		 replayed;	/* client_id seen: nothing changed */
+	int64_t		 seq;		/* the last event written, or 0 */
+};
+
+/*
+ * Rates a meme of the active session (one transaction: the score, the
+ * client_id, new_rating and stats_updated).  STORE_OK,
+ * STORE_NO_ACTIVE_SESSION, STORE_UNKNOWN_MEME or an error rc.
+ */
+int	store_rating_put(struct store *store, const struct store_rater *rater,
+	    const struct store_rating *in, struct store_rating_done *out);
+/* Skips a meme of the active session (same outcomes). */
+int	store_skip_put(struct store *store, int64_t rater_id, int64_t meme_id);
+
+/* --- the database itself (shared/store/maint.c) ---------------------------- */
+
+/*
+ * Copies the live database into the new file path with SQLite's online
+ * backup API, in steps so writers are not held up, makes the copy a
+ * self-contained file (no WAL) and checks it with quick_check.  *pages
+ * is the size copied.  STORE_OK or an error rc; *why (static text or
+ * SQLite's message, valid until the next store call) says what failed.
+ */
+int	store_backup(struct store *store, const char *path, int *pages,
+	    const char **why);
+/*
+ * PRAGMA integrity_check and foreign_key_check: fn is called with each
+ * problem as a line of text; *problems is how many.  STORE_OK or an
+ * error rc.
+ */
+int	store_check(struct store *store, void (*fn)(const char *, void *),
+	    void *arg, int *problems);
 
 #endif

@@ -8,6 +8,7 @@
  */
 
 #include <sqlite3.h>
+#include <json-c/json.h>
 
 #include "store.h"
 
@@ -36,6 +37,10 @@ struct store {
  */
 int	store_prepare(struct store *store, const char *sql, sqlite3_stmt **st);
 
+/* Finalizes every cached statement (a test changing the schema under a
+ * store calls it; they are prepared again on use). */
+void	store_forget_statements(struct store *store);
+
 /* The outcome of a SQLite result code (SQLITE_OK/ROW/DONE: STORE_OK);
  * logs where and the error message for anything else. */
 int	store_rc_of(struct store *store, int sqlite_rc, const char *where);
@@ -60,5 +65,50 @@ void	store_read_end(struct store *store, int opened);
 
 /* A text column as const char *, "" for NULL. */
 const char *store_col_text(sqlite3_stmt *st, int col);
+/* A text column as a JSON string, NULL column as JSON null (NULL). */
+struct json_object *store_col_json(sqlite3_stmt *st, int col);
+
+/* The first column of a one-row integer query with ?1 = arg (if the SQL
+ * has it) into *out; 0 when there is no row. */
+int	store_query_int(struct store *store, const char *sql, int64_t arg,
+	    int64_t *out, const char *where);
+/* Runs a statement without rows with ?1 = arg. */
+int	store_exec_id(struct store *store, const char *sql, int64_t arg,
+	    const char *where);
+
+/* --- between the domain files ---------------------------------------------- */
+
+/* Ends a change: appends its event with data, commits; on any failure
+ * rolls back (*seq 0). */
+int	store_event_commit_json(struct store *store, enum event_type type,
+	    int64_t sid, struct json_object *data, int64_t *seq);
+/* Opens the write transaction of a change to session id and reads its
+ * status; on an error rc the transaction is rolled back. */
+int	store_session_change_begin(struct store *store, int64_t id,
+	    enum store_session_status *status);
+
+/* M from a row of STORE_MEME_COLS. */
+#define STORE_MEME_COLS "m.id,m.title,m.filename,m.width,m.height"
+struct json_object *store_meme_from_row(sqlite3_stmt *st,
+	    const char *media_url);
+/* M of one meme (STORE_NOT_FOUND if unknown). */
+int	store_meme_get(struct store *store, int64_t meme_id,
+	    const char *media_url, struct json_object **meme);
+/* Every place of a session, best first, in the caller's transaction. */
+int	store_results_places(struct store *store, int64_t sid,
+	    const char *media_url, struct json_object **places);
+/* {"session_id","revealed","total","results":[...]} from every place
+ * (consumed). */
+struct json_object *store_results_view(int64_t sid, int revealed,
+	    struct json_object *all);
+/* stats_updated's two views for one meme as text (stats.c); the admin
+ * text's length or -1 with *rc set. */
+int	store_stats_event_text(struct store *store, int64_t sid,
+	    int64_t meme_id, char *buf, size_t len, char *user, size_t ulen,
+	    int *user_len, int *rc);
+#define STORE_STATS_TEXT_MAX	1024
+/* STATS in the caller's transaction (no session check). */
+int	store_stats_read(struct store *store, int64_t sid, int64_t meme_id,
+	    struct json_object **stats);
 
 #endif

@@ -48,7 +48,7 @@
 #include <openssl/sha.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/store.h"
 #include "event.h"
 #include "log.h"
 #include "notify.h"
@@ -1104,7 +1104,7 @@ static struct {
 	int		 memeter;	/* else Nchan over HTTP */
 	char		 path[512];	/* Nchan publisher path */
 	struct conn	*http;
-	sqlite3		*db;
+	struct store	*store;
 	int		 nfd;
 	char		 notify_path[512];
 	int64_t		 session_id;
@@ -1209,15 +1209,12 @@ pub_one(void)
 	int rc = -1;
 
 	if (pub.memeter) {
-		if (db_begin(pub.db) == 0) {
-			seq = event_append(pub.db, "results_revealed",
-			    pub.session_id, d);
-			if (seq > 0 && db_commit(pub.db) == 0) {
-				pub_record(seq, t0);
-				(void)notify_send(pub.nfd, pub.notify_path, seq);
-				rc = 0;
-			} else
-				db_rollback(pub.db);
+		/* One statement: its own transaction. */
+		if (store_event_append_json(pub.store, EVENT_RESULTS_REVEALED,
+		    pub.session_id, d, &seq) == STORE_OK) {
+			pub_record(seq, t0);
+			(void)notify_send(pub.nfd, pub.notify_path, seq);
+			rc = 0;
 		}
 	} else {
 		char ts[32], *env;
@@ -1269,11 +1266,11 @@ pub_open(const char *spec)
 			return -1;
 		}
 		pub.memeter = 1;
-		pub.db = db_open(cfg.db_path, DB_READWRITE);
+		pub.store = store_open(cfg.db_path, STORE_READWRITE);
 		pub.nfd = notify_sender_open();
 		snprintf(pub.notify_path, sizeof(pub.notify_path), "%s",
 		    cfg.notify_socket);
-		return pub.db == NULL || pub.nfd == -1 ? -1 : 0;
+		return pub.store == NULL || pub.nfd == -1 ? -1 : 0;
 	}
 	log_warnx("%s: %s: want nchan:URL or memeter", __func__, spec);
 	return -1;

@@ -51,13 +51,26 @@ ws_stop() { kill "${WS_PID[$1]}" 2>/dev/null; wait "${WS_PID[$1]}" 2>/dev/null; 
 ws_events() { jq -r 'select(.ts != null) | .seq' "$T_DIR/$1.out"; }
 ws_types() { jq -r '.type' "$T_DIR/$1.out"; }
 
+# ev_user_data TYPE: the SQL of the user view of an event row of TYPE
+# (over the row's data), as the store's append renders it.
+ev_user_data() {
+    case $1 in
+        session_created|new_rating) echo "NULL" ;;
+        stats_updated) echo "json_object('session_id', json_extract(d, '\$.session_id'),
+            'ratings', json_extract(d, '\$.ratings'), 'raters', json_extract(d, '\$.raters'))" ;;
+        *) echo "d" ;;
+    esac
+}
+
 # ev_add TYPE JSON [N]: N events in one transaction, then the hint; prints
 # the last seq.
 ev_add() {
     local type=$1 json=$2 n=${3:-1} seq
     seq=$(db ".timeout 5000" "BEGIN IMMEDIATE;
-        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n)
-        INSERT INTO events(type, session_id, data) SELECT '$type', 1, '$json' FROM k;
+        WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $n),
+            r(d) AS (SELECT '$json')
+        INSERT INTO events(type, session_id, data, user_data)
+            SELECT '$type', 1, d, $(ev_user_data "$type") FROM k, r;
         SELECT max(seq) FROM events; COMMIT;")
     "$MEMETER_BIN/notify" "$seq"
     echo "$seq"

@@ -23,8 +23,7 @@
 #include "token.h"
 #include "../../fcgi/app.h"
 #include "../../fcgi/auth.h"
-#include "../../fcgi/media.h"
-#include "../../fcgi/model.h"
+#include "media.h"
 #include "../../fcgi/names.h"
 #include "unit_app.h"
 
@@ -106,7 +105,7 @@ q_int(struct fixture *f, const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -999;
 
-	assert_int_equal(sqlite3_prepare_v2(f->app.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(f->app.store->db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -120,7 +119,7 @@ q_text(struct fixture *f, const char *sql, char *buf, size_t len)
 	sqlite3_stmt *st;
 
 	buf[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(f->app.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(f->app.store->db, sql, -1, &st, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
@@ -164,8 +163,8 @@ make_session(struct fixture *f, const char *name, int n, int start,
 	char content[32];
 
 	assert_true(n <= 8);
-	assert_int_equal(model_session_create(f->app.db, name, &s, &seq),
-	    MODEL_OK);
+	assert_int_equal(store_session_create(f->app.store, name, &s, &seq),
+	    STORE_OK);
 	sid = json_object_get_int64(get(s, "id"));
 	json_object_put(s);
 	for (int i = 0; i < n; i++) {
@@ -179,15 +178,15 @@ make_session(struct fixture *f, const char *name, int n, int start,
 		imgs[i].width = imgs[i].height = 10;
 		imgs[i].bytes = 1;
 	}
-	assert_int_equal(model_session_add_images(f->app.db, sid, imgs,
-	    (size_t)n, "/media", &added, &seq), MODEL_OK);
+	assert_int_equal(store_session_add_images(f->app.store, sid, imgs,
+	    (size_t)n, "/media", &added, &seq), STORE_OK);
 	for (int i = 0; i < n; i++)
 		ids[i] = json_object_get_int64(get(json_object_array_get_idx(
 		    added, (size_t)i), "id"));
 	json_object_put(added);
 	if (start) {
-		assert_int_equal(model_session_start(f->app.db, sid, "/media",
-		    &s, &seq), MODEL_OK);
+		assert_int_equal(store_session_start(f->app.store, sid, "/media",
+		    &s, &seq), STORE_OK);
 		json_object_put(s);
 	}
 	return sid;
@@ -332,8 +331,8 @@ state_falls_back_to_finished(void **state)
 
 	become_rater(f);
 	sid = make_session(f, "Old", 2, 1, ids);
-	assert_int_equal(model_session_finish(f->app.db, sid, &s, &seq),
-	    MODEL_OK);
+	assert_int_equal(store_session_finish(f->app.store, sid, &s, &seq),
+	    STORE_OK);
 	json_object_put(s);
 	(void)make_session(f, "Draft", 1, 0, ids);
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
@@ -538,7 +537,7 @@ last_event(struct fixture *f, const char *type, char *buf, size_t len)
 	sqlite3_stmt *st;
 
 	buf[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(f->app.db, "SELECT data FROM events "
+	assert_int_equal(sqlite3_prepare_v2(f->app.store->db, "SELECT data FROM events "
 	    "WHERE type=?1 ORDER BY seq DESC LIMIT 1", -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
@@ -550,7 +549,7 @@ last_event(struct fixture *f, const char *type, char *buf, size_t len)
 /*
  * The events of a rating, byte for byte, against what SPEC's shapes
  * built with json-c give: new_rating from the request and the rater,
- * stats_updated from model_stats() (the admin's and memeterctl's
+ * stats_updated from store_stats() (the admin's and memeterctl's
  * reading of the same figures) with session_id first.
  */
 static void
@@ -576,8 +575,8 @@ expect_rating_events(struct fixture *f, int64_t sid, int64_t meme_id,
 	    JSON_OUT_FLAGS));
 	json_object_put(want);
 
-	stats = model_stats(f->app.db, sid, meme_id);
-	assert_non_null(stats);
+	assert_int_equal(store_stats(f->app.store, sid, meme_id, &stats),
+	    STORE_OK);
 	want = json_object_new_object();
 	json_object_object_add(want, "session_id", json_object_new_int64(sid));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -627,7 +626,7 @@ rating_events_match_model(void **state)
 	}
 	/* A replaced score moves the histogram and the totals' sum; a name
 	 * the API would refuse (written by hand) is still escaped alike. */
-	assert_int_equal(sqlite3_exec(f->app.db, "UPDATE raters SET name="
+	assert_int_equal(sqlite3_exec(f->app.store->db, "UPDATE raters SET name="
 	    "'a'||char(1)||char(8)||char(9)||char(10)||char(12)||char(13)||"
 	    "char(31)||char(127)||'z'", NULL, NULL, NULL), SQLITE_OK);
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":9,"
@@ -685,8 +684,8 @@ rating_after_finish_refused(void **state)
 
 	become_rater(f);
 	sid = make_session(f, "Live", 1, 1, ids);
-	assert_int_equal(model_session_finish(f->app.db, sid, &s, &seq),
-	    MODEL_OK);
+	assert_int_equal(store_session_finish(f->app.store, sid, &s, &seq),
+	    STORE_OK);
 	json_object_put(s);
 	snprintf(body, sizeof(body), "{\"meme_id\":%lld,\"score\":5}",
 	    (long long)ids[0]);
@@ -800,8 +799,8 @@ health_reports_pushd(void **state)
 	close(fd);
 	(void)unlink(f->cfg.notify_socket);
 	/* A broken database is a 503. */
-	app_stmts_finalize(&f->app);
-	assert_int_equal(db_exec(f->app.db, "DROP TABLE events"), 0);
+	store_forget_statements(f->app.store);
+	assert_int_equal(db_exec(f->app.store->db, "DROP TABLE events"), 0);
 	assert_int_equal(call(f, "GET", "/api/health", NULL), 503);
 	assert_false(json_object_get_boolean(get(f->resp.json, "ok")));
 }
@@ -818,8 +817,8 @@ login_and_logout(void **state)
 	    "{\"password\":\"secret\"}"), 503);
 	assert_string_equal(unit_code_of(&f->resp), "no_admin_password");
 	assert_int_equal(token_password_hash("secret", hash, sizeof(hash)), 0);
-	assert_int_equal(db_setting_set(f->app.db, "admin_password_hash", hash),
-	    0);
+	assert_int_equal(store_admin_password_set(f->app.store, hash, 0, NULL),
+	    STORE_OK);
 	assert_int_equal(call(f, "POST", "/api/admin/login",
 	    "{\"password\":\"Secret\"}"), 401);
 	assert_string_equal(unit_code_of(&f->resp), "bad_password");
@@ -902,13 +901,13 @@ checkpoint_after_request(void **state)
 
 		snprintf(sql, sizeof(sql), "INSERT INTO settings(key,value) "
 		    "VALUES('k%d',hex(randomblob(1000)))", i);
-		assert_int_equal(sqlite3_exec(app->db, sql, NULL, NULL, NULL),
+		assert_int_equal(sqlite3_exec(app->store->db, sql, NULL, NULL, NULL),
 		    SQLITE_OK);
 	}
-	assert_true(app->wal_frames >= APP_CHECKPOINT_FRAMES);
+	assert_true(app->store->wal_frames >= STORE_CHECKPOINT_FRAMES);
 	assert_true(file_size(path) == before);
 	app_after_request(app);
-	assert_int_equal(app->wal_frames, 0);
+	assert_int_equal(app->store->wal_frames, 0);
 	/* 600 rows of 2,000 bytes: at least 1 MB copied back. */
 	assert_true(file_size(path) >= before + 1000 * 1000);
 	app_destroy(app);

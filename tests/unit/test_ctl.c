@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "store/store.h"
+#include "store/store_int.h"
 #include "export.h"
 #include "../../ctl/ctl.h"
 
@@ -64,7 +66,7 @@ http_bodies(void **state)
 	assert_null(ctl_http_body(""));
 }
 
-/* One place as model_results_all() gives it. */
+/* One place as store_results_all() gives it. */
 static struct json_object *
 place(int n, const char *title, int count, double avg, int min, int max,
     double median)
@@ -131,7 +133,7 @@ csv_empty(void **state)
 struct fixture {
 	char	 dir[64];
 	char	 path[128];
-	sqlite3	*db;
+	struct store *store;
 };
 
 static int
@@ -146,9 +148,9 @@ fixture_setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/live.db", f->dir);
-	if ((f->db = db_open(f->path, DB_READWRITE)) == NULL ||
-	    db_migrate(f->db) == -1 ||
-	    db_exec(f->db, "INSERT INTO sessions (name) VALUES ('Backed up')") ==
+	if ((f->store = store_open(f->path, STORE_READWRITE)) == NULL ||
+	    store_migrate(f->store) != STORE_OK ||
+	    db_exec(f->store->db, "INSERT INTO sessions (name) VALUES ('Backed up')") ==
 	    -1)
 		return -1;
 	return 0;
@@ -160,7 +162,7 @@ fixture_teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	sqlite3_close_v2(f->db);
+	store_close(f->store);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -193,18 +195,18 @@ backup_copies_and_refuses_overwrite(void **state)
 	int pages;
 
 	snprintf(dest, sizeof(dest), "%s/copy.db", f->dir);
-	pages = ctl_backup_db(f->db, dest, NULL);
+	pages = ctl_backup_db(f->store, dest, NULL);
 	assert_true(pages > 0);
 	assert_int_equal(count_sessions(dest), 1);
 	/* The live database goes on; the copy is a snapshot. */
-	assert_int_equal(db_exec(f->db, "INSERT INTO sessions (name) "
+	assert_int_equal(db_exec(f->store->db, "INSERT INTO sessions (name) "
 	    "VALUES ('Later')"), 0);
 	assert_int_equal(count_sessions(dest), 1);
 	/* Never over an existing file, and nothing half-written is left. */
-	assert_int_equal(ctl_backup_db(f->db, dest, NULL), -1);
+	assert_int_equal(ctl_backup_db(f->store, dest, NULL), -1);
 	assert_int_equal(count_sessions(dest), 1);
 	snprintf(dest, sizeof(dest), "%s/missing/copy.db", f->dir);
-	assert_int_equal(ctl_backup_db(f->db, dest, NULL), -1);
+	assert_int_equal(ctl_backup_db(f->store, dest, NULL), -1);
 }
 
 static void
@@ -214,8 +216,8 @@ check_finds_dangling_rows(void **state)
 	FILE *out = tmpfile();
 
 	assert_non_null(out);
-	assert_int_equal(ctl_check_db(f->db, out), 0);
-	assert_int_equal(db_exec(f->db, "PRAGMA foreign_keys=OFF;"
+	assert_int_equal(ctl_check_db(f->store, out), 0);
+	assert_int_equal(db_exec(f->store->db, "PRAGMA foreign_keys=OFF;"
 	    "INSERT INTO ratings (session_id, meme_id, rater_id, score) "
 	    "VALUES (1, 1, 99, 5);"
 	    "INSERT INTO rating_requests (rater_id, client_id, rating_id) "
@@ -223,7 +225,7 @@ check_finds_dangling_rows(void **state)
 	    "PRAGMA foreign_keys=ON"), 0);
 	/* The rating misses its rater and its session meme; the request
 	 * its rater: three dangling references. */
-	assert_int_equal(ctl_check_db(f->db, out), 3);
+	assert_int_equal(ctl_check_db(f->store, out), 3);
 	fclose(out);
 }
 

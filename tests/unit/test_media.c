@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "../../fcgi/media.h"
+#include "media.h"
+#include "store/store.h"
+#include "store/store_int.h"
 
 /* A 1x1 GIF89a, byte for byte. */
 static const unsigned char gif_1x1[] = {
@@ -296,22 +297,30 @@ store_is_content_addressed(void **state)
 static void
 meme_row_dedups(void **state)
 {
-	sqlite3 *db = db_open(":memory:", DB_READWRITE);
-	struct media_image a, b;
+	struct store *store = store_open(":memory:", STORE_READWRITE);
+	struct json_object *s, *added;
+	struct media_image imgs[2];
 	sqlite3_stmt *st;
-	int64_t id1 = 0, id2 = 0;
+	sqlite3 *db;
+	int64_t seq, sid;
 
 	(void)state;
-	assert_non_null(db);
-	assert_int_equal(db_migrate(db), 0);
+	assert_non_null(store);
+	assert_int_equal(store_migrate(store), STORE_OK);
+	db = store->db;
 	assert_int_equal(media_probe(gif_1x1, sizeof(gif_1x1), "first.gif",
-	    &a), 0);
+	    &imgs[0]), 0);
 	assert_int_equal(media_probe(gif_1x1, sizeof(gif_1x1), "second.gif",
-	    &b), 0);
-	assert_int_equal(media_meme_upsert(db, &a, &id1), 0);
-	assert_int_equal(media_meme_upsert(db, &b, &id2), 0);
-	assert_true(id1 > 0);
-	assert_int_equal(id1, id2);
+	    &imgs[1]), 0);
+	assert_int_equal(store_session_create(store, "Dedup", &s, &seq),
+	    STORE_OK);
+	sid = json_object_get_int64(json_object_object_get(s, "id"));
+	json_object_put(s);
+	/* The same content twice is one meme, added once. */
+	assert_int_equal(store_session_add_images(store, sid, imgs, 2, "/media",
+	    &added, &seq), STORE_OK);
+	assert_int_equal(json_object_array_length(added), 1);
+	json_object_put(added);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*),min(title),"
 	    "min(width),min(mime) FROM memes", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -320,7 +329,7 @@ meme_row_dedups(void **state)
 	assert_int_equal(sqlite3_column_int(st, 2), 1);
 	assert_string_equal(sqlite3_column_text(st, 3), "image/gif");
 	sqlite3_finalize(st);
-	sqlite3_close_v2(db);
+	store_close(store);
 }
 
 static void

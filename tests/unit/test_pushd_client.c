@@ -29,9 +29,10 @@
 /* --- a source of in-memory events ------------------------------------------ */
 
 struct fake_event {
-	int64_t	 seq;
-	char	 type[32];
-	char	*data;
+	int64_t		 seq;
+	enum event_type	 type;
+	char		*data;
+	int		 users;		/* users see it (user_data = data) */
 };
 
 struct fake_source {
@@ -60,6 +61,8 @@ fake_events_after(void *h, int64_t after, int limit, source_event_fn fn,
 		ev.ts = "2026-12-01T20:00:00.000Z";
 		ev.data = fs->ev[i].data;
 		ev.data_len = strlen(ev.data);
+		ev.user_data = fs->ev[i].users ? ev.data : NULL;
+		ev.user_data_len = fs->ev[i].users ? ev.data_len : 0;
 		n++;
 		if (fn(&ev, arg) != 0)
 			break;
@@ -113,7 +116,8 @@ fake_add(struct fake_source *fs, int64_t from, int64_t to, const char *type,
 
 		assert_true(fs->n <= MAX_EVENTS);
 		e->seq = s;
-		snprintf(e->type, sizeof(e->type), "%s", type);
+		e->type = event_type_from_name(type);
+		e->users = (event_type_groups(e->type) & EVENT_GROUP_USER) != 0;
 		assert_non_null(p = malloc(pad + 64));
 		sprintf(p, "{\"session_id\":1,\"pad\":\"%*s\"}", (int)pad, "");
 		e->data = p;
@@ -153,6 +157,7 @@ struct fake_io {
 	int		 code;		/* close code set */
 	int		 killed;
 	int		 kill_secs;	/* of the last kill */
+	int		 broken;	/* the peer broke the protocol */
 };
 
 static struct fake_io IO;	/* the transport of the test running */
@@ -218,8 +223,15 @@ io_kill(struct client *c, int secs)
 	IO.kill_secs = secs;
 }
 
+static int
+io_broken(const struct client *c)
+{
+	(void)c;
+	return IO.broken;
+}
+
 static const struct client_io fake_client_io = {
-	io_write, io_busy, io_want_write, io_close_reason, io_kill
+	io_write, io_busy, io_want_write, io_close_reason, io_kill, io_broken
 };
 
 /* --- the world of one test ------------------------------------------------- */
@@ -232,6 +244,15 @@ struct world {
 	struct client_hub	 hub;
 	int64_t			 now;
 };
+
+/* Forgets what the transport was given and set. */
+static void
+io_reset(void)
+{
+	for (int i = 0; i < IO.nframes; i++)
+		free(IO.frames[i].text);
+	memset(&IO, 0, sizeof(IO));
+}
 
 static void
 world_init(struct world *w, size_t ring_size, int64_t head)
@@ -254,8 +275,7 @@ world_free(struct world *w)
 	fake_prune(&w->fs, INT64_MAX);
 	fanout_free(&w->fan);
 	client_hub_free(&w->hub);
-	for (int i = 0; i < IO.nframes; i++)
-		free(IO.frames[i].text);
+	io_reset();
 }
 
 /* Reads what the source has into the rings and writes to the clients,
@@ -663,7 +683,7 @@ admin_client_closed_when_its_session_ends(void **state)
 	assert_null(a.admin);
 
 	/* Expired, even when the source cannot be asked. */
-	memset(&IO, 0, sizeof(IO));
+	io_reset();
 	w.fs.admin_rc = -1;
 	open_client(&w, &a, EVENT_GROUP_ADMIN, -1);
 	assert_non_null(a.admin = calloc(1, sizeof(*a.admin)));
@@ -691,6 +711,27 @@ stopping_closes_with_1001(void **state)
 	assert_int_equal(client_write(&w.hub, &c, w.now), -1);
 	assert_int_equal(IO.code, CLIENT_CLOSE_GOING_AWAY);
 	assert_int_equal(IO.nframes, 0);
+	client_closed(&w.hub, &c);
+	world_free(&w);
+}
+
+/* A peer that broke the protocol below lws (an unmasked frame): 1002. */
+static void
+broken_peer_closed_with_1002(void **state)
+{
+	struct world w;
+	struct client c;
+
+	(void)state;
+	world_init(&w, 8, 0);
+	open_client(&w, &c, EVENT_GROUP_USER, -1);
+	drain(&w, &c);
+	client_sweep(&w.hub, w.now, 1000);
+	assert_false(c.doomed);
+	IO.broken = 1;
+	client_sweep(&w.hub, w.now, 1000);
+	assert_true(c.doomed);
+	assert_int_equal(IO.code, CLIENT_CLOSE_PROTOCOL_ERROR);
 	client_closed(&w.hub, &c);
 	world_free(&w);
 }
@@ -737,6 +778,7 @@ main(void)
 		cmocka_unit_test(keepalive_pings_then_hangs_up),
 		cmocka_unit_test(admin_client_closed_when_its_session_ends),
 		cmocka_unit_test(stopping_closes_with_1001),
+		cmocka_unit_test(broken_peer_closed_with_1002),
 		cmocka_unit_test(presence_reaches_everyone_after_hello),
 	};
 

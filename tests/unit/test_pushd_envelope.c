@@ -17,14 +17,26 @@
 #include "../../pushd/source.h"
 #include "../../pushd/metrics.h"
 
-/* Renders one event as a source hands it over. */
+/* Renders one event as a source hands it over: its admin view data and
+ * the user view user_data (NULL: users don't see it), as stored. */
+static int
+render_views(int64_t seq, const char *type, const char *data,
+    const char *user_data, const char *ts, int want, struct envelope_set *out)
+{
+	struct source_event ev = { seq, 1, event_type_from_name(type), ts,
+	    data, strlen(data), user_data,
+	    user_data != NULL ? strlen(user_data) : 0 };
+
+	return envelope_render(&ev, want, out);
+}
+
+/* The same for a type whose views are equal (or admin only). */
 static int
 render(int64_t seq, const char *type, const char *data, const char *ts,
     int want, struct envelope_set *out)
 {
-	struct source_event ev = { seq, 1, type, ts, data, strlen(data) };
-
-	return envelope_render(&ev, want, out);
+	return render_views(seq, type, data,
+	    event_groups(type) & EVENT_GROUP_USER ? data : NULL, ts, want, out);
 }
 
 static struct json_object *
@@ -84,9 +96,10 @@ render_stats_user_view(void **state)
 	struct json_object *o, *data, *v;
 
 	(void)state;
-	assert_int_equal(render(9, "stats_updated",
+	assert_int_equal(render_views(9, "stats_updated",
 	    "{\"session_id\":1,\"ratings\":10,\"raters\":4,\"memes\":"
-	    "[{\"meme_id\":2,\"count\":3}]}", "t",
+	    "[{\"meme_id\":2,\"count\":3}]}",
+	    "{\"session_id\":1,\"ratings\":10,\"raters\":4}", "t",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
 	assert_non_null(r.admin);
 	assert_non_null(r.user);
@@ -122,18 +135,53 @@ render_shared_event(void **state)
 }
 
 static void
-render_rejects_bad_rows(void **state)
+render_rejects_unknown_types(void **state)
 {
 	struct envelope_set r;
 
 	(void)state;
-	assert_int_equal(render(1, "no_such_type", "{}", "t",
-	    EVENT_GROUP_ADMIN, &r), -1);
-	assert_null(r.admin);
-	assert_int_equal(render(1, "session_started", "{oops", "t",
-	    EVENT_GROUP_ADMIN, &r), -1);
+	assert_int_equal(render_views(1, "no_such_type", "{}", "{}", "t",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), -1);
 	assert_null(r.admin);
 	assert_null(r.user);
+}
+
+/* The views go into the envelope byte for byte: nothing is parsed or
+ * re-serialised on the way (escapes and slashes stay as stored). */
+static void
+render_is_concatenation(void **state)
+{
+	struct envelope_set r;
+	const char *data = "{\"title\":\"a\\/b \\u00e9\",\"n\":1.50}";
+
+	(void)state;
+	assert_int_equal(render(12, "memes_populated", data,
+	    "2026-12-01T20:00:00.000Z", EVENT_GROUP_ADMIN | EVENT_GROUP_USER,
+	    &r), 0);
+	assert_string_equal(r.admin, "{\"seq\":12,\"type\":\"memes_populated\","
+	    "\"ts\":\"2026-12-01T20:00:00.000Z\",\"data\":{\"title\":"
+	    "\"a\\/b \\u00e9\",\"n\":1.50}}");
+	assert_int_equal(r.admin_len, strlen(r.admin));
+	assert_string_equal(r.user, r.admin);
+	envelope_clear(&r);
+	/* A user view that is not the admin's is the one users get. */
+	assert_int_equal(render_views(13, "session_started", "{\"a\":1}",
+	    "{\"b\":2}", "t", EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(strstr(r.admin, "\"data\":{\"a\":1}}"));
+	assert_non_null(strstr(r.user, "\"data\":{\"b\":2}}"));
+	envelope_clear(&r);
+	/* A row written without user_data (SQL outside the store): users
+	 * get the full view of a type they see in full... */
+	assert_int_equal(render_views(14, "session_started", "{\"a\":1}", NULL,
+	    "t", EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_string_equal(r.user, r.admin);
+	envelope_clear(&r);
+	/* ...but never the per-meme figures of stats_updated. */
+	assert_int_equal(render_views(15, "stats_updated", "{\"memes\":[]}",
+	    NULL, "t", EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &r), 0);
+	assert_non_null(r.admin);
+	assert_null(r.user);
+	envelope_clear(&r);
 }
 
 static void
@@ -204,7 +252,8 @@ main(void)
 		cmocka_unit_test(render_admin_only_event),
 		cmocka_unit_test(render_stats_user_view),
 		cmocka_unit_test(render_shared_event),
-		cmocka_unit_test(render_rejects_bad_rows),
+		cmocka_unit_test(render_rejects_unknown_types),
+		cmocka_unit_test(render_is_concatenation),
 		cmocka_unit_test(group_names),
 		cmocka_unit_test(control_messages),
 		cmocka_unit_test(metrics_text),

@@ -142,7 +142,7 @@ wrong_method_405(void **state)
 	};
 	struct fixture *f = *state;
 	struct http_response resp;
-	int64_t before = db_schema_version(f->app.db);
+	int64_t before = db_schema_version(f->app.store->db);
 
 	http_response_init(&resp);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -155,7 +155,7 @@ wrong_method_405(void **state)
 		assert_non_null(unit_header_of(&resp, "Allow"));
 		assert_string_equal(unit_header_of(&resp, "Allow"), cases[i].allow);
 	}
-	assert_int_equal(db_schema_version(f->app.db), before);
+	assert_int_equal(db_schema_version(f->app.store->db), before);
 	http_response_reset(&resp);
 }
 
@@ -176,7 +176,7 @@ admin_needs_login(void **state)
 	    "mr_admin=not-a-token", NULL, NULL, "{\"name\":\"x\"}", &resp), 401);
 	/* An expired session is no session. */
 	login(f);
-	assert_int_equal(db_exec(f->app.db,
+	assert_int_equal(db_exec(f->app.store->db,
 	    "UPDATE admin_sessions SET expires_at=1"), 0);
 	assert_int_equal(run(f, "GET", "/api/admin/state", f->admin_cookie,
 	    NULL, NULL, NULL, &resp), 401);
@@ -189,7 +189,7 @@ count_sessions(struct fixture *f)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(f->app.db,
+	assert_int_equal(sqlite3_prepare_v2(f->app.store->db,
 	    "SELECT count(*) FROM sessions", -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);

@@ -20,12 +20,14 @@ push(struct window *w, int64_t seq)
 	memset(&ev, 0, sizeof(ev));
 	ev.seq = seq;
 	ev.session_id = 7;
-	ev.type = "new_rating";
+	ev.type = EVENT_NEW_RATING;
 	ev.ts = "2026-12-01T20:00:00.000Z";
 	ev.data_len = (size_t)snprintf(data, sizeof(data), "{\"n\":%lld}",
 	    (long long)seq);
 	ev.data = data;
-	return window_push(w, &ev, seq % 2 ? "{}" : NULL, seq % 2 ? 2 : 0);
+	ev.user_data = seq % 2 ? "{}" : NULL;
+	ev.user_data_len = seq % 2 ? 2 : 0;
+	return window_push(w, &ev);
 }
 
 struct seen {
@@ -42,7 +44,11 @@ collect(const struct source_event *ev, void *arg)
 	snprintf(want, sizeof(want), "{\"n\":%lld}", (long long)ev->seq);
 	assert_string_equal(ev->data, want);
 	assert_int_equal(ev->data_len, strlen(want));
-	assert_string_equal(ev->type, "new_rating");
+	assert_int_equal(ev->type, EVENT_NEW_RATING);
+	if (ev->seq % 2)
+		assert_string_equal(ev->user_data, "{}");
+	else
+		assert_null(ev->user_data);
 	assert_int_equal(ev->session_id, 7);
 	s->seqs[s->n++] = ev->seq;
 	return s->stop_after != 0 && s->n == s->stop_after;

@@ -1,6 +1,6 @@
 /*
  * A worker's app for the handler and router tests: default config with
- * the site origin the requests claim, a migrated in-memory database and
+ * the site origin the requests claim, a migrated in-memory store and
  * no notify socket open.  Header-only; include it after <cmocka.h>.
  */
 #ifndef MEMETER_UNIT_APP_H
@@ -26,14 +26,13 @@ unit_app_open(struct app *app, struct config *cfg, const char *site,
 	    notify_socket);
 	app->cfg = cfg;
 	app->notify_fd = -1;
-	return (app->db = unit_db_open()) == NULL ? -1 : 0;
+	return (app->store = unit_store_open()) == NULL ? -1 : 0;
 }
 
 static inline void
 unit_app_close(struct app *app)
 {
-	app_stmts_finalize(app);
-	sqlite3_close_v2(app->db);
+	store_close(app->store);
 }
 
 /* The "code" of an error answer, "" for any other answer. */

@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "store/store.h"
+#include "store/store_int.h"
 
 /* A new in-memory database with every migration applied, or NULL.  The
  * caller closes it (sqlite3_close_v2). */
@@ -22,6 +24,20 @@ unit_db_open(void)
 		return NULL;
 	}
 	return db;
+}
+
+/* A new in-memory store with every migration applied, or NULL; the
+ * tests reach its connection as store->db (store_int.h). */
+static inline struct store *
+unit_store_open(void)
+{
+	struct store *store = store_open(":memory:", STORE_READWRITE);
+
+	if (store != NULL && store_migrate(store) != STORE_OK) {
+		store_close(store);
+		return NULL;
+	}
+	return store;
 }
 
 /* Setup and teardown with the database itself as *state. */

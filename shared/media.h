@@ -2,14 +2,13 @@
 #define MEMETER_MEDIA_H
 
 /*
- * The media library: images recognised by their bytes (never their name),
- * stored once per content in the media directory as <sha256>.<ext>, and
- * their `memes` rows.
+ * The media library: images recognised by their bytes (never their name)
+ * and stored once per content in the media directory as <sha256>.<ext>.
+ * Their `memes` rows are the store's (store_session_add_images()).
  */
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "token.h"
 
@@ -55,11 +54,6 @@ int	media_probe(const void *data, size_t len, const char *filename,
  * (same name = same content): temp file, fsync, rename.  0 or -1 (logged). */
 int	media_store(const char *media_dir, const void *data, size_t len,
 	    const struct media_image *img);
-
-/* Inserts the memes row of img unless its content is known already, and
- * returns the meme's id through *id.  Runs in the caller's transaction. */
-int	media_meme_upsert(sqlite3 *db, const struct media_image *img,
-	    int64_t *id);
 
 /*
  * Imports every image file of library_dir (by name order; files that are

@@ -1,6 +1,6 @@
 /*
  * The media library: image recognition by magic bytes and header parsing,
- * content-addressed storage, the memes rows and the library folder scan.
+ * content-addressed storage and the library folder scan.
  */
 #include "media.h"
 
@@ -334,36 +334,6 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return -1;
-}
-
-int
-media_meme_upsert(sqlite3 *db, const struct media_image *img, int64_t *id)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	/* A known content keeps its first title. */
-	if (sqlite3_prepare_v3(db, "INSERT INTO memes(sha256,title,filename,"
-	    "mime,width,height,bytes) VALUES(?1,?2,?3,?4,?5,?6,?7) "
-	    "ON CONFLICT(sha256) DO UPDATE SET sha256=excluded.sha256 "
-	    "RETURNING id", -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-	    SQLITE_OK) {
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, img->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, img->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, img->filename, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, img->mime, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, img->width);
-	sqlite3_bind_int(st, 6, img->height);
-	sqlite3_bind_int64(st, 7, img->bytes);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else
-		log_warnx("%s: %s", __func__, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 /* Reads a whole regular file of at most max bytes; the caller frees

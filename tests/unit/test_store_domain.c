@@ -1,8 +1,9 @@
 /*
- * Unit tests of fcgi/model.c against an in-memory database.  The model
- * functions open and commit their own transactions, so instead of a
- * per-test BEGIN/ROLLBACK every test gets a fresh migrated ":memory:"
- * database (a few milliseconds).
+ * Unit tests of the store's domain files (shared/store/session.c,
+ * stats.c, state.c) against an in-memory store.  Store functions open
+ * and commit their own transactions, so instead of a per-test
+ * BEGIN/ROLLBACK every test gets a fresh migrated ":memory:" store (a
+ * few milliseconds); raw SQL reaches its connection as store->db.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +18,10 @@
 
 #include "db.h"
 #include "event.h"
-#include "../../fcgi/media.h"
-#include "../../fcgi/model.h"
+#include "media.h"
+#include "token.h"
+#include "utf8.h"
+#include "../../fcgi/outcome.h"
 #include "unit_db.h"
 
 #define URL "/media"
@@ -52,13 +55,26 @@ q_text(sqlite3 *db, const char *sql, char *buf, size_t len)
 	return buf;
 }
 
+static int
+store_setup(void **state)
+{
+	return (*state = unit_store_open()) == NULL ? -1 : 0;
+}
+
+static int
+store_teardown(void **state)
+{
+	store_close(*state);
+	return 0;
+}
+
 static int64_t
-create_session(sqlite3 *db, const char *name)
+create_session(struct store *store, const char *name)
 {
 	struct json_object *s;
 	int64_t seq = 0, id;
 
-	assert_int_equal(model_session_create(db, name, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_create(store, name, &s, &seq), STORE_OK);
 	assert_true(seq > 0);
 	id = json_object_get_int64(json_object_object_get(s, "id"));
 	json_object_put(s);
@@ -85,7 +101,7 @@ fake_image(struct media_image *img, int n)
 /* Adds n fake images (numbered from first) to a session; returns the
  * number added. */
 static int
-add_images(sqlite3 *db, int64_t sid, int first, int n)
+add_images(struct store *store, int64_t sid, int first, int n)
 {
 	struct media_image imgs[16];
 	struct json_object *added;
@@ -95,8 +111,8 @@ add_images(sqlite3 *db, int64_t sid, int first, int n)
 	assert_true(n <= 16);
 	for (int i = 0; i < n; i++)
 		fake_image(&imgs[i], first + i);
-	assert_int_equal(model_session_add_images(db, sid, imgs, (size_t)n, URL,
-	    &added, &seq), MODEL_OK);
+	assert_int_equal(store_session_add_images(store, sid, imgs, (size_t)n,
+	    URL, &added, &seq), STORE_OK);
 	cnt = (int)json_object_array_length(added);
 	json_object_put(added);
 	return cnt;
@@ -160,6 +176,108 @@ jnull(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && v == NULL;
 }
 
+
+/* The store's answers as the old model gave them, for the tests. */
+static int
+reveal(struct store *store, int64_t sid, const char *action, int *revealed,
+    int *total, int64_t *seq)
+{
+	enum store_reveal step;
+
+	if (store_reveal_parse(action, &step) != STORE_OK)
+		return STORE_INVALID;
+	return store_session_reveal(store, sid, step, URL, revealed, total,
+	    seq);
+}
+
+/* The session GET /api/state shows (0: none). */
+static int64_t
+current_session(struct store *store)
+{
+	struct store_rater rater = { 1, "Nobody" };
+	struct json_object *o, *s;
+	int64_t id = 0;
+
+	assert_int_equal(store_rater_state(store, &rater, URL, &o), STORE_OK);
+	if ((s = json_object_object_get(o, "session")) != NULL)
+		id = json_object_get_int64(json_object_object_get(s, "id"));
+	json_object_put(o);
+	return id;
+}
+
+static int64_t
+admin_session(struct store *store)
+{
+	int64_t id = -1;
+
+	assert_int_equal(store_admin_session_id(store, &id), STORE_OK);
+	return id;
+}
+
+/* The status, or -rc. */
+static int
+status_of(struct store *store, int64_t id)
+{
+	enum store_session_status status;
+	int rc = store_session_status(store, id, &status);
+
+	return rc == STORE_OK ? (int)status : -rc;
+}
+
+static struct json_object *
+finished_sessions(struct store *store)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_sessions_finished(store, &o), STORE_OK);
+	return o;
+}
+
+static struct json_object *
+all_sessions(struct store *store)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_sessions_all(store, &o), STORE_OK);
+	return o;
+}
+
+static struct json_object *
+memes_of(struct store *store, int64_t sid, const char *url)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_session_memes(store, sid, url, &o), STORE_OK);
+	return o;
+}
+
+static struct json_object *
+stats_of(struct store *store, int64_t sid, int64_t meme_id)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_stats(store, sid, meme_id, &o), STORE_OK);
+	return o;
+}
+
+static struct json_object *
+results_all(struct store *store, int64_t sid)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_results_all(store, sid, URL, &o), STORE_OK);
+	return o;
+}
+
+static struct json_object *
+results_public(struct store *store, int64_t sid)
+{
+	struct json_object *o;
+
+	assert_int_equal(store_results_public(store, sid, URL, &o), STORE_OK);
+	return o;
+}
+
 /* --- tests -------------------------------------------------------------- */
 
 static void
@@ -168,50 +286,51 @@ name_clean_rules(void **state)
 	char out[400], long81[100], two[200];
 
 	(void)state;
-	assert_int_equal(model_name_clean("  Friday memes \t", 80, out,
+	assert_int_equal(utf8_name_clean("  Friday memes \t", 80, out,
 	    sizeof(out)), 0);
 	assert_string_equal(out, "Friday memes");
-	assert_int_equal(model_name_clean("   ", 80, out, sizeof(out)), -1);
-	assert_int_equal(model_name_clean("", 80, out, sizeof(out)), -1);
-	assert_int_equal(model_name_clean("a\x01" "b", 80, out, sizeof(out)), -1);
-	assert_int_equal(model_name_clean("a\nb", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("   ", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("a\x01" "b", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("a\nb", 80, out, sizeof(out)), -1);
 	/* Names that would pass for another on the projector. */
-	assert_int_equal(model_name_clean("Anna\xe2\x80\xae" "xob", 80, out,
+	assert_int_equal(utf8_name_clean("Anna\xe2\x80\xae" "xob", 80, out,
 	    sizeof(out)), -1);
-	assert_int_equal(model_name_clean("An\xe2\x80\x8bna", 80, out,
+	assert_int_equal(utf8_name_clean("An\xe2\x80\x8bna", 80, out,
 	    sizeof(out)), -1);
-	assert_int_equal(model_name_clean("Ren\xc3\xa9" "e", 80, out,
+	assert_int_equal(utf8_name_clean("Ren\xc3\xa9" "e", 80, out,
 	    sizeof(out)), 0);
-	assert_int_equal(model_name_clean("bad \xc3\x28", 80, out, sizeof(out)), -1);
-	assert_int_equal(model_name_clean("overlong \xc0\xaf", 80, out,
+	assert_int_equal(utf8_name_clean("bad \xc3\x28", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("overlong \xc0\xaf", 80, out,
 	    sizeof(out)), -1);
-	assert_int_equal(model_name_clean("c1 \xc2\x85", 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean("c1 \xc2\x85", 80, out, sizeof(out)), -1);
 	memset(long81, 'x', 81);
 	long81[81] = '\0';
-	assert_int_equal(model_name_clean(long81, 80, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean(long81, 80, out, sizeof(out)), -1);
 	long81[80] = '\0';
-	assert_int_equal(model_name_clean(long81, 80, out, sizeof(out)), 0);
+	assert_int_equal(utf8_name_clean(long81, 80, out, sizeof(out)), 0);
 	/* 80 characters of two bytes each count as 80, not 160. */
 	for (int i = 0; i < 80; i++)
 		memcpy(two + 2 * i, "\xc3\xa9", 2);
 	two[160] = '\0';
-	assert_int_equal(model_name_clean(two, 80, out, sizeof(out)), 0);
+	assert_int_equal(utf8_name_clean(two, 80, out, sizeof(out)), 0);
 	assert_int_equal(strlen(out), 160);
-	assert_int_equal(model_name_clean(two, 79, out, sizeof(out)), -1);
+	assert_int_equal(utf8_name_clean(two, 79, out, sizeof(out)), -1);
 	/* out too small for the name */
-	assert_int_equal(model_name_clean(two, 80, out, 100), -1);
+	assert_int_equal(utf8_name_clean(two, 80, out, 100), -1);
 }
 
 static void
 create_stores_literal_name_and_event(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	const char *evil = "Robert'); DROP TABLE sessions;--";
 	struct json_object *s, *ev;
 	char buf[512];
 	int64_t seq;
 
-	assert_int_equal(model_session_create(db, evil, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_create(store, evil, &s, &seq), STORE_OK);
 	assert_string_equal(jstr(s, "name"), evil);
 	assert_string_equal(jstr(s, "status"), "draft");
 	assert_true(jnull(s, "started_at"));
@@ -232,13 +351,14 @@ create_stores_literal_name_and_event(void **state)
 static void
 create_rejects_bad_names(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct json_object *s = NULL;
 	int64_t seq = 0;
 
-	assert_int_equal(model_session_create(db, " \t ", &s, &seq), MODEL_EINVAL);
+	assert_int_equal(store_session_create(store, " \t ", &s, &seq), STORE_INVALID);
 	assert_null(s);
-	assert_int_equal(model_session_create(db, NULL, &s, &seq), MODEL_EINVAL);
+	assert_int_equal(store_session_create(store, NULL, &s, &seq), STORE_INVALID);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sessions"), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM events"), 0);
 }
@@ -246,18 +366,19 @@ create_rejects_bad_names(void **state)
 static void
 lifecycle_and_conflicts(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct json_object *s, *ev, *memes;
 	int64_t a, b, seq = 0;
 	char buf[4096];
 
-	a = create_session(db, "A");
-	b = create_session(db, "B");
-	assert_int_equal(add_images(db, a, 1, 2), 2);
-	assert_int_equal(model_session_finish(db, a, &s, &seq), MODEL_ENOTACTIVE);
-	assert_int_equal(model_session_start(db, 999, URL, &s, &seq),
-	    MODEL_ENOTFOUND);
-	assert_int_equal(model_session_start(db, a, URL, &s, &seq), MODEL_OK);
+	a = create_session(store, "A");
+	b = create_session(store, "B");
+	assert_int_equal(add_images(store, a, 1, 2), 2);
+	assert_int_equal(store_session_finish(store, a, &s, &seq), STORE_NOT_ACTIVE);
+	assert_int_equal(store_session_start(store, 999, URL, &s, &seq),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_session_start(store, a, URL, &s, &seq), STORE_OK);
 	assert_string_equal(jstr(s, "status"), "active");
 	assert_false(jnull(s, "started_at"));
 	assert_null(json_object_object_get(s, "memes"));
@@ -277,82 +398,82 @@ lifecycle_and_conflicts(void **state)
 	json_object_put(ev);
 	assert_int_equal(q_int(db, "SELECT max(seq) FROM events"), seq);
 
-	assert_int_equal(model_session_start(db, a, URL, &s, &seq), MODEL_EALREADY);
-	assert_int_equal(model_session_start(db, b, URL, &s, &seq), MODEL_EACTIVE);
+	assert_int_equal(store_session_start(store, a, URL, &s, &seq), STORE_ALREADY_ACTIVE);
+	assert_int_equal(store_session_start(store, b, URL, &s, &seq), STORE_OTHER_ACTIVE);
 	assert_null(s);
-	assert_int_equal(model_current_session(db), a);
-	assert_int_equal(model_admin_session(db), a);
+	assert_int_equal(current_session(store), a);
+	assert_int_equal(admin_session(store), a);
 
-	assert_int_equal(model_session_finish(db, a, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_finish(store, a, &s, &seq), STORE_OK);
 	assert_string_equal(jstr(s, "status"), "finished");
 	json_object_put(s);
-	assert_int_equal(model_session_finish(db, a, &s, &seq), MODEL_ENOTACTIVE);
-	assert_int_equal(model_session_start(db, a, URL, &s, &seq),
-	    MODEL_EFINISHED);
-	assert_int_equal(model_current_session(db), a);
+	assert_int_equal(store_session_finish(store, a, &s, &seq), STORE_NOT_ACTIVE);
+	assert_int_equal(store_session_start(store, a, URL, &s, &seq),
+	    STORE_FINISHED);
+	assert_int_equal(current_session(store), a);
 	/* No active session: the dashboard shows the newest, the draft B. */
-	assert_int_equal(model_admin_session(db), b);
-	assert_int_equal(model_session_start(db, b, URL, &s, &seq), MODEL_OK);
+	assert_int_equal(admin_session(store), b);
+	assert_int_equal(store_session_start(store, b, URL, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(model_current_session(db), b);
+	assert_int_equal(current_session(store), b);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE "
 	    "type IN ('session_started','session_finished')"), 3);
-	assert_int_equal(model_error_status(MODEL_EACTIVE), 409);
-	assert_string_equal(model_error_code(MODEL_EACTIVE),
-	    "another_session_active");
-	assert_int_equal(model_error_status(MODEL_ENOTFOUND), 404);
+	assert_int_equal(outcome_status(STORE_OTHER_ACTIVE), 409);
+	assert_int_equal(outcome_status(STORE_NOT_FOUND), 404);
+	assert_int_equal(outcome_status(STORE_BUSY), 503);
 }
 
 static void
 session_lists_order(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
 	struct json_object *s, *list;
 	int64_t a, b, c, seq;
 
-	a = create_session(db, "A");
-	b = create_session(db, "B");
-	c = create_session(db, "C");
-	assert_int_equal(model_current_session(db), 0);
-	assert_int_equal(model_session_start(db, a, URL, &s, &seq), MODEL_OK);
+	a = create_session(store, "A");
+	b = create_session(store, "B");
+	c = create_session(store, "C");
+	assert_int_equal(current_session(store), 0);
+	assert_int_equal(store_session_start(store, a, URL, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(model_session_finish(db, a, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_finish(store, a, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(model_session_start(db, b, URL, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_start(store, b, URL, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(model_session_finish(db, b, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_finish(store, b, &s, &seq), STORE_OK);
 	json_object_put(s);
 
-	list = model_finished_sessions(db);
+	list = finished_sessions(store);
 	assert_int_equal(json_object_array_length(list), 2);
 	assert_int_equal(jint(json_object_array_get_idx(list, 0), "id"), b);
 	assert_int_equal(jint(json_object_array_get_idx(list, 1), "id"), a);
 	json_object_put(list);
-	list = model_all_sessions(db);
+	list = all_sessions(store);
 	assert_int_equal(json_object_array_length(list), 3);
 	assert_int_equal(jint(json_object_array_get_idx(list, 0), "id"), c);
 	json_object_put(list);
-	assert_int_equal(model_current_session(db), b);
-	assert_int_equal(model_session_state(db, c), MODEL_DRAFT);
-	assert_int_equal(model_session_state(db, 12345), MODEL_ENOTFOUND);
+	assert_int_equal(current_session(store), b);
+	assert_int_equal(status_of(store, c), STORE_STATUS_DRAFT);
+	assert_int_equal(status_of(store, 12345), -STORE_NOT_FOUND);
 }
 
 static void
 add_images_dedups_and_emits(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct media_image imgs[3];
 	struct json_object *added, *memes, *s, *ev;
 	int64_t sid, other, seq = 0, before;
 	char buf[4096];
 
-	sid = create_session(db, "A");
-	other = create_session(db, "B");
+	sid = create_session(store, "A");
+	other = create_session(store, "B");
 	fake_image(&imgs[0], 1);
 	fake_image(&imgs[1], 2);
 	fake_image(&imgs[2], 1);	/* the same content twice in one batch */
-	assert_int_equal(model_session_add_images(db, sid, imgs, 3, URL, &added,
-	    &seq), MODEL_OK);
+	assert_int_equal(store_session_add_images(store, sid, imgs, 3, URL, &added,
+	    &seq), STORE_OK);
 	assert_int_equal(json_object_array_length(added), 2);
 	assert_true(seq > 0);
 	json_object_put(added);
@@ -368,23 +489,23 @@ add_images_dedups_and_emits(void **state)
 
 	/* Again: nothing new, no event. */
 	before = q_int(db, "SELECT max(seq) FROM events");
-	assert_int_equal(model_session_add_images(db, sid, imgs, 2, URL, &added,
-	    &seq), MODEL_OK);
+	assert_int_equal(store_session_add_images(store, sid, imgs, 2, URL, &added,
+	    &seq), STORE_OK);
 	assert_int_equal(json_object_array_length(added), 0);
 	assert_int_equal(seq, 0);
 	json_object_put(added);
 	assert_int_equal(q_int(db, "SELECT max(seq) FROM events"), before);
 
 	/* The library is shared: another session reuses the memes rows. */
-	assert_int_equal(add_images(db, other, 2, 2), 2);
+	assert_int_equal(add_images(store, other, 2, 2), 2);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM memes"), 3);
-	memes = model_session_memes(db, other, URL);
+	memes = memes_of(store, other, URL);
 	assert_int_equal(json_object_array_length(memes), 2);
 	assert_string_equal(jstr(json_object_array_get_idx(memes, 0), "title"),
 	    "Meme 2");
 	assert_int_equal(jint(json_object_array_get_idx(memes, 0), "width"), 12);
 	json_object_put(memes);
-	memes = model_session_memes(db, other, "https://cdn.example/m/");
+	memes = memes_of(store, other, "https://cdn.example/m/");
 	assert_int_equal(strncmp(jstr(json_object_array_get_idx(memes, 0), "url"),
 	    "https://cdn.example/m/", 22), 0);
 	assert_non_null(strstr(jstr(json_object_array_get_idx(memes, 0), "url"),
@@ -394,36 +515,37 @@ add_images_dedups_and_emits(void **state)
 	json_object_put(memes);
 
 	/* Positions append. */
-	assert_int_equal(add_images(db, sid, 5, 1), 1);
+	assert_int_equal(add_images(store, sid, 5, 1), 1);
 	assert_int_equal(q_int(db, "SELECT max(position) FROM session_memes "
 	    "WHERE session_id=1"), 3);
 
 	/* Active sessions accept memes, finished ones do not. */
-	assert_int_equal(model_session_start(db, sid, URL, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_start(store, sid, URL, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(add_images(db, sid, 6, 1), 1);
-	assert_int_equal(model_session_finish(db, sid, &s, &seq), MODEL_OK);
+	assert_int_equal(add_images(store, sid, 6, 1), 1);
+	assert_int_equal(store_session_finish(store, sid, &s, &seq), STORE_OK);
 	json_object_put(s);
 	before = q_int(db, "SELECT count(*) FROM memes");
 	fake_image(&imgs[0], 9);
-	assert_int_equal(model_session_add_images(db, sid, imgs, 1, URL, &added,
-	    &seq), MODEL_EFINISHED);
+	assert_int_equal(store_session_add_images(store, sid, imgs, 1, URL, &added,
+	    &seq), STORE_FINISHED);
 	assert_null(added);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM memes"), before);
-	assert_int_equal(model_session_add_images(db, 999, imgs, 1, URL, &added,
-	    &seq), MODEL_ENOTFOUND);
+	assert_int_equal(store_session_add_images(store, 999, imgs, 1, URL, &added,
+	    &seq), STORE_NOT_FOUND);
 }
 
 static void
 stats_figures(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct json_object *st, *memes, *m0, *m1, *hist;
 	int64_t sid, r[4], m[2];
 	int scores[4] = { 2, 9, 7, 10 };
 
-	sid = create_session(db, "S");
-	assert_int_equal(add_images(db, sid, 1, 2), 2);
+	sid = create_session(store, "S");
+	assert_int_equal(add_images(store, sid, 1, 2), 2);
 	m[0] = session_meme(db, sid, 1);
 	m[1] = session_meme(db, sid, 2);
 	for (int i = 0; i < 4; i++) {
@@ -434,7 +556,7 @@ stats_figures(void **state)
 		rate(db, sid, m[0], r[i], scores[i]);
 	}
 
-	st = model_stats(db, sid, 0);
+	st = stats_of(store, sid, 0);
 	assert_non_null(st);
 	assert_int_equal(jint(st, "ratings"), 4);
 	assert_int_equal(jint(st, "raters"), 4);
@@ -466,7 +588,7 @@ stats_figures(void **state)
 
 	/* Limited to one meme: totals stay session-wide. */
 	rate(db, sid, m[1], r[0], 5);
-	st = model_stats(db, sid, m[1]);
+	st = stats_of(store, sid, m[1]);
 	assert_int_equal(jint(st, "ratings"), 5);
 	memes = json_object_object_get(st, "memes");
 	assert_int_equal(json_object_array_length(memes), 1);
@@ -480,7 +602,7 @@ stats_figures(void **state)
 	json_object_put(st);
 
 	/* An empty session. */
-	st = model_stats(db, create_session(db, "E"), 0);
+	st = stats_of(store, create_session(store, "E"), 0);
 	assert_int_equal(jint(st, "ratings"), 0);
 	assert_true(jnull(st, "avg"));
 	assert_int_equal(json_object_array_length(json_object_object_get(st,
@@ -493,14 +615,15 @@ stats_figures(void **state)
 static void
 stats_totals_follow_changes(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct json_object *st;
 	int64_t sid, other, r1, r2, m1, m2;
 
-	sid = create_session(db, "T");
-	other = create_session(db, "U");
-	assert_int_equal(add_images(db, sid, 1, 2), 2);
-	assert_int_equal(add_images(db, other, 1, 1), 1);
+	sid = create_session(store, "T");
+	other = create_session(store, "U");
+	assert_int_equal(add_images(store, sid, 1, 2), 2);
+	assert_int_equal(add_images(store, other, 1, 1), 1);
 	m1 = session_meme(db, sid, 1);
 	m2 = session_meme(db, sid, 2);
 	r1 = add_rater(db, "A");
@@ -513,7 +636,7 @@ stats_totals_follow_changes(void **state)
 	assert_int_equal(db_exec(db, "INSERT INTO ratings(session_id,meme_id,"
 	    "rater_id,score) VALUES(1,1,2,0) ON CONFLICT(session_id,meme_id,"
 	    "rater_id) DO UPDATE SET score=excluded.score"), 0);
-	st = model_stats(db, sid, m1);
+	st = stats_of(store, sid, m1);
 	assert_int_equal(jint(st, "ratings"), 3);
 	assert_int_equal(jint(st, "raters"), 2);
 	assert_true(fabs(jdbl(st, "avg") - 3.33) < 1e-9);	/* 10/3 */
@@ -523,12 +646,12 @@ stats_totals_follow_changes(void **state)
 	/* B's only rating in the session goes: one rater left. */
 	assert_int_equal(db_exec(db, "DELETE FROM ratings WHERE session_id=1 "
 	    "AND rater_id=2"), 0);
-	st = model_stats(db, sid, 0);
+	st = stats_of(store, sid, 0);
 	assert_int_equal(jint(st, "ratings"), 2);
 	assert_int_equal(jint(st, "raters"), 1);
 	assert_true(fabs(jdbl(st, "avg") - 5.0) < 1e-9);
 	json_object_put(st);
-	st = model_stats(db, other, 0);
+	st = stats_of(store, other, 0);
 	assert_int_equal(jint(st, "ratings"), 1);
 	assert_int_equal(jint(st, "raters"), 1);
 	json_object_put(st);
@@ -544,13 +667,14 @@ stats_totals_follow_changes(void **state)
 static void
 results_rank_and_reveal(void **state)
 {
-	sqlite3 *db = *state;
+	struct store *store = *state;
+	sqlite3 *db = store->db;
 	struct json_object *s, *res, *places, *p;
 	int64_t sid, m[4], r1, r2, seq, before;
 	int revealed = -1, total = -1;
 
-	sid = create_session(db, "R");
-	assert_int_equal(add_images(db, sid, 1, 4), 4);
+	sid = create_session(store, "R");
+	assert_int_equal(add_images(store, sid, 1, 4), 4);
 	for (int i = 0; i < 4; i++)
 		m[i] = session_meme(db, sid, i + 1);
 	r1 = add_rater(db, "One");
@@ -562,14 +686,14 @@ results_rank_and_reveal(void **state)
 	rate(db, sid, m[1], r2, 2);
 	rate(db, sid, m[2], r2, 9);
 
-	assert_int_equal(model_session_reveal(db, sid, "next", URL, &revealed,
-	    &total, &seq), MODEL_ENOTFINISHED);
-	assert_int_equal(model_session_start(db, sid, URL, &s, &seq), MODEL_OK);
+	assert_int_equal(reveal(store, sid, "next", &revealed,
+	    &total, &seq), STORE_NOT_FINISHED);
+	assert_int_equal(store_session_start(store, sid, URL, &s, &seq), STORE_OK);
 	json_object_put(s);
-	assert_int_equal(model_session_finish(db, sid, &s, &seq), MODEL_OK);
+	assert_int_equal(store_session_finish(store, sid, &s, &seq), STORE_OK);
 	json_object_put(s);
 
-	places = model_results_all(db, sid, URL);
+	places = results_all(store, sid);
 	assert_int_equal(json_object_array_length(places), 4);
 	{
 		int64_t want[4] = { m[2], m[1], m[0], m[3] };
@@ -588,51 +712,51 @@ results_rank_and_reveal(void **state)
 	assert_true(jnull(json_object_array_get_idx(places, 3), "avg"));
 	json_object_put(places);
 
-	res = model_results(db, sid, URL);
+	res = results_public(store, sid);
 	assert_int_equal(jint(res, "revealed"), 0);
 	assert_int_equal(jint(res, "total"), 4);
 	assert_int_equal(json_object_array_length(json_object_object_get(res,
 	    "results")), 0);
 	json_object_put(res);
 
-	assert_int_equal(model_session_reveal(db, sid, "sideways", URL,
-	    &revealed, &total, &seq), MODEL_EINVAL);
-	assert_int_equal(model_session_reveal(db, sid, "prev", URL, &revealed,
-	    &total, &seq), MODEL_OK);
+	assert_int_equal(reveal(store, sid, "sideways",
+	    &revealed, &total, &seq), STORE_INVALID);
+	assert_int_equal(reveal(store, sid, "prev", &revealed,
+	    &total, &seq), STORE_OK);
 	assert_int_equal(revealed, 0);
 	assert_int_equal(seq, 0);	/* clamped: nothing changed */
 	for (int i = 1; i <= 5; i++) {
-		assert_int_equal(model_session_reveal(db, sid, "next", URL,
-		    &revealed, &total, &seq), MODEL_OK);
+		assert_int_equal(reveal(store, sid, "next",
+		    &revealed, &total, &seq), STORE_OK);
 		assert_int_equal(revealed, i > 4 ? 4 : i);
 		assert_int_equal(total, 4);
 	}
 	assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE "
 	    "type='results_revealed'"), 4);
-	res = model_results(db, sid, URL);
+	res = results_public(store, sid);
 	assert_int_equal(jint(res, "revealed"), 4);
 	assert_int_equal(jint(json_object_array_get_idx(json_object_object_get(res,
 	    "results"), 0), "place"), 1);
 	json_object_put(res);
-	assert_int_equal(model_session_reveal(db, sid, "prev", URL, &revealed,
-	    &total, &seq), MODEL_OK);
+	assert_int_equal(reveal(store, sid, "prev", &revealed,
+	    &total, &seq), STORE_OK);
 	assert_int_equal(revealed, 3);
 	assert_true(seq > 0);
 	/* Revealing goes from the last place: 3 revealed = places 2..4. */
-	res = model_results(db, sid, URL);
+	res = results_public(store, sid);
 	places = json_object_object_get(res, "results");
 	assert_int_equal(json_object_array_length(places), 3);
 	assert_int_equal(jint(json_object_array_get_idx(places, 0), "place"), 2);
 	assert_int_equal(jint(json_object_array_get_idx(places, 2), "place"), 4);
 	json_object_put(res);
-	assert_int_equal(model_session_reveal(db, sid, "reset", URL, &revealed,
-	    &total, &seq), MODEL_OK);
+	assert_int_equal(reveal(store, sid, "reset", &revealed,
+	    &total, &seq), STORE_OK);
 	assert_int_equal(revealed, 0);
 	assert_int_equal(q_int(db, "SELECT revealed FROM sessions"), 0);
 	before = q_int(db, "SELECT max(seq) FROM events");
 	assert_int_equal(before, seq);
-	assert_int_equal(model_session_reveal(db, 4242, "next", URL, &revealed,
-	    &total, &seq), MODEL_ENOTFOUND);
+	assert_int_equal(reveal(store, 4242, "next", &revealed,
+	    &total, &seq), STORE_NOT_FOUND);
 }
 
 int
@@ -641,21 +765,21 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(name_clean_rules),
 		cmocka_unit_test_setup_teardown(create_stores_literal_name_and_event,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(create_rejects_bad_names,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(lifecycle_and_conflicts,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(session_lists_order,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(add_images_dedups_and_emits,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(stats_figures,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(stats_totals_follow_changes,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(results_rank_and_reveal,
-		    unit_db_setup, unit_db_teardown),
+		    store_setup, store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
