@@ -496,9 +496,13 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 		follow_connect(s);
 	else if (s->reading && mono_us() - s->read_sent_us >
 	    (REDIS_BLOCK_MS + 3000) * 1000LL) {
+		/* Not redisAsyncDisconnect(): it waits for that very reply. */
 		log_warnx("redis %s:%d: no answer to XREAD; reconnecting",
 		    s->host, s->port);
-		redisAsyncDisconnect(s->ac);
+		s->ac->data = NULL;
+		redisAsyncFree(s->ac);
+		s->ac = NULL;
+		s->reading = 0;
 	}
 }
 

@@ -149,7 +149,7 @@ relay_connect(struct relay *r)
 struct relay_batch {
 	struct relay	*r;
 	int64_t		 seqs[RELAY_BATCH];
-	int		 n, failed;
+	int		 n, failed, stuck;
 };
 
 /* Queues one XADD (hiredis buffers it; nothing is sent yet). */
@@ -165,9 +165,13 @@ relay_queue(const struct store_event *ev, void *arg)
 #define ARG(s, l)	do { argv[argc] = (s); lens[argc] = (l); argc++; } while (0)
 	if (stream_id_format(id, sizeof(id), ev->seq) == -1 ||
 	    event_type_name(ev->type) == NULL) {
-		log_warnx("%s: seq %" PRId64 ": cannot relay (unknown type)",
-		    __func__, ev->seq);
-		b->failed = 1;
+		/* Skipping it would be a hole on every edge: wait instead. */
+		if (b->r->stuck_seq != ev->seq)
+			log_warnx("%s: seq %" PRId64 " has an event type this "
+			    "relay does not know (older than the pool?); "
+			    "waiting: upgrade memeter-relay", __func__, ev->seq);
+		b->r->stuck_seq = ev->seq;
+		b->stuck = 1;
 		return 1;
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, ev->session_id);

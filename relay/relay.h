@@ -31,6 +31,7 @@ struct relay {
 	char			 key_relay[STREAM_KEY_MAX];
 	int64_t			 after;		/* the stream has every seq <= after */
 	int64_t			 outbox_head;
+	int64_t			 stuck_seq;	/* a type this relay does not know */
 	uint64_t		 appended, already_there;
 };
 
