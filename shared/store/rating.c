@@ -13,10 +13,8 @@
 #include "log.h"
 #include "timeutil.h"
 
-static const char SQL_ACTIVE_SESSION[] =
-    "SELECT id FROM sessions WHERE status='active'";
 /* The active session holding meme ?1: one step on the hot path; only a
- * miss asks SQL_ACTIVE_SESSION which of the two it was. */
+ * miss asks store_active_session() which of the two it was. */
 static const char SQL_RATING_TARGET[] =
     "SELECT s.id FROM sessions s JOIN session_memes sm ON sm.session_id=s.id "
     "AND sm.meme_id=?1 WHERE s.status='active'";
@@ -58,8 +56,7 @@ rating_session_of(struct store *store, int64_t meme_id, int64_t *sid)
 	if ((rc = store_query_int(store, SQL_RATING_TARGET, meme_id, sid,
 	    __func__)) != STORE_OK || *sid != 0)
 		return rc;
-	if ((rc = store_query_int(store, SQL_ACTIVE_SESSION, 0, sid,
-	    __func__)) != STORE_OK)
+	if ((rc = store_active_session(store, sid)) != STORE_OK)
 		return rc;
 	rc = *sid == 0 ? STORE_NO_ACTIVE_SESSION : STORE_UNKNOWN_MEME;
 	*sid = 0;
