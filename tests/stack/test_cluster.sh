@@ -129,9 +129,9 @@ teardown() {
         echo "FAIL $left namespaces left behind" >&2; T_FAILED=$((T_FAILED + 1)); fi
     if [ "$T_FAILED" -gt 0 ]; then
         echo "--- $T_NAME: last log lines:" >&2
-        tail -n 12 "$T_DIR"/*/logs/*.log >&2 2>/dev/null
+        tail -n 12 "$T_DIR"/*.err "$T_DIR"/*/logs/*.log 2>/dev/null | grep -v 'POST /api/ratings' >&2
     fi
-    rm -rf "$T_DIR"
+    [ -n "${KEEP_STACK_DIR:-}" ] && echo "kept $T_DIR" >&2 || rm -rf "$T_DIR"
     echo "$T_NAME: $T_PASSED passed, $T_FAILED failed"
     [ -n "${T_COUNTS:-}" ] && echo "$T_PASSED $T_FAILED" >> "$T_COUNTS"
     [ "$T_FAILED" -eq 0 ] && exit 0
@@ -268,6 +268,9 @@ python3 "$ROOT/tests/bench/mklibrary.py" "$W/library" 3
 CSRF=$(jq -r .csrf "$T_DIR/login.json")
 TOKEN=$(awk '$6 == "mr_admin" { print $7 }' "$T_DIR/admin.jar")
 check "admin login through edge1" test -n "$TOKEN" -a "$CSRF" != null
+TOKEN_HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+_published() { [ "$(rcli HEXISTS "$STREAM:admin" "$TOKEN_HASH" 2>/dev/null)" = 1 ]; }
+check "the relay publishes the new admin session for the edges" _poll 20 _published
 admin() {   # METHOD HOST PATH [JSON]
     local body=${4:-}
     [ -n "$body" ] || body='{}'
@@ -377,8 +380,8 @@ check_gapless() {
 S0=$(head_seq)
 ws_admin a1 "$IP_E1" "$S0"; ws_admin a2 "$IP_E2" "$S0"
 ws_user u1 "$IP_E1" "$S0"; ws_user u2 "$IP_E2" "$S0"
-check "clients open on both edges" _poll 10 _open a1
-_poll 10 _open a2; _poll 10 _open u1; _poll 10 _open u2
+_all_open() { local n; for n in "$@"; do _open "$n" || return 1; done; }
+check "clients open on both edges" _poll 20 _all_open a1 a2 u1 u2
 _presence_both() { grep -q '"raters":2,"admins":2' "$T_DIR/$1.out"; }
 check "presence on edge1 counts both edges' clients" _poll 8 _presence_both u1
 check "presence on edge2 too" _poll 8 _presence_both a2
@@ -409,7 +412,7 @@ _poll 20 _answers "$IP_E1"
 # --- 3: Redis restarts empty mid-stream ---------------------------------------
 S1=$(head_seq)
 ws_admin a3 "$IP_E1" "$S1"; ws_admin a4 "$IP_E2" "$S1"
-_poll 10 _open a3; _poll 10 _open a4
+check "clients open for the Redis restart" _poll 20 _all_open a3 a4
 load "$IP_E1" 150
 _poll 30 _head_past $((S1 + 60))
 halt redis KILL
@@ -427,7 +430,7 @@ check "the clients stayed connected" kill -0 "${WS_PID[a3]}"
 # --- 4: the relay dies mid-stream --------------------------------------------
 S2=$(head_seq)
 ws_admin a5 "$IP_E2" "$S2"
-_poll 10 _open a5
+check "a client opens for the relay's death" _poll 20 _all_open a5
 load "$IP_W" 120
 _poll 30 _head_past $((S2 + 40))
 halt relay KILL
