@@ -4,6 +4,7 @@
 // midway, a meme renamed inline (the rater's screen follows), a session
 // deleted from the list, a meme removed from a draft, and an early guest
 // who sees "about to start" and moves on by itself.
+import { AdminApi } from './adminapi.mjs';
 import { PHONE, PROJECTOR, assert, assertEq, shoot, test, waitFor } from './harness.mjs';
 
 const S = {};
@@ -35,6 +36,10 @@ async function newSession(admin, stack, name) {
 }
 
 test('the join URL comes from /api/config; a loopback one is flagged', async (ctx) => {
+  // Whatever an earlier file left running, this one starts from no party.
+  const api = await AdminApi.login(ctx.base, ctx.password);
+  await api.finishActive();
+  await api.dispose();
   const admin = await loggedInAdmin(ctx);
   S.admin = admin;
   const cfg = await (await admin.request.get('/api/config')).json();
