@@ -30,8 +30,9 @@ async function newSession(admin, stack, name) {
   await waitFor(async () => (await admin.locator('#session-name').textContent()) === name, `the card shows ${name}`);
   await admin.getByRole('button', { name: 'Populate', exact: true }).click();
   const sid = Number(stack.db(`SELECT id FROM sessions WHERE name = '${name}'`));
-  const n = dbMemes(stack, sid).length;
-  await waitFor(async () => n > 0 && (await admin.locator('#grid > li').count()) === n, `${n} memes in the grid`);
+  // The library's variants are made first: the answer takes a moment.
+  const n = await waitFor(() => dbMemes(stack, sid).length, 'the populate is stored', 30000);
+  await waitFor(async () => (await admin.locator('#grid > li').count()) === n, `${n} memes in the grid`);
   return { sid, n };
 }
 
