@@ -177,6 +177,7 @@ function renderSession() {
   const s = st.session;
   el.head.hidden = !s;
   el.sStatus.hidden = !s;
+  el.views.dash.dataset.status = s ? s.status : '';
   if (!s) {
     setText(el.sName, 'No session yet');
     setText(el.sMeta, 'Name one below to get started.');

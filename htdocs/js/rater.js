@@ -144,6 +144,10 @@ function render() {
 
 function showScreen(name) {
   if (ui.screen === name) return;
+  // A new screen starts at its top.  Scrolling first keeps the swap from
+  // pulling the page under a rater who had scrolled down a long list
+  // (the browser would clamp the scroll: the whole page jumps).
+  if (window.scrollY) window.scrollTo(0, 0);
   for (const [k, node] of Object.entries(el.screens)) node.hidden = k !== name;
   ui.screen = name;
   document.body.dataset.screen = name;

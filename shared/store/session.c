@@ -183,6 +183,12 @@ store_session_counts(struct store *store, int64_t id, int64_t *memes,
 }
 
 int
+store_active_session(struct store *store, int64_t *id)
+{
+	return store_query_int(store, SQL_ACTIVE_SESSION, 0, id, __func__);
+}
+
+int
 store_admin_session_id(struct store *store, int64_t *id)
 {
 	return store_query_int(store, SQL_ADMIN_SESSION, 0, id, __func__);
@@ -354,8 +360,7 @@ store_session_start(struct store *store, int64_t id, const char *media_url,
 	}
 	/* The partial unique index would refuse it too; asking first gives
 	 * the client a clear reason instead of a constraint error. */
-	if ((rc = store_query_int(store, SQL_ACTIVE_SESSION, 0, &other,
-	    __func__)) != STORE_OK)
+	if ((rc = store_active_session(store, &other)) != STORE_OK)
 		goto fail;
 	if (other != 0) {
 		rc = STORE_OTHER_ACTIVE;

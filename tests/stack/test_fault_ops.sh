@@ -166,7 +166,9 @@ RUN_BASE="http://127.0.0.1:$RUN_PORT"
 RUN_PW=run-$RANDOM$RANDOM
 # A background job of a script starts with SIGINT ignored, and bash cannot
 # trap a signal ignored at entry: restore it, as a terminal's run.sh has it.
+# The log starts empty, so that the banner waited for is this run's.
 run_up() {
+    : > "$T_DIR/run.out"
     MEMETER_RUN_DIR=$RUN MEMETER_PORT=$RUN_PORT MEMETER_ADMIN_PASSWORD=$RUN_PW python3 -c \
         'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", sys.argv[1:])' \
         bash "$STACK_ROOT/mk/run.sh" > "$T_DIR/run.out" 2>&1 &
@@ -270,7 +272,6 @@ check "SIGINT stops run.sh" _poll 30 _run_sh_gone
 wait "$RUN_SH_PID" 2>/dev/null
 left=$(leftovers | sort -u | paste -sd ' ')
 check "no stack process is left after Ctrl-C (${left:-none})" test -z "$left"
-RUN_SH_PID=
 
 # --- the stuck client, meanwhile: nginx let it go ------------------------------------
 _stuck_gone() { [ -z "$(ss -Htn state established "( src 127.0.0.9 )")" ]; }

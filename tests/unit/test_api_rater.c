@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "jsonw.h"
 #include "log.h"
 #include "notify.h"

@@ -193,6 +193,24 @@ jsonw_string_matches_json_c(void **state)
 }
 
 static void
+jsonw_int_matches_printf(void **state)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 123456789,
+	    INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char out[32], want[32];
+	struct jsonw w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		jsonw_init(&w, out, sizeof(out));
+		jsonw_int(&w, v[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+		assert_string_equal(out, want);
+		assert_int_equal(jsonw_len(&w), (int)strlen(want));
+	}
+}
+
+static void
 jsonw_overflow_sticks(void **state)
 {
 	char out[8];
@@ -224,6 +242,7 @@ main(void)
 		cmocka_unit_test(stats_user_text_matches_render),
 		cmocka_unit_test(envelope_is_concatenation),
 		cmocka_unit_test(jsonw_string_matches_json_c),
+		cmocka_unit_test(jsonw_int_matches_printf),
 		cmocka_unit_test(jsonw_overflow_sticks),
 	};
 
