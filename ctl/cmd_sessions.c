@@ -158,6 +158,8 @@ cmd_populate(struct ctl *ctl, int argc, char **argv)
 		    "above)", folder, ctl->cfg.media_dir);
 		return CTL_EFAIL;
 	}
+	for (size_t i = 0; i < n; i++)
+		media_variants(ctl->cfg.media_dir, &imgs[i]);
 	rc = store_session_add_images(ctl->store, id, imgs, n,
 	    ctl->cfg.media_url, &added, &seq);
 	free(imgs);

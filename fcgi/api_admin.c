@@ -194,6 +194,8 @@ h_admin_session_populate(struct app *app, const struct http_request *req,
 	    (size_t)app->cfg->max_upload_bytes, &imgs, &n) == -1)
 		return http_error(resp, 500, "library_unreadable",
 		    "The library folder could not be read; see the server log.");
+	for (size_t i = 0; i < n; i++)
+		media_variants(app->cfg->media_dir, &imgs[i]);
 	rc = admin_add_images(app, req->path_id, imgs, n, 200, resp);
 	free(imgs);
 	return rc;

@@ -59,7 +59,7 @@ int	media_store(const char *media_dir, const void *data, size_t len,
 	    const struct media_image *img);
 
 /*
- * Makes (or finds, when an earlier upload made them) the phone and
+ * shared/media_variants.c: makes (or finds, when an earlier upload made them) the phone and
  * thumbnail variants of the stored original img->filename in media_dir
  * and sets img->variants, img->has_variants and the upright width and
  * height.  An original libvips refuses keeps no variants (logged): it is
@@ -70,7 +70,7 @@ void	media_variants(const char *media_dir, struct media_image *img);
 /*
  * Imports every image file of library_dir (by name order; files that are
  * no image or larger than max_bytes are skipped with a log line) into
- * media_dir, with their variants (media_variants).  *imgs is a malloc'd array the caller frees.  0 or -1.
+ * media_dir (their variants: media_variants(), for each).  *imgs is a malloc'd array the caller frees.  0 or -1.
  */
 int	media_scan_library(const char *library_dir, const char *media_dir,
 	    size_t max_bytes, struct media_image **imgs, size_t *nimgs);

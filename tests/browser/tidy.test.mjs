@@ -4,6 +4,7 @@
 // midway, a meme renamed inline (the rater's screen follows), a session
 // deleted from the list, a meme removed from a draft, and an early guest
 // who sees "about to start" and moves on by itself.
+import { AdminApi } from './adminapi.mjs';
 import { PHONE, PROJECTOR, assert, assertEq, shoot, test, waitFor } from './harness.mjs';
 
 const S = {};
@@ -29,12 +30,17 @@ async function newSession(admin, stack, name) {
   await waitFor(async () => (await admin.locator('#session-name').textContent()) === name, `the card shows ${name}`);
   await admin.getByRole('button', { name: 'Populate', exact: true }).click();
   const sid = Number(stack.db(`SELECT id FROM sessions WHERE name = '${name}'`));
-  const n = dbMemes(stack, sid).length;
-  await waitFor(async () => n > 0 && (await admin.locator('#grid > li').count()) === n, `${n} memes in the grid`);
+  // The library's variants are made first: the answer takes a moment.
+  const n = await waitFor(() => dbMemes(stack, sid).length, 'the populate is stored', 30000);
+  await waitFor(async () => (await admin.locator('#grid > li').count()) === n, `${n} memes in the grid`);
   return { sid, n };
 }
 
 test('the join URL comes from /api/config; a loopback one is flagged', async (ctx) => {
+  // Whatever an earlier file left running, this one starts from no party.
+  const api = await AdminApi.login(ctx.base, ctx.password);
+  await api.finishActive();
+  await api.dispose();
   const admin = await loggedInAdmin(ctx);
   S.admin = admin;
   const cfg = await (await admin.request.get('/api/config')).json();
