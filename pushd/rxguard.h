@@ -11,7 +11,9 @@
  * nothing about it, so pushd watches the bytes lws reads from each
  * client socket (main.c wraps recv(2)) and parses only the frame
  * headers: the first one without the mask bit marks the connection,
- * and the callbacks close it with 1002.
+ * and the callbacks close it with 1002.  Plain sockets only: over TLS
+ * recv(2) carries ciphertext (a TLS listener would need the check on
+ * the decrypted stream, which lws does not show either).
  */
 struct rxguard {
 	uint64_t	 left;		/* payload bytes still to pass */

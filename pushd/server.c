@@ -389,7 +389,9 @@ static void
 client_established(struct server *s, struct lws *wsi, struct client *c)
 {
 	c->conn = wsi;
-	rxguard_watch(lws_get_socket_fd(wsi));
+	/* Over TLS recv(2) carries ciphertext: not frames to follow. */
+	if (!lws_is_ssl(wsi))
+		rxguard_watch(lws_get_socket_fd(wsi));
 	server_catch_up(s, c);
 	client_open(&s->hub, c, now_us());
 	presence_changed(s);

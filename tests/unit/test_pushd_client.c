@@ -245,6 +245,15 @@ struct world {
 	int64_t			 now;
 };
 
+/* Forgets what the transport was given and set. */
+static void
+io_reset(void)
+{
+	for (int i = 0; i < IO.nframes; i++)
+		free(IO.frames[i].text);
+	memset(&IO, 0, sizeof(IO));
+}
+
 static void
 world_init(struct world *w, size_t ring_size, int64_t head)
 {
@@ -266,8 +275,7 @@ world_free(struct world *w)
 	fake_prune(&w->fs, INT64_MAX);
 	fanout_free(&w->fan);
 	client_hub_free(&w->hub);
-	for (int i = 0; i < IO.nframes; i++)
-		free(IO.frames[i].text);
+	io_reset();
 }
 
 /* Reads what the source has into the rings and writes to the clients,
@@ -675,7 +683,7 @@ admin_client_closed_when_its_session_ends(void **state)
 	assert_null(a.admin);
 
 	/* Expired, even when the source cannot be asked. */
-	memset(&IO, 0, sizeof(IO));
+	io_reset();
 	w.fs.admin_rc = -1;
 	open_client(&w, &a, EVENT_GROUP_ADMIN, -1);
 	assert_non_null(a.admin = calloc(1, sizeof(*a.admin)));
