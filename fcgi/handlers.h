@@ -37,4 +37,7 @@ int h_admin_session_stats(struct app *, const struct http_request *, struct http
 int h_admin_session_reveal(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_export(struct app *, const struct http_request *, struct http_response *);
 
+/* the show: fcgi/api_show.c */
+int h_admin_session_round(struct app *, const struct http_request *, struct http_response *);
+
 #endif

@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	    ROUTE_ADMIN | ROUTE_CSRF },
 	{ "GET",   "/api/admin/sessions/{id}/export.csv", h_admin_session_export,
 	    ROUTE_ADMIN },
+	{ "POST",  "/api/admin/sessions/{id}/round", h_admin_session_round,
+	    ROUTE_ADMIN | ROUTE_CSRF },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
