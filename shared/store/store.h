@@ -324,6 +324,28 @@ int	store_round_next_close_ms(struct store *store, int64_t *ms,
 int	store_round_allows(struct store *store, int64_t sid, int64_t meme_id,
 	    const char *now);
 
+/* --- moderation (shared/store/moderation.c) -------------------------------- */
+
+/* The active session's id, 0 if none. */
+int	store_session_active_id(struct store *store, int64_t *id);
+/* Whether the session a newcomer would join (active, else the newest
+ * draft) has joining locked. */
+int	store_joining_locked(struct store *store, int *locked);
+/* The host renames rater id (name clean already): *rater {"id","name"};
+ * rater_renamed.  STORE_UNKNOWN_RATER. */
+int	store_rater_moderate_rename(struct store *store, int64_t id,
+	    const char *name, struct json_object **rater, int64_t *seq);
+/*
+ * The host kicks rater id: their ratings and skips in the active session
+ * go (*removed ratings), their cookie stops working; rater_kicked and,
+ * when ratings went, stats_updated with every meme.  STORE_UNKNOWN_RATER.
+ */
+int	store_rater_kick(struct store *store, int64_t id, int *removed,
+	    int64_t *seq);
+/* Locks or unlocks joining session id: *session S; session_locked. */
+int	store_session_lock(struct store *store, int64_t id, int locked,
+	    struct json_object **session, int64_t *seq);
+
 /* --- statistics and results (shared/store/stats.c) ------------------------ */
 
 /* STATS of session id (meme_id > 0: "memes" holds only that meme);

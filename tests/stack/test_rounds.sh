@@ -87,7 +87,7 @@ admin_api GET /api/admin/state
 check "voted counts the rating" json_is .round.voted 1
 
 # The clock closes it: the pool master writes the close, nobody asks.
-_closed() { jq -e --arg c "$CLOSES" 'select(.type=="round_changed" and .data.state=="closed" and .data.closes_at==$c)' "$T_DIR/u0.out" >/dev/null; }
+_closed() { jq -s -e --arg c "$CLOSES" 'any(.[]; .type=="round_changed" and .data.state=="closed" and .data.closes_at==$c)' "$T_DIR/u0.out" >/dev/null; }
 check "round_changed closed reaches /ws/user by the clock" _poll 6 _closed
 check "the close was written at closes_at or after (server clock)" \
     test "$(db "SELECT ts >= '$CLOSES' FROM events WHERE type='round_changed' ORDER BY seq DESC LIMIT 1")" = 1
