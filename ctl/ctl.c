@@ -188,6 +188,17 @@ ctl_fail(int rc, int64_t id, const char *what)
 		ctl_errx("%s: session %lld: it is not finished yet", what,
 		    (long long)id);
 		return CTL_ESTATE;
+	case STORE_SESSION_ACTIVE:
+		ctl_errx("%s: session %lld: it is running; finish it first",
+		    what, (long long)id);
+		return CTL_ESTATE;
+	case STORE_NOT_DRAFT:
+		ctl_errx("%s: session %lld: it is not a draft", what,
+		    (long long)id);
+		return CTL_ESTATE;
+	case STORE_NO_SUCH_MEME:
+		ctl_errx("%s: no such meme", what);
+		return CTL_ENOTFOUND;
 	case STORE_BUSY:
 		ctl_errx("%s: the database stayed locked by another process; "
 		    "try again", what);

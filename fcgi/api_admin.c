@@ -293,11 +293,13 @@ h_admin_session_upload(struct app *app, const struct http_request *req,
 		if (!parts[i].is_file)
 			continue;
 		if (media_store(app->cfg->media_dir, parts[i].data,
-		    parts[i].len, &imgs[j++]) == -1) {
+		    parts[i].len, &imgs[j]) == -1) {
 			rc = http_error(resp, 500, "storage_failed",
 			    "The image could not be stored; see the server log.");
 			goto done;
 		}
+		/* The phone and thumbnail sizes the network can carry. */
+		media_variants(app->cfg->media_dir, &imgs[j++]);
 	}
 	rc = admin_add_images(app, req->path_id, imgs, n, 201, resp);
 done:
@@ -347,6 +349,116 @@ h_admin_session_reveal(struct app *app, const struct http_request *req,
 	json_object_object_add(out, "revealed", json_object_new_int(revealed));
 	json_object_object_add(out, "total", json_object_new_int(total));
 	http_json(resp, 200, out);
+	return 0;
+}
+
+/* --- tidying up ------------------------------------------------------------ */
+
+int
+h_admin_session_delete(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *out;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = store_session_delete(app->store, req->path_id, &seq)) !=
+	    STORE_OK)
+		return outcome_error(resp, rc);
+	app_notify(app, seq);
+	out = json_object_new_object();
+	json_object_object_add(out, "deleted", json_object_new_int64(req->path_id));
+	http_json(resp, 200, out);
+	return 0;
+}
+
+int
+h_admin_meme_patch(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *body, *title, *meme;
+	int64_t seq = 0;
+	int rc;
+
+	if ((body = http_json_body(req, resp)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(body, "title", &title) ||
+	    !json_object_is_type(title, json_type_string) ||
+	    strlen(json_object_get_string(title)) !=
+	    (size_t)json_object_get_string_len(title))
+		rc = STORE_INVALID;
+	else
+		rc = store_meme_rename(app->store, req->path_id,
+		    json_object_get_string(title), app->cfg->media_url, &meme,
+		    &seq);
+	json_object_put(body);
+	if (rc == STORE_INVALID)
+		return http_error(resp, 400, "invalid_title", "title must have "
+		    "1 to %d characters and no control characters.",
+		    STORE_MEME_TITLE_MAX);
+	if (rc != STORE_OK)
+		return outcome_error(resp, rc);
+	app_notify(app, seq);
+	http_json(resp, 200, meme);
+	return 0;
+}
+
+int
+h_admin_session_meme_delete(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *out;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = store_session_meme_remove(app->store, req->path_id,
+	    req->path_id2, &seq)) != STORE_OK)
+		return outcome_error(resp, rc);
+	app_notify(app, seq);
+	out = json_object_new_object();
+	json_object_object_add(out, "session_id",
+	    json_object_new_int64(req->path_id));
+	json_object_object_add(out, "removed", json_object_new_int64(req->path_id2));
+	http_json(resp, 200, out);
+	return 0;
+}
+
+/* --- participants --------------------------------------------------------- */
+
+int
+h_admin_session_raters(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *list;
+	int rc;
+
+	if ((rc = store_session_raters(app->store, req->path_id, &list)) !=
+	    STORE_OK)
+		return outcome_error(resp, rc);
+	http_json(resp, 200, list);
+	return 0;
+}
+
+#define ACTIVITY_DEFAULT	50
+
+/* ?limit=1..STORE_ACTIVITY_MAX (50 without it). */
+int
+h_admin_session_activity(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *list;
+	int64_t limit;
+	int rc;
+
+	if ((limit = admin_query_id(req->query, "limit")) < 0 ||
+	    limit > STORE_ACTIVITY_MAX)
+		return http_error(resp, 400, "invalid_limit",
+		    "limit must be a whole number from 1 to %d.",
+		    STORE_ACTIVITY_MAX);
+	if ((rc = store_session_activity(app->store, req->path_id,
+	    limit == 0 ? ACTIVITY_DEFAULT : (int)limit, &list)) != STORE_OK)
+		return outcome_error(resp, rc);
+	http_json(resp, 200, list);
 	return 0;
 }
 

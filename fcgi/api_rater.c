@@ -195,6 +195,23 @@ h_me_patch(struct app *app, const struct http_request *req,
 	return 0;
 }
 
+/* POST /api/presence: the rater page is still open (its lookup notes
+ * the time, at most every STORE_SEEN_SECONDS). */
+int
+h_presence_post(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct store_rater rater;
+	struct json_object *o;
+
+	if (auth_rater_require(app, req, resp, &rater) == -1)
+		return -1;
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	http_json(resp, 200, o);
+	return 0;
+}
+
 /* --- state ---------------------------------------------------------------- */
 
 int

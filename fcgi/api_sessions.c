@@ -8,10 +8,58 @@
  *                            404 not_found for an unknown id, 409
  *                            session_not_finished while it is a draft or
  *                            active (results exist only once it ended)
+ *   GET /api/config          200 {"join_url","version"}: join_url is
+ *                            public_url, else the first origin of
+ *                            site_origin, always ending in "/" when it
+ *                            has no path (what the QR code encodes)
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "handlers.h"
 #include "outcome.h"
 #include "store/store.h"
+#include "version.h"
+
+/* The address raters open, into buf (see above). */
+static void
+config_join_url(const struct config *cfg, char *buf, size_t len)
+{
+	const char *src = cfg->public_url, *host;
+	size_t n;
+
+	if (src[0] == '\0') {
+		src = cfg->site_origin;
+		src += strspn(src, " \t");
+	}
+	n = strcspn(src, " \t");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+	host = strstr(buf, "://");
+	if (n > 0 && n + 1 < len &&
+	    strchr(host != NULL ? host + 3 : buf, '/') == NULL) {
+		buf[n] = '/';
+		buf[n + 1] = '\0';
+	}
+}
+
+int
+h_config(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct json_object *o = json_object_new_object();
+	char url[sizeof(app->cfg->public_url) + sizeof(app->cfg->site_origin)];
+
+	(void)req;
+	config_join_url(app->cfg, url, sizeof(url));
+	json_object_object_add(o, "join_url", json_object_new_string(url));
+	json_object_object_add(o, "version",
+	    json_object_new_string(MEMETER_VERSION));
+	http_json(resp, 200, o);
+	return 0;
+}
 
 int
 h_sessions_list(struct app *app, const struct http_request *req,

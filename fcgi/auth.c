@@ -39,9 +39,16 @@ auth_rater_lookup(struct app *app, const struct http_request *req,
 {
 	unsigned char hash[SHA256_BYTES];
 
+	int rc;
+
 	if (!auth_cookie_hash(req, COOKIE_RATER, hash))
 		return STORE_NOT_FOUND;
-	return store_rater_by_token(app->store, hash, rater);
+	if ((rc = store_rater_by_token(app->store, hash, rater)) != STORE_OK)
+		return rc;
+	/* Presence only: a note that fails (logged) must not fail the
+	 * request it rides on. */
+	(void)store_rater_seen(app->store, rater);
+	return STORE_OK;
 }
 
 int

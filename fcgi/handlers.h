@@ -20,6 +20,7 @@ int h_state(struct app *, const struct http_request *, struct http_response *);
 int h_ratings_post(struct app *, const struct http_request *, struct http_response *);
 int h_skips_post(struct app *, const struct http_request *, struct http_response *);
 int h_me_patch(struct app *, const struct http_request *, struct http_response *);
+int h_presence_post(struct app *, const struct http_request *, struct http_response *);
 int h_health(struct app *, const struct http_request *, struct http_response *);
 int h_admin_login(struct app *, const struct http_request *, struct http_response *);
 int h_admin_logout(struct app *, const struct http_request *, struct http_response *);
@@ -27,6 +28,7 @@ int h_admin_logout(struct app *, const struct http_request *, struct http_respon
 /* sessions, results and admin: fcgi/api_sessions.c, fcgi/api_admin.c */
 int h_sessions_list(struct app *, const struct http_request *, struct http_response *);
 int h_results_get(struct app *, const struct http_request *, struct http_response *);
+int h_config(struct app *, const struct http_request *, struct http_response *);
 int h_admin_state(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_create(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_start(struct app *, const struct http_request *, struct http_response *);
@@ -36,6 +38,11 @@ int h_admin_session_upload(struct app *, const struct http_request *, struct htt
 int h_admin_session_stats(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_reveal(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_export(struct app *, const struct http_request *, struct http_response *);
+int h_admin_session_delete(struct app *, const struct http_request *, struct http_response *);
+int h_admin_session_meme_delete(struct app *, const struct http_request *, struct http_response *);
+int h_admin_meme_patch(struct app *, const struct http_request *, struct http_response *);
+int h_admin_session_raters(struct app *, const struct http_request *, struct http_response *);
+int h_admin_session_activity(struct app *, const struct http_request *, struct http_response *);
 
 /* the show: fcgi/api_show.c */
 int h_admin_session_round(struct app *, const struct http_request *, struct http_response *);

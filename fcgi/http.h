@@ -25,6 +25,7 @@ struct http_request {
 	const char	*body;		/* whole body, NUL-terminated */
 	size_t		 body_len;
 	int64_t		 path_id;	/* the {id} of the matched route, else 0 */
+	int64_t		 path_id2;	/* its second {id} (a meme of a session) */
 	/* Set by the router on ADMIN routes: the caller's admin session
 	 * (admin_sessions.id) and its CSRF token; else 0 and NULL. */
 	int64_t		 admin_id;

@@ -669,8 +669,10 @@ pool_open_listener(struct pool *pool)
 		return -1;
 	}
 	if (fd == 0) {
-		/* nginx runs as another user; the directory guards access. */
-		pool->listen_fd = pool_unix_listen(pool->cfg->fcgi_socket, 0666,
+		/* nginx reaches it through the group (www-data is a member of
+		 * memeter's, conf/sysusers.d); nobody else, whatever the
+		 * folder's mode: a local user must not skip nginx's limits. */
+		pool->listen_fd = pool_unix_listen(pool->cfg->fcgi_socket, 0660,
 		    POOL_BACKLOG, 0);
 		return pool->listen_fd == -1 ? -1 : 0;
 	}

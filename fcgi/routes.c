@@ -19,10 +19,12 @@
 #define ROUTE_ADMIN	0x01	/* needs a valid mr_admin cookie */
 #define ROUTE_CSRF	0x02	/* needs X-CSRF-Token of that admin session */
 #define ROUTE_ADD_CSRF	0x04	/* the answer carries the session's CSRF token */
+#define ROUTE_IDS	2
 
 struct route {
 	const char	*method;
-	const char	*pattern;	/* "{id}" matches one positive integer */
+	const char	*pattern;	/* "{id}" matches one positive integer
+					 * (at most ROUTE_IDS of them) */
 	http_handler	 handler;
 	int		 flags;
 };
@@ -32,9 +34,11 @@ static const struct route routes[] = {
 	{ "POST",  "/api/ratings",		h_ratings_post,		0 },
 	{ "POST",  "/api/skips",		h_skips_post,		0 },
 	{ "PATCH", "/api/me",			h_me_patch,		0 },
+	{ "POST",  "/api/presence",		h_presence_post,	0 },
 	{ "GET",   "/api/sessions",		h_sessions_list,	0 },
 	{ "GET",   "/api/results/{id}",		h_results_get,		0 },
 	{ "GET",   "/api/health",		h_health,		0 },
+	{ "GET",   "/api/config",		h_config,		0 },
 	{ "POST",  "/api/admin/login",		h_admin_login,		0 },
 	{ "POST",  "/api/admin/logout",		h_admin_logout,
 	    ROUTE_ADMIN | ROUTE_CSRF },
@@ -57,6 +61,16 @@ static const struct route routes[] = {
 	    ROUTE_ADMIN | ROUTE_CSRF },
 	{ "GET",   "/api/admin/sessions/{id}/export.csv", h_admin_session_export,
 	    ROUTE_ADMIN },
+	{ "DELETE", "/api/admin/sessions/{id}",	h_admin_session_delete,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "DELETE", "/api/admin/sessions/{id}/memes/{id}",
+	    h_admin_session_meme_delete, ROUTE_ADMIN | ROUTE_CSRF },
+	{ "PATCH", "/api/admin/memes/{id}",	h_admin_meme_patch,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "GET",   "/api/admin/sessions/{id}/raters", h_admin_session_raters,
+	    ROUTE_ADMIN },
+	{ "GET",   "/api/admin/sessions/{id}/activity", h_admin_session_activity,
+	    ROUTE_ADMIN },
 	{ "POST",  "/api/admin/sessions/{id}/round", h_admin_session_round,
 	    ROUTE_ADMIN | ROUTE_CSRF },
 	{ "POST",  "/api/admin/sessions/{id}/lock", h_admin_session_lock,
@@ -70,19 +84,20 @@ static const struct route routes[] = {
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
 /*
- * Matches path against pattern; sets *id for a "{id}" segment.  An id
- * must be digits only, no leading sign, > 0 and fit int64: anything else
- * is no path of ours.
+ * Matches path against pattern; sets id[0], id[1] for its "{id}"
+ * segments.  An id must be digits only, no leading sign, > 0 and fit
+ * int64: anything else is no path of ours.
  */
 static int
-route_match(const char *pattern, const char *path, int64_t *id)
+route_match(const char *pattern, const char *path, int64_t id[ROUTE_IDS])
 {
 	const char *p = pattern, *s = path, *ph;
 	char *end;
 	long long v;
+	int n_ids = 0;
 
-	*id = 0;
-	while ((ph = strstr(p, "{id}")) != NULL) {
+	id[0] = id[1] = 0;
+	while ((ph = strstr(p, "{id}")) != NULL && n_ids < ROUTE_IDS) {
 		size_t n = (size_t)(ph - p);
 
 		if (strncmp(p, s, n) != 0)
@@ -94,7 +109,7 @@ route_match(const char *pattern, const char *path, int64_t *id)
 		v = strtoll(s, &end, 10);
 		if (errno != 0 || v <= 0)
 			return 0;
-		*id = v;
+		id[n_ids++] = v;
 		s = end;
 		p = ph + 4;
 	}
@@ -104,9 +119,9 @@ route_match(const char *pattern, const char *path, int64_t *id)
 int
 routes_is_upload(const char *path)
 {
-	int64_t id;
+	int64_t id[ROUTE_IDS];
 
-	return route_match("/api/admin/sessions/{id}/memes", path, &id);
+	return route_match("/api/admin/sessions/{id}/memes", path, id);
 }
 
 static int
@@ -138,10 +153,10 @@ route_not_allowed(const char *path, struct http_response *resp)
 {
 	char allow[64] = "";
 	size_t len = 0;
-	int64_t id;
+	int64_t id[ROUTE_IDS];
 
 	for (size_t i = 0; i < NROUTES && len < sizeof(allow); i++) {
-		if (!route_match(routes[i].pattern, path, &id))
+		if (!route_match(routes[i].pattern, path, id))
 			continue;
 		len += (size_t)snprintf(allow + len, sizeof(allow) - len,
 		    "%s%s", len > 0 ? ", " : "", routes[i].method);
@@ -184,10 +199,10 @@ routes_dispatch(struct app *app, const struct http_request *req,
 	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" :
 	    req->method;
 	int path_known = 0;
-	int64_t id = 0;
+	int64_t id[ROUTE_IDS] = { 0, 0 };
 
 	for (size_t i = 0; i < NROUTES; i++) {
-		if (!route_match(routes[i].pattern, req->path, &id))
+		if (!route_match(routes[i].pattern, req->path, id))
 			continue;
 		path_known = 1;
 		if (strcmp(routes[i].method, method) == 0) {
@@ -208,7 +223,8 @@ routes_dispatch(struct app *app, const struct http_request *req,
 		    "Requests from another site are refused.");
 		return;
 	}
-	rq.path_id = id;
+	rq.path_id = id[0];
+	rq.path_id2 = id[1];
 	rq.admin_id = 0;
 	rq.admin_csrf = NULL;
 	if (r->flags & ROUTE_ADMIN) {

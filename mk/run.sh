@@ -11,6 +11,10 @@
 #   MEMETER_ADMIN_PASSWORD  admin password; else a random one, printed
 #   MEMETER_RUN_DIR         data folder (./run)
 #   MEMETER_BIN             binaries (build/$V/bin, V=release)
+#   MEMETER_LISTEN          nginx's bind address (127.0.0.1; 0.0.0.0 serves
+#                           the whole network: phones on the same Wi-Fi)
+#   MEMETER_PUBLIC_URL      what raters open (the QR code); listening beyond
+#                           loopback without it: http://<LAN IPv4>:<port>/
 #
 # The stack itself is mk/stack.sh's, the one every stack test starts.
 
@@ -23,6 +27,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR=${MEMETER_RUN_DIR:-$ROOT/run}
 PORT=${MEMETER_PORT:-8080}
+LISTEN=${MEMETER_LISTEN:-127.0.0.1}
 : "${MEMETER_BIN:=$ROOT/build/${V:-release}/bin}"
 export MEMETER_BIN
 RUN_PIDFILE=$RUN_DIR/run.pid		# this script while it runs
@@ -76,6 +81,48 @@ run_url() {
 	sed -n 's/^site_origin = //p' "$RUN_DIR/memeter.conf" 2>/dev/null
 }
 
+# The machine's IPv4 address on its network: the source address of the
+# route to the outside (reads the routing table, sends nothing), else the
+# first address `hostname -I` lists.
+lan_ipv4() {
+	local ip
+	ip=$(ip -4 route get 1.1.1.1 2>/dev/null |
+	    sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -n 1)
+	if [ -z "$ip" ]; then
+		ip=$(hostname -I 2>/dev/null | tr ' ' '\n' |
+		    grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' | head -n 1)
+	fi
+	printf '%s' "$ip"
+}
+
+is_loopback() {
+	case $1 in
+	127.*|localhost|::1|'[::1]') return 0 ;;
+	esac
+	return 1
+}
+
+# MEMETER_PUBLIC_URL: as given, else (listening beyond loopback) the LAN
+# address, else none (the dashboard then shows the loopback one and says
+# that phones cannot open it).
+public_url() {
+	local ip
+	if [ -n "${MEMETER_PUBLIC_URL:-}" ]; then
+		printf '%s' "$MEMETER_PUBLIC_URL"
+		return 0
+	fi
+	is_loopback "$LISTEN" && return 0
+	case $LISTEN in
+	0.0.0.0|'*'|'[::]') ip=$(lan_ipv4) ;;
+	*) ip=$LISTEN ;;
+	esac
+	if [ -z "$ip" ]; then
+		say "no LAN address found; set MEMETER_PUBLIC_URL=http://<this machine>:$PORT/" >&2
+		return 0
+	fi
+	printf 'http://%s:%s/' "$ip" "$PORT"
+}
+
 cmd_stop() {
 	local pid i
 	pid=$(cat "$RUN_PIDFILE" 2>/dev/null)
@@ -116,8 +163,10 @@ expect() {
 	return 1
 }
 
-# On an empty database: the demo images, a session "Demo party" with them,
-# started, so the first look at the rater page shows a party.
+# On an empty database: the demo images and a draft "Demo party" with
+# them.  A draft, not a running party: the host starts it (or deletes it,
+# or creates their own) from the dashboard, and guests who scan early see
+# "about to start"; nothing of it reaches the Hall of Fame unless played.
 load_demo() {
 	local sid n
 	RUN_JAR=$RUN_DIR/.admin-cookies
@@ -137,9 +186,7 @@ load_demo() {
 		api POST "/api/admin/sessions/$sid/populate" &&
 		    expect 200 "populate the demo session" || return 1
 		n=$(jq -r .added <<<"$BODY")
-		api POST "/api/admin/sessions/$sid/start" &&
-		    expect 200 "start the demo session" || return 1
-		say "demo data: session \"Demo party\" with $n memes, started"
+		say "demo data: draft session \"Demo party\" with $n memes; start it on the dashboard"
 	fi
 	api POST /api/admin/logout
 	rm -f "$RUN_JAR"
@@ -153,6 +200,12 @@ banner() {
 	printf '\n%s\n' "$line"
 	printf '  memeter is running\n\n'
 	printf '    rater view        %s/\n' "$BASE"
+	if [ -n "$RUN_PUBLIC_URL" ]; then
+		printf '    join (phones)     %s\n' "$RUN_PUBLIC_URL"
+	else
+		printf '    join (phones)     none: 127.0.0.1 is this machine only;\n'
+		printf '                      MEMETER_LISTEN=0.0.0.0 make run serves the network\n'
+	fi
 	printf '    admin dashboard   %s/admin\n' "$BASE"
 	printf '    results           %s/results\n\n' "$BASE"
 	if [ -n "$RUN_GENERATED" ]; then
@@ -223,7 +276,9 @@ cmd_start() {
 	trap 'cleanup; exit 0' TERM
 	trap cleanup EXIT
 
-	stack_init "$RUN_DIR" "$PORT"
+	RUN_PUBLIC_URL=$(public_url)
+	STACK_LISTEN=$LISTEN STACK_PUBLIC_URL=$RUN_PUBLIC_URL \
+	    stack_init "$RUN_DIR" "$PORT"
 	# Nothing else runs in this folder (we hold the lock): sockets here
 	# are left over from a crash.
 	rm -f "$RUN_DIR"/*.sock

@@ -12,7 +12,12 @@
 # STACK_WORKERS, STACK_NGINX_WORKERS, STACK_NGINX_CONNECTIONS,
 # STACK_RATER_RATE, STACK_RATER_BURST, STACK_LOGIN_RATE, STACK_LOGIN_BURST,
 # STACK_WS_PER_ADDR, STACK_WS_MAX (WebSockets per address and in all),
-# STACK_ACCESS_LOG (path or "off"), MEMETER_ADMIN_PASSWORD.
+# STACK_ACCESS_LOG (path or "off"), MEMETER_ADMIN_PASSWORD,
+# STACK_LISTEN (nginx's bind address; MEMETER_LISTEN, else 127.0.0.1) and
+# STACK_PUBLIC_URL (config public_url: what raters open; MEMETER_PUBLIC_URL,
+# else none).  BASE, the address the stack's own tools use, stays on
+# loopback: 0.0.0.0 serves 127.0.0.1 too, a single other address is used
+# as it is.
 
 STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${MEMETER_BIN:=$STACK_ROOT/build/release/bin}"
@@ -25,7 +30,14 @@ stack_free_port() {
 stack_init() {
     STACK_DIR=$1
     STACK_PORT=$2
-    BASE="http://127.0.0.1:$STACK_PORT"
+    STACK_LISTEN=${STACK_LISTEN:-${MEMETER_LISTEN:-127.0.0.1}}
+    STACK_PUBLIC_URL=${STACK_PUBLIC_URL:-${MEMETER_PUBLIC_URL:-}}
+    local host=127.0.0.1
+    case $STACK_LISTEN in
+    0.0.0.0|'*'|'[::]') ;;
+    *) host=$STACK_LISTEN ;;
+    esac
+    BASE="http://$host:$STACK_PORT"
     STACK_PIDS=()
     mkdir -p "$STACK_DIR"/{media,library,nginx-tmp,logs}
     # The folder holds the sockets (the FastCGI one skips nginx's limits,
@@ -46,6 +58,7 @@ control_socket = $STACK_DIR/control.sock
 media_dir = $STACK_DIR/media
 library_dir = $STACK_DIR/library
 site_origin = $BASE
+public_url = $STACK_PUBLIC_URL
 workers = ${STACK_WORKERS:-2}
 log_level = ${STACK_LOG_LEVEL:-info}
 EOC
@@ -55,6 +68,7 @@ EOC
         -e "s|@USER_LINE@|$user_line|"
         -e "s|@DIR@|$STACK_DIR|g"
         -e "s|@PORT@|$STACK_PORT|g"
+        -e "s|@LISTEN@|$STACK_LISTEN|g"
         -e "s|@HTDOCS@|$STACK_ROOT/htdocs|g"
         -e "s|@MEDIA_DIR@|$STACK_DIR/media|g"
         -e "s|@FCGI_SOCKET@|$STACK_DIR/fcgi.sock|g"

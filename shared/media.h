@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image.h"
 #include "token.h"
 
 enum media_type {
@@ -32,6 +33,8 @@ struct media_image {
 	int		 height;
 	int64_t		 bytes;
 	char		 title[MEDIA_TITLE_MAX];
+	int		 has_variants;	/* variants below made (media_variants) */
+	struct image_variants variants;
 };
 
 /* The type of an image from its first bytes, with its pixel size parsed
@@ -56,9 +59,18 @@ int	media_store(const char *media_dir, const void *data, size_t len,
 	    const struct media_image *img);
 
 /*
+ * Makes (or finds, when an earlier upload made them) the phone and
+ * thumbnail variants of the stored original img->filename in media_dir
+ * and sets img->variants, img->has_variants and the upright width and
+ * height.  An original libvips refuses keeps no variants (logged): it is
+ * served as it is, as before.  Never fails the caller.
+ */
+void	media_variants(const char *media_dir, struct media_image *img);
+
+/*
  * Imports every image file of library_dir (by name order; files that are
  * no image or larger than max_bytes are skipped with a log line) into
- * media_dir.  *imgs is a malloc'd array the caller frees.  0 or -1.
+ * media_dir, with their variants (media_variants).  *imgs is a malloc'd array the caller frees.  0 or -1.
  */
 int	media_scan_library(const char *library_dir, const char *media_dir,
 	    size_t max_bytes, struct media_image **imgs, size_t *nimgs);

@@ -2,9 +2,10 @@
 // upload, statistics cards and the meme grid (updated in place with a
 // highlight), the live activity feed, the join QR code, reveal and export.
 // State lives in `st`; each part has one render function.
-import { api, ApiError, getCsrf, setCsrf, upload } from './api.js';
+import { api, ApiError, getCsrf, request, setCsrf, upload } from './api.js';
 import { $, flashEl, fill, fmtScore, fmtTime, h, plural, setText } from './dom.js';
 import { histogramChart } from './charts.js';
+import { Participants } from './participants.js';
 import { qrSvg } from './qr.js';
 import { toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
@@ -30,7 +31,7 @@ const el = {
   loginForm: $('#login-form'), password: $('#password'), loginError: $('#login-error'), loginBtn: $('#login-btn'),
   logout: $('#logout'), online: $('#online'), onlineText: $('#online-text'),
   head: $('#session-head'), headName: $('#head-name'), headStatus: $('#head-status'),
-  qr: $('#qr'), joinUrl: $('#join-url'),
+  qr: $('#qr'), joinUrl: $('#join-url'), joinWarn: $('#join-warn'),
   sName: $('#session-name'), sMeta: $('#session-meta'), sStatus: $('#session-status'),
   start: $('#start'), finish: $('#finish'), populate: $('#populate'),
   createForm: $('#create-form'), newName: $('#new-name'), create: $('#create'),
@@ -44,7 +45,12 @@ const el = {
   resultsOpen: $('#results-open'), exportLink: $('#export'),
   feed: $('#feed'), feedEmpty: $('#feed-empty'),
   confirm: $('#confirm'), confirmText: $('#confirm-text'),
+  confirmTitle: $('#confirm-title'), confirmOk: $('#confirm-ok'),
 };
+const participants = new Participants({
+  list: $('#participants'), summary: $('#participants-summary'), empty: $('#participants-empty'),
+});
+const FEED_MAX = 40;
 
 const badge = new ConnectionBadge($('#badge'));
 let channel = null;
@@ -113,7 +119,26 @@ async function load() {
   applyState(s);
   if (st.session && st.session.status === 'finished') await loadReveal();
   renderAll();
+  loadFeed();
+  participants.show(st.session ? st.session.id : null, st.memes.length);
   return s.seq;
+}
+
+// The feed's recent history (it is live-only otherwise): the session's
+// last ratings, merged with any that arrived live meanwhile.
+async function loadFeed() {
+  const id = st.session && st.session.id;
+  if (!id) return;
+  try {
+    const past = await api.get(`/api/admin/sessions/${id}/activity?limit=${FEED_MAX}`);
+    if (!isShown(id) || !Array.isArray(past)) return;
+    const seen = new Set(st.feed.map((x) => x.seq));
+    st.feed = [...st.feed, ...past.filter((x) => !seen.has(x.seq))]
+      .sort((a, b) => b.seq - a.seq).slice(0, FEED_MAX);
+    renderFeed();
+  } catch {
+    /* the live feed still works */
+  }
 }
 
 async function loadReveal() {
@@ -152,6 +177,7 @@ function renderSession() {
   const s = st.session;
   el.head.hidden = !s;
   el.sStatus.hidden = !s;
+  el.views.dash.dataset.status = s ? s.status : '';
   if (!s) {
     setText(el.sName, 'No session yet');
     setText(el.sMeta, 'Name one below to get started.');
@@ -178,15 +204,22 @@ function renderSessions() {
   fill(el.sessions, st.sessions.map((s) => {
     const current = st.session && st.session.id === s.id;
     const [label, cls] = STATUS_PILL[s.status] || ['', ''];
-    return h('li', {},
+    return h('li', { class: 'flex items-center gap-1', dataset: { sessionId: String(s.id) } },
       h('button', {
         type: 'button',
-        class: `flex w-full items-center gap-3 rounded-xl px-3 py-2 text-left hover:bg-white/10 ${current ? 'bg-white/10' : ''}`,
+        class: `flex min-w-0 flex-1 items-center gap-3 rounded-xl px-3 py-2 text-left hover:bg-white/10 ${current ? 'bg-white/10' : ''}`,
         'aria-current': current ? 'true' : null,
         onclick: () => viewSession(s.id),
       },
       h('span', { class: 'min-w-0 flex-1 truncate font-semibold 2xl:text-lg', title: s.name }, s.name),
-      h('span', { class: `pill shrink-0 px-2 py-0.5 text-xs 2xl:text-base ${cls}` }, label)));
+      h('span', { class: `pill shrink-0 px-2 py-0.5 text-xs 2xl:text-base ${cls}` }, label)),
+      s.status === 'active' ? null : h('button', {
+        type: 'button',
+        class: 'btn-ghost shrink-0 px-2 py-1 text-sm 2xl:text-base',
+        'aria-label': `Delete ${s.name}`,
+        title: `Delete ${s.name}`,
+        onclick: (e) => deleteSession(s, e.currentTarget),
+      }, 'Delete'));
   }));
   if (!st.sessions.length) fill(el.sessions, h('li', { class: 'text-white/60' }, 'None yet.'));
 }
@@ -204,20 +237,28 @@ function memeCard(m) {
   const range = h('span', { class: 'whitespace-nowrap tabular-nums' });
   const bar = h('div', { class: 'h-full rounded-full bg-gradient-to-r from-pop-pink to-pop-yellow transition-[width] duration-500', style: 'width:0%' });
   const hist = h('div', { class: 'h-12' });
+  const title = h('p', { class: 'min-w-0 truncate text-lg font-bold 2xl:text-xl', title: m.title }, m.title);
+  const rename = h('button', {
+    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Rename ${m.title}`,
+    onclick: () => startRename(m.id),
+  }, 'Rename');
+  const remove = h('button', {
+    type: 'button', class: 'btn-ghost px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Remove ${m.title} from this draft`,
+    onclick: (e) => removeMeme(m.id, e.currentTarget),
+  }, 'Remove');
   const root = h('li', { class: 'flex gap-3 rounded-2xl border border-white/10 bg-white/5 p-3', dataset: { memeId: String(m.id) } },
     h('img', {
-      src: m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
+      src: m.thumb_url || m.url, alt: m.title, loading: 'lazy', width: 112, height: 112,
       class: 'h-20 w-20 shrink-0 rounded-xl bg-black/40 object-cover sm:h-24 sm:w-24 2xl:h-28 2xl:w-28',
     }),
     h('div', { class: 'flex min-w-0 flex-1 flex-col gap-1.5' },
-      h('div', { class: 'flex items-start justify-between gap-2' },
-        h('p', { class: 'min-w-0 truncate text-lg font-bold 2xl:text-xl', title: m.title }, m.title),
-        avg),
+      h('div', { class: 'flex items-start justify-between gap-2' }, title, avg),
+      h('div', { class: 'flex flex-wrap gap-2' }, rename, remove),
       h('p', { class: 'flex flex-wrap gap-x-3 text-sm font-semibold text-white/70 2xl:text-base' },
         count, h('span', { class: 'whitespace-nowrap' }, 'range ', range)),
       h('div', { class: 'h-2 overflow-hidden rounded-full bg-white/10', 'aria-hidden': 'true' }, bar),
       hist));
-  const c = { root, count, avg, range, bar, hist, key: '' };
+  const c = { root, count, avg, range, bar, hist, title, rename, remove, key: '' };
   cards.set(m.id, c);
   return c;
 }
@@ -242,8 +283,11 @@ function renderGrid(flashIds = null) {
     for (const id of [...cards.keys()]) if (!want.includes(id)) cards.delete(id);
     fill(el.grid, st.memes.map((m) => (cards.get(m.id) || memeCard(m)).root));
   }
+  const draft = !!st.session && st.session.status === 'draft';
   for (const m of st.memes) {
-    updateCard(cards.get(m.id), st.stats.get(m.id), flashIds ? flashIds.has(m.id) : false);
+    const c = cards.get(m.id);
+    c.remove.hidden = !draft;
+    updateCard(c, st.stats.get(m.id), flashIds ? flashIds.has(m.id) : false);
   }
   el.gridEmpty.hidden = st.memes.length > 0;
   setText(el.gridNote, st.memes.length ? `in session order · ${plural(st.memes.length, 'meme')}` : '');
@@ -272,7 +316,7 @@ function feedItem(ev) {
   const m = st.memes.find((x) => x.id === d.meme_id);
   const title = m ? m.title : `meme ${d.meme_id}`;
   return h('li', { class: 'toast flex items-center gap-3 rounded-2xl bg-white/5 px-3 py-2', dataset: { seq: String(ev.seq) } },
-    m ? h('img', { src: m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
+    m ? h('img', { src: m.thumb_url || m.url, alt: '', class: 'h-10 w-10 shrink-0 rounded-lg object-cover', width: 40, height: 40 }) : null,
     h('p', { class: 'min-w-0 flex-1 text-base leading-snug [overflow-wrap:anywhere] 2xl:text-lg' },
       h('span', { class: 'font-bold text-pop-pink' }, d.rater ? d.rater.name : 'Someone'),
       d.replaced ? ' changed to ' : ' rated ',
@@ -286,19 +330,37 @@ function renderFeed() {
   el.feedEmpty.hidden = st.feed.length > 0;
 }
 
-// The address raters join at: this page's origin, unless the host gave
-// another one with ?join=URL (the dashboard may run on localhost while
-// phones need the LAN address); it is remembered on this machine.
+// The address raters join at: the server's join_url (GET /api/config:
+// public_url, else site_origin), this page's origin until it answers.
+// ?join=URL overrides it for this page load only (never stored).
+let joinUrlFromServer = null;
+
 function joinUrl() {
+  const given = new URLSearchParams(location.search).get('join');
+  if (given && /^https?:\/\//.test(given)) return given;
+  return joinUrlFromServer || `${location.origin}/`;
+}
+
+// Phones cannot reach the host's own loopback address, the one a default
+// `make run` yields.  (Another 127.x given as public URL on purpose, as
+// the tests do to stand in for a LAN address, is the host's choice.)
+function isLoopbackUrl(url) {
   try {
-    const given = new URLSearchParams(location.search).get('join');
-    if (given && /^https?:\/\//.test(given)) localStorage.setItem('memeter.join', given);
-    const saved = localStorage.getItem('memeter.join');
-    if (saved) return saved;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || host === '127.0.0.1';
   } catch {
-    /* storage denied: fall back to the origin */
+    return false;
   }
-  return `${location.origin}/`;
+}
+
+async function loadConfig() {
+  try {
+    const c = await api.get('/api/config');
+    if (c && typeof c.join_url === 'string' && c.join_url) joinUrlFromServer = c.join_url;
+  } catch {
+    /* keep this page's origin */
+  }
+  renderQr();
 }
 
 function renderQr() {
@@ -306,6 +368,8 @@ function renderQr() {
   setText(el.joinUrl, url.replace(/^https?:\/\//, '').replace(/\/$/, ''));
   el.qr.replaceChildren(qrSvg(url));
   el.qr.setAttribute('aria-label', `QR code to join at ${url}`);
+  el.joinUrl.dataset.url = url;
+  el.joinWarn.hidden = !isLoopbackUrl(url);
 }
 
 // --- events -----------------------------------------------------------------
@@ -327,6 +391,7 @@ function onSessionCreated(ev) {
   if (!st.viewing && (!st.session || (st.session.status === 'finished' && st.session.id < s.id))) {
     showNewSession(s);
     renderAll();
+    participants.show(s.id, 0);
   } else {
     renderSessions();
   }
@@ -340,6 +405,7 @@ function onSessionStarted(ev) {
     if (Array.isArray(memes)) st.memes = memes;
     toast('Session started — rating is open!', { tone: 'success', detail: s.name });
     renderAll();
+    participants.show(s.id, st.memes.length);
   } else if (!st.viewing) {
     st.session = s;
     load().catch(() => {});
@@ -373,15 +439,17 @@ function onMemesPopulated(ev) {
   renderSession();
   renderGrid();
   renderStats(true);
+  participants.setTotal(st.memes.length);
 }
 
 function onNewRating(ev) {
   const d = ev.data;
   if (!isShown(d.session_id)) return;
+  participants.onRating(d);
   if (st.feed.some((x) => x.seq === ev.seq)) return;
-  st.feed = [ev, ...st.feed].slice(0, 40);
+  st.feed = [ev, ...st.feed].slice(0, FEED_MAX);
   el.feed.prepend(feedItem(ev));
-  while (el.feed.children.length > 40) el.feed.lastElementChild.remove();
+  while (el.feed.children.length > FEED_MAX) el.feed.lastElementChild.remove();
   el.feedEmpty.hidden = true;
   const c = cards.get(d.meme_id);
   if (c) flashEl(c.root);
@@ -405,6 +473,49 @@ function onRevealed(ev) {
 function onPresence(p) {
   el.online.hidden = false;
   setText(el.onlineText, `${plural(p.raters || 0, 'rater')} online`, true);
+  participants.reloadSoon();
+}
+
+// A meme's new title, wherever it shows.
+function applyTitle(memeId, title) {
+  const m = st.memes.find((x) => x.id === memeId);
+  if (!m || m.title === title) return;
+  m.title = title;
+  const c = cards.get(memeId);
+  if (c && !c.editing) {
+    setText(c.title, title);
+    c.title.title = title;
+    c.rename.setAttribute('aria-label', `Rename ${title}`);
+    c.remove.setAttribute('aria-label', `Remove ${title} from this draft`);
+  }
+  renderFeed();
+}
+
+function onMemeRenamed(ev) {
+  applyTitle(ev.data.meme_id, ev.data.title);
+}
+
+function onMemesRemoved(ev) {
+  const d = ev.data;
+  if (!isShown(d.session_id)) return;
+  const gone = new Set(d.meme_ids || []);
+  st.memes = st.memes.filter((m) => !gone.has(m.id));
+  renderSession();
+  renderGrid();
+  renderStats(false);
+  participants.setTotal(st.memes.length);
+}
+
+function onSessionDeleted(ev) {
+  const id = ev.data.session_id;
+  st.sessions = st.sessions.filter((x) => x.id !== id);
+  if (isShown(id)) {
+    st.viewing = null;
+    st.feed = [];
+    load().catch(() => {});
+  } else {
+    renderSessions();
+  }
 }
 
 // --- actions ----------------------------------------------------------------
@@ -442,6 +553,7 @@ async function createSession(e) {
     upsertSession(s);
     showNewSession(s);
     renderAll();
+    participants.show(s.id, 0);
     toast('Session created', { tone: 'success', detail: `${s.name} — now add memes` });
   }
 }
@@ -455,16 +567,99 @@ async function startSession() {
   }
 }
 
-async function finishSession() {
-  setText(el.confirmText, `Raters can't rate “${st.session.name}” any more once it ends. Then you can reveal the results.`);
+// The confirm dialog: resolves true when the host chose ok.
+function confirmDialog(title, text, ok) {
+  setText(el.confirmTitle, title);
+  setText(el.confirmText, text);
+  setText(el.confirmOk, ok);
   el.confirm.returnValue = '';
   el.confirm.showModal();
-  const answer = await new Promise((resolve) => el.confirm.addEventListener('close', () => resolve(el.confirm.returnValue), { once: true }));
-  if (answer !== 'ok') return;
+  return new Promise((resolve) => el.confirm.addEventListener('close',
+    () => resolve(el.confirm.returnValue === 'ok'), { once: true }));
+}
+
+async function finishSession() {
+  await participants.load();
+  const midway = participants.midway();
+  const warn = midway.length
+    ? `${midway.length === 1 ? '1 rater is' : `${midway.length} raters are`} midway (${midway.slice(0, 3).map((r) => r.name).join(', ')}${midway.length > 3 ? ', …' : ''}). `
+    : '';
+  const ok = await confirmDialog('Finish the session?',
+    `${warn}Raters can't rate “${st.session.name}” any more once it ends. Then you can reveal the results.`,
+    'Finish now');
+  if (!ok) return;
   const s = await act(el.finish, () => api.post(`/api/admin/sessions/${st.session.id}/finish`));
   if (s && isShown(s.id) && st.session.status !== 'finished') {
     onSessionFinished({ data: s });
   }
+}
+
+async function deleteSession(s, button) {
+  const what = s.status === 'draft' ? 'draft' : 'session';
+  const ok = await confirmDialog(`Delete “${s.name}”?`,
+    `The ${what}, its memes list and every rating in it are gone for good (the images stay in the library).`,
+    'Delete');
+  if (!ok) return;
+  const r = await act(button, () => request('DELETE', `/api/admin/sessions/${s.id}`));
+  if (!r) return;
+  toast('Session deleted', { tone: 'info', detail: s.name });
+  onSessionDeleted({ data: { session_id: s.id } });
+}
+
+async function removeMeme(memeId, button) {
+  if (!st.session) return;
+  const id = st.session.id;
+  const r = await act(button, () => request('DELETE', `/api/admin/sessions/${id}/memes/${memeId}`));
+  if (r) onMemesRemoved({ data: { session_id: id, meme_ids: [memeId] } });
+}
+
+// Inline rename: the title becomes a field; Enter saves, Escape cancels.
+function startRename(memeId) {
+  const c = cards.get(memeId);
+  const m = st.memes.find((x) => x.id === memeId);
+  if (!c || !m || c.editing) return;
+  c.editing = true;
+  const input = h('input', {
+    class: 'field min-w-0 flex-1 px-2 py-1 text-base', type: 'text', maxlength: 80,
+    value: m.title, 'aria-label': `New title for ${m.title}`,
+  });
+  const form = h('form', { class: 'flex min-w-0 flex-1 gap-2' }, input,
+    h('button', { type: 'submit', class: 'btn-primary px-3 py-1 text-sm' }, 'Save'));
+  const done = () => {
+    c.editing = false;
+    form.replaceWith(c.title);
+    const now = st.memes.find((x) => x.id === memeId);
+    if (now) applyTitleToCard(c, now.title);
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const title = input.value.trim();
+    if (!title) {
+      toast('A title needs 1 to 80 characters', { tone: 'warn' });
+      input.focus();
+      return;
+    }
+    const r = await act(null, () => api.patch(`/api/admin/memes/${memeId}`, { title }));
+    if (!r) return;
+    done();
+    applyTitle(memeId, r.title);
+    c.rename.focus();
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      done();
+      c.rename.focus();
+    }
+  });
+  c.title.replaceWith(form);
+  input.focus();
+  input.select();
+}
+
+function applyTitleToCard(c, title) {
+  setText(c.title, title);
+  c.title.title = title;
 }
 
 async function populate() {
@@ -569,7 +764,7 @@ async function logout() {
 async function enter() {
   if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
   channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
-  window.__memeter = { channel, st };
+  window.__memeter = { channel, st, participants };
   channel.on('session_created', onSessionCreated);
   channel.on('session_started', onSessionStarted);
   channel.on('session_finished', onSessionFinished);
@@ -578,6 +773,9 @@ async function enter() {
   channel.on('stats_updated', onStatsUpdated);
   channel.on('results_revealed', onRevealed);
   channel.on('presence', onPresence);
+  channel.on('meme_renamed', onMemeRenamed);
+  channel.on('memes_removed', onMemesRemoved);
+  channel.on('session_deleted', onSessionDeleted);
   try {
     await load();
   } catch (e) {
@@ -643,6 +841,7 @@ function wire() {
 function boot() {
   wire();
   renderQr();
+  loadConfig();
   if (localStorage.getItem(HINT) === '1') enter();
   else {
     show('login');

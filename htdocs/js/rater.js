@@ -144,6 +144,10 @@ function render() {
 
 function showScreen(name) {
   if (ui.screen === name) return;
+  // A new screen starts at its top.  Scrolling first keeps the swap from
+  // pulling the page under a rater who had scrolled down a long list
+  // (the browser would clamp the scroll: the whole page jumps).
+  if (window.scrollY) window.scrollTo(0, 0);
   for (const [k, node] of Object.entries(el.screens)) node.hidden = k !== name;
   ui.screen = name;
   document.body.dataset.screen = name;
@@ -212,7 +216,9 @@ function renderRate(m) {
       el.img.width = m.width;
       el.img.height = m.height;
     }
-    el.img.src = m.url;
+    if (m.srcset) el.img.srcset = m.srcset;
+    else el.img.removeAttribute('srcset');
+    el.img.src = m.phone_url || m.url;
     setText(el.title, m.title);
     el.title.title = m.title;
     setScore(m.id in st.ratings ? st.ratings[m.id] : 5);
@@ -222,18 +228,30 @@ function renderRate(m) {
   el.skip.disabled = ui.rerate !== null;
 }
 
-// Warm the cache for the meme after this one so it appears instantly.
-// Every image of the session, so the next one shows at once and a rater
-// who drops offline can go on rating.  The Image objects are kept so they
-// are not collected before they load.
+// Warm the cache for the next one or two memes only, so each appears at
+// once without every phone pulling the whole session over the venue's
+// Wi-Fi at the same moment.  The Image objects are kept so they are not
+// collected before they load.
+const PRELOAD_AHEAD = 2;
 const preloaded = new Map();
+function upcomingMemes() {
+  const unrated = st.memes.filter((m) => !(m.id in st.ratings) && m.id !== ui.memeId);
+  const fresh = unrated.filter((m) => !st.skipped.includes(m.id));
+  const skipped = st.skipped.map((id) => unrated.find((m) => m.id === id)).filter(Boolean);
+  return [...fresh, ...skipped].slice(0, PRELOAD_AHEAD);
+}
 function preloadMemes() {
-  for (const m of st.memes.slice(0, 200)) {
-    if (preloaded.has(m.url) || m.id in st.ratings) continue;
+  for (const m of upcomingMemes()) {
+    const src = m.phone_url || m.url;
+    if (preloaded.has(src)) continue;
     const img = new Image();
     img.decoding = 'async';
-    img.src = m.url;
-    preloaded.set(m.url, img);
+    if (m.srcset) {
+      img.sizes = el.img.sizes || '100vw';
+      img.srcset = m.srcset;
+    }
+    img.src = src;
+    preloaded.set(src, img);
   }
 }
 
@@ -251,7 +269,7 @@ function renderSummary(list, editable) {
   }
   fill(list, items.map(({ m, score }) => {
     const inner = [
-      h('img', { src: m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
+      h('img', { src: m.thumb_url || m.url, alt: '', class: 'h-14 w-14 shrink-0 rounded-xl bg-black/40 object-cover', loading: 'lazy', width: 56, height: 56 }),
       h('span', { class: 'min-w-0 flex-1 truncate text-lg font-semibold', title: m.title }, m.title),
     ];
     const cls = 'flex w-full min-w-0 items-center gap-3 rounded-2xl border border-white/10 bg-white/5 p-2 pr-16';
@@ -431,6 +449,43 @@ function onRevealed(ev) {
   if (ui.screen === 'finished') renderFinished();
 }
 
+// The host tidied up: a meme renamed, memes taken out of a draft, a
+// session deleted (the page falls back to what GET /api/state shows now).
+function onMemeRenamed(ev) {
+  const d = ev.data || {};
+  const m = st.memes.find((x) => x.id === d.meme_id);
+  if (!m || typeof d.title !== 'string') return;
+  m.title = d.title;
+  if (ui.memeId === m.id) {
+    el.img.alt = m.title;
+    setText(el.title, m.title);
+    el.title.title = m.title;
+  }
+  if (ui.screen !== 'rate') render();
+}
+
+function onMemesRemoved(ev) {
+  const d = ev.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  const gone = new Set(d.meme_ids || []);
+  st.memes = st.memes.filter((m) => !gone.has(m.id));
+  render();
+}
+
+function onSessionDeleted(ev) {
+  const d = ev.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  load().catch(() => {});
+}
+
+// While the page is open and visible, tell the host's participants list
+// that this rater is still here (the server writes it at most every 30 s).
+const PRESENCE_MS = 30000;
+function presenceBeat() {
+  if (document.visibilityState !== 'visible' || navigator.onLine === false) return;
+  api.post('/api/presence').catch(() => {});
+}
+
 // --- rename -----------------------------------------------------------------
 
 function openRename() {
@@ -495,6 +550,11 @@ function wire() {
   channel.on('memes_populated', onMemesPopulated);
   channel.on('stats_updated', onStats);
   channel.on('results_revealed', onRevealed);
+  channel.on('meme_renamed', onMemeRenamed);
+  channel.on('memes_removed', onMemesRemoved);
+  channel.on('session_deleted', onSessionDeleted);
+  setInterval(presenceBeat, PRESENCE_MS);
+  document.addEventListener('visibilitychange', presenceBeat);
   channel.on('status', ({ state }) => {
     if (state === 'live') flushQueue();
   });

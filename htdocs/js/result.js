@@ -86,7 +86,7 @@ function podiumSlot(place) {
   const card = p
     ? h('div', { class: `flex flex-col items-center gap-2 rounded-2xl bg-gradient-to-b ${glow} to-transparent p-2 text-center xl:p-4 ${latest ? 'animate-rise' : ''}` },
       h('img', {
-        src: p.meme.url, alt: p.meme.title, width: 320, height: 320,
+        src: p.meme.phone_url || p.meme.url, alt: p.meme.title, width: 320, height: 320,
         class: `aspect-square max-h-[30vh] w-full rounded-xl bg-black/40 object-contain shadow-2xl ${place === 1 ? 'ring-4 ring-pop-yellow' : ''}`,
       }),
       h('p', { class: 'line-clamp-2 min-h-[2.5rem] w-full text-sm font-bold leading-tight [overflow-wrap:anywhere] xl:min-h-[4rem] xl:text-2xl low:min-h-[3rem] low:text-xl', title: p.meme.title }, p.meme.title),
@@ -118,7 +118,7 @@ function renderRest() {
     rows.push(p
       ? h('li', { class: `flex h-16 items-center gap-3 rounded-2xl px-3 xl:h-20 ${latest ? 'animate-rise bg-pop-yellow/15 ring-2 ring-pop-yellow' : 'bg-white/5'}` },
         h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums text-white/70 xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
-        h('img', { src: p.meme.url, alt: p.meme.title, width: 56, height: 56, class: 'h-12 w-12 shrink-0 rounded-lg bg-black/40 object-cover xl:h-14 xl:w-14' }),
+        h('img', { src: p.meme.thumb_url || p.meme.url, alt: p.meme.title, width: 56, height: 56, class: 'h-12 w-12 shrink-0 rounded-lg bg-black/40 object-cover xl:h-14 xl:w-14' }),
         h('span', { class: 'min-w-0 flex-1 truncate text-lg font-bold xl:text-xl 2xl:text-2xl', title: p.meme.title }, p.meme.title),
         h('span', { class: 'hidden shrink-0 whitespace-nowrap text-sm text-white/60 sm:inline xl:hidden 2xl:inline 2xl:text-lg' }, plural(p.count, 'rating')),
         h('span', { class: 'min-w-[4rem] shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:min-w-[5rem] xl:text-3xl' }, fmtScore(p.avg)))

@@ -235,7 +235,7 @@ function stageFor(p, total) {
   return [
     h('p', { class: `font-black ${winner ? 'text-5xl text-pop-yellow xl:text-8xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl' : 'text-3xl text-white/80 xl:text-5xl'}` }, heading),
     h('img', {
-      src: p.meme.url, alt: p.meme.title, width: p.meme.width || 800, height: p.meme.height || 600,
+      src: p.meme.phone_url || p.meme.url, alt: p.meme.title, width: p.meme.width || 800, height: p.meme.height || 600,
       class: `min-h-0 w-auto max-w-full flex-1 rounded-2xl bg-black/40 object-contain shadow-2xl ${winner ? 'ring-8 ring-pop-yellow' : ''}`,
     }),
     h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl' }, p.meme.title),

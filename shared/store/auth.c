@@ -37,9 +37,9 @@ store_admin_session_check(struct store *store, const unsigned char hash[32],
 }
 
 static const char SQL_RATER_BY_TOKEN[] =
-    "SELECT id,name FROM raters WHERE token_hash=?1";
+    "SELECT id,name,coalesce(last_seen,0) FROM raters WHERE token_hash=?1";
 static const char SQL_RATER_INSERT[] =
-    "INSERT INTO raters(token_hash,name) VALUES(?1,?2)";
+    "INSERT INTO raters(token_hash,name,last_seen) VALUES(?1,?2,?3)";
 static const char SQL_RATER_RENAME[] = "UPDATE raters SET name=?2 WHERE id=?1";
 static const char SQL_ADMIN_GET[] =
     "SELECT id,csrf FROM admin_sessions WHERE token_hash=?1 AND expires_at>?2";
@@ -70,6 +70,7 @@ store_rater_by_token(struct store *store, const unsigned char hash[32],
 		rater->id = sqlite3_column_int64(st, 0);
 		snprintf(rater->name, sizeof(rater->name), "%s",
 		    store_col_text(st, 1));
+		rater->seen = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -88,6 +89,8 @@ store_rater_create(struct store *store, const unsigned char hash[32],
 		return rc;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rater->seen = time_unix_now();
+	sqlite3_bind_int64(st, 3, rater->seen);
 	if ((rc = store_step_done(store, st, __func__)) != STORE_OK)
 		return rc;
 	rater->id = sqlite3_last_insert_rowid(store->db);

@@ -13,10 +13,11 @@
 #include "log.h"
 #include "timeutil.h"
 
-static const char SQL_ACTIVE_SESSION[] =
-    "SELECT id FROM sessions WHERE status='active'";
-static const char SQL_MEME_IN_SESSION[] =
-    "SELECT 1 FROM session_memes WHERE session_id=?1 AND meme_id=?2";
+/* The active session holding meme ?1: one step on the hot path; only a
+ * miss asks store_active_session() which of the two it was. */
+static const char SQL_RATING_TARGET[] =
+    "SELECT s.id FROM sessions s JOIN session_memes sm ON sm.session_id=s.id "
+    "AND sm.meme_id=?1 WHERE s.status='active'";
 static const char SQL_REQUEST_GET[] =
     "SELECT meme_id,score,replaced FROM rating_requests "
     "WHERE rater_id=?1 AND client_id=?2";
@@ -50,23 +51,16 @@ struct rating_times {
 static int
 rating_session_of(struct store *store, int64_t meme_id, int64_t *sid)
 {
-	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = store_query_int(store, SQL_ACTIVE_SESSION, 0, sid,
-	    __func__)) != STORE_OK)
+	if ((rc = store_query_int(store, SQL_RATING_TARGET, meme_id, sid,
+	    __func__)) != STORE_OK || *sid != 0)
 		return rc;
-	if (*sid == 0)
-		return STORE_NO_ACTIVE_SESSION;
-	if ((rc = store_prepare(store, SQL_MEME_IN_SESSION, &st)) != STORE_OK)
+	if ((rc = store_active_session(store, sid)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, *sid);
-	sqlite3_bind_int64(st, 2, meme_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return STORE_UNKNOWN_MEME;
-	return store_rc_of(store, rc, __func__);
+	rc = *sid == 0 ? STORE_NO_ACTIVE_SESSION : STORE_UNKNOWN_MEME;
+	*sid = 0;
+	return rc;
 }
 
 /* A client_id seen before from this rater: *found 1 and out holds what

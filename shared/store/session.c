@@ -43,11 +43,26 @@ static const char SQL_SESSION_START[] =
 static const char SQL_SESSION_FINISH[] =
     "UPDATE sessions SET status='finished',"
     "finished_at=strftime('%Y-%m-%dT%H:%M:%SZ','now'),revealed=0 WHERE id=?1";
-/* A known content keeps its first title. */
+/* A known content keeps its first title; variants made now (a meme from
+ * before variants existed) are filled in. */
 static const char SQL_MEME_UPSERT[] =
-    "INSERT INTO memes(sha256,title,filename,mime,width,height,bytes) "
-    "VALUES(?1,?2,?3,?4,?5,?6,?7) "
-    "ON CONFLICT(sha256) DO UPDATE SET sha256=excluded.sha256 RETURNING id";
+    "INSERT INTO memes(sha256,title,filename,mime,width,height,bytes,"
+    "phone_file,phone_width,phone_height,phone_bytes,"
+    "thumb_file,thumb_width,thumb_height,thumb_bytes) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
+    "ON CONFLICT(sha256) DO UPDATE SET "
+    "phone_file=coalesce(excluded.phone_file,phone_file),"
+    "phone_width=coalesce(excluded.phone_width,phone_width),"
+    "phone_height=coalesce(excluded.phone_height,phone_height),"
+    "phone_bytes=coalesce(excluded.phone_bytes,phone_bytes),"
+    "thumb_file=coalesce(excluded.thumb_file,thumb_file),"
+    "thumb_width=coalesce(excluded.thumb_width,thumb_width),"
+    "thumb_height=coalesce(excluded.thumb_height,thumb_height),"
+    "thumb_bytes=coalesce(excluded.thumb_bytes,thumb_bytes),"
+    "width=CASE WHEN excluded.phone_file IS NULL THEN width "
+    "ELSE excluded.width END,"
+    "height=CASE WHEN excluded.phone_file IS NULL THEN height "
+    "ELSE excluded.height END RETURNING id";
 static const char SQL_SESSION_APPEND_MEME[] =
     "INSERT INTO session_memes(session_id,meme_id,position) "
     "SELECT ?1,?2,(SELECT coalesce(max(position),0)+1 FROM session_memes "
@@ -175,30 +190,66 @@ store_session_counts(struct store *store, int64_t id, int64_t *memes,
 }
 
 int
+store_active_session(struct store *store, int64_t *id)
+{
+	return store_query_int(store, SQL_ACTIVE_SESSION, 0, id, __func__);
+}
+
+int
 store_admin_session_id(struct store *store, int64_t *id)
 {
 	return store_query_int(store, SQL_ADMIN_SESSION, 0, id, __func__);
 }
 
+/* media_url + "/" + file ("/media" and "/media/" both give "/media/<file>"). */
+static void
+meme_url(char *url, size_t len, const char *media_url, const char *file)
+{
+	size_t n = strlen(media_url);
+
+	snprintf(url, len, "%.*s/%s",
+	    (int)(n > 0 && media_url[n - 1] == '/' ? n - 1 : n), media_url,
+	    file);
+}
+
+/*
+ * M: SPEC's fields ("url" the original as uploaded, "width" and "height"
+ * upright), and for the network "phone_url" (the variant with long side
+ * <= 1080 px that phones load), "thumb_url" (320 px, for grids) and
+ * "srcset" (both with their widths, for the pages' srcset/sizes); a meme
+ * without variants has the original in all three and no srcset.
+ */
 struct json_object *
 store_meme_from_row(sqlite3_stmt *st, const char *media_url)
 {
 	struct json_object *m = json_object_new_object();
-	size_t n = strlen(media_url);
-	char url[1024];
+	int variants = sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 8) != SQLITE_NULL;
+	char orig[1024], phone[1024], thumb[1024], srcset[2200];
 
-	/* "/media" and "/media/" both give "/media/<file>". */
-	snprintf(url, sizeof(url), "%.*s/%s",
-	    (int)(n > 0 && media_url[n - 1] == '/' ? n - 1 : n), media_url,
-	    store_col_text(st, 2));
+	meme_url(orig, sizeof(orig), media_url, store_col_text(st, 2));
 	json_object_object_add(m, "id",
 	    json_object_new_int64(sqlite3_column_int64(st, 0)));
 	json_object_object_add(m, "title", store_col_json(st, 1));
-	json_object_object_add(m, "url", json_object_new_string(url));
+	json_object_object_add(m, "url", json_object_new_string(orig));
 	json_object_object_add(m, "width",
 	    json_object_new_int(sqlite3_column_int(st, 3)));
 	json_object_object_add(m, "height",
 	    json_object_new_int(sqlite3_column_int(st, 4)));
+	if (!variants) {
+		json_object_object_add(m, "phone_url",
+		    json_object_new_string(orig));
+		json_object_object_add(m, "thumb_url",
+		    json_object_new_string(orig));
+		return m;
+	}
+	meme_url(phone, sizeof(phone), media_url, store_col_text(st, 5));
+	meme_url(thumb, sizeof(thumb), media_url, store_col_text(st, 8));
+	snprintf(srcset, sizeof(srcset), "%s %dw, %s %dw", thumb,
+	    sqlite3_column_int(st, 9), phone, sqlite3_column_int(st, 6));
+	json_object_object_add(m, "phone_url", json_object_new_string(phone));
+	json_object_object_add(m, "thumb_url", json_object_new_string(thumb));
+	json_object_object_add(m, "srcset", json_object_new_string(srcset));
 	return m;
 }
 
@@ -342,8 +393,7 @@ store_session_start(struct store *store, int64_t id, const char *media_url,
 	}
 	/* The partial unique index would refuse it too; asking first gives
 	 * the client a clear reason instead of a constraint error. */
-	if ((rc = store_query_int(store, SQL_ACTIVE_SESSION, 0, &other,
-	    __func__)) != STORE_OK)
+	if ((rc = store_active_session(store, &other)) != STORE_OK)
 		goto fail;
 	if (other != 0) {
 		rc = STORE_OTHER_ACTIVE;
@@ -421,6 +471,18 @@ session_meme_upsert(struct store *store, const struct media_image *img,
 	sqlite3_bind_int(st, 5, img->width);
 	sqlite3_bind_int(st, 6, img->height);
 	sqlite3_bind_int64(st, 7, img->bytes);
+	if (img->has_variants) {
+		const struct image_variant *v[2] = { &img->variants.phone,
+		    &img->variants.thumb };
+
+		for (int i = 0; i < 2; i++) {
+			sqlite3_bind_text(st, 8 + 4 * i, v[i]->name, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int(st, 9 + 4 * i, v[i]->width);
+			sqlite3_bind_int(st, 10 + 4 * i, v[i]->height);
+			sqlite3_bind_int64(st, 11 + 4 * i, v[i]->bytes);
+		}
+	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);

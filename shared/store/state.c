@@ -6,9 +6,11 @@
 
 #include <stdio.h>
 
+/* The active session, else the newest draft (guests who scan early see
+ * the party is about to start), else the latest finished one. */
 static const char SQL_CURRENT_SESSION[] =
-    "SELECT id FROM sessions WHERE status IN ('active','finished') "
-    "ORDER BY status='active' DESC, finished_at DESC, id DESC LIMIT 1";
+    "SELECT id FROM sessions ORDER BY CASE status WHEN 'active' THEN 0 "
+    "WHEN 'draft' THEN 1 ELSE 2 END, finished_at DESC, id DESC LIMIT 1";
 static const char SQL_MY_RATINGS[] =
     "SELECT meme_id,score FROM ratings WHERE rater_id=?1 AND session_id=?2";
 /* A meme rated after it was skipped is no longer "skipped". */

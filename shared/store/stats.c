@@ -46,22 +46,29 @@ struct meme_stats {
 /* --- figures --------------------------------------------------------------- */
 
 /* A figure rounded to 2 decimals as JSON text into buf: "7.5", never
- * 7.50 or 0.10000000000000001.  The rounded value. */
+ * 7.50 or 0.10000000000000001.  The rounded value.  Integer digits, not
+ * snprintf: the rating path writes four figures per rating. */
 static double
 figure_text(double d, char buf[64])
 {
-	size_t n;
+	double cents = round(d * 100.0);
+	uint64_t c = (uint64_t)fabs(cents), whole = c / 100, frac = c % 100;
+	struct jsonw w;
 
-	d = round(d * 100.0) / 100.0;
-	snprintf(buf, 64, "%.2f", d);
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-	if (strcmp(buf, "-0") == 0)
-		strcpy(buf, "0");
-	return d;
+	jsonw_init(&w, buf, 64);
+	if (cents < 0)
+		jsonw_lit(&w, "-");
+	jsonw_int(&w, (int64_t)whole);
+	if (frac != 0) {
+		char f[3] = { (char)('0' + frac / 10), (char)('0' + frac % 10),
+		    '\0' };
+
+		if (f[1] == '0')
+			f[1] = '\0';
+		jsonw_lit(&w, ".");
+		jsonw_lit(&w, f);
+	}
+	return cents / 100.0;
 }
 
 /* A figure rounded to 2 decimals, serialised as such but keeping the
@@ -344,14 +351,74 @@ store_stats(struct store *store, int64_t id, int64_t meme_id,
 	return rc;
 }
 
-/* A figure's JSON text into buf: null for an unrated meme. */
-static const char *
-stats_figure_text(int rated, double d, char buf[64])
+/* A figure's text (null for an unrated meme) into w. */
+static void
+stats_figure_write(struct jsonw *w, int rated, double d)
 {
-	if (!rated)
-		return "null";
+	char buf[64];
+
+	if (!rated) {
+		jsonw_lit(w, "null");
+		return;
+	}
 	figure_text(d, buf);
-	return buf;
+	jsonw_lit(w, buf);
+}
+
+/* The text of store_stats_event_text(), keys in store_stats_read()'s
+ * order. */
+static int
+stats_event_write(char *buf, size_t len, int64_t sid, int64_t ratings,
+    int64_t raters, int64_t sum, const struct meme_stats *m, int rated,
+    int *rc)
+{
+	struct jsonw w;
+	int n;
+
+	jsonw_init(&w, buf, len);
+	jsonw_lit(&w, "{\"session_id\":");
+	jsonw_int(&w, sid);
+	jsonw_lit(&w, ",\"ratings\":");
+	jsonw_int(&w, ratings);
+	jsonw_lit(&w, ",\"raters\":");
+	jsonw_int(&w, raters);
+	jsonw_lit(&w, ",\"avg\":");
+	stats_figure_write(&w, ratings > 0, ratings > 0 ?
+	    (double)sum / (double)ratings : 0);
+	jsonw_lit(&w, ",\"memes\":[{\"meme_id\":");
+	jsonw_int(&w, m->meme_id);
+	jsonw_lit(&w, ",\"count\":");
+	jsonw_int(&w, m->count);
+	jsonw_lit(&w, ",\"avg\":");
+	stats_figure_write(&w, rated, rated ?
+	    (double)m->sum / (double)m->count : 0);
+	jsonw_lit(&w, ",\"min\":");
+	if (rated)
+		jsonw_int(&w, stats_min(m));
+	else
+		jsonw_lit(&w, "null");
+	jsonw_lit(&w, ",\"max\":");
+	if (rated)
+		jsonw_int(&w, stats_max(m));
+	else
+		jsonw_lit(&w, "null");
+	jsonw_lit(&w, ",\"median\":");
+	stats_figure_write(&w, rated, rated ? stats_median(m) : 0);
+	jsonw_lit(&w, ",\"stddev\":");
+	stats_figure_write(&w, rated, rated ? stats_stddev(m) : 0);
+	jsonw_lit(&w, ",\"histogram\":[");
+	for (int s = 0; s < NSCORES; s++) {
+		if (s > 0)
+			jsonw_lit(&w, ",");
+		jsonw_int(&w, m->hist[s]);
+	}
+	jsonw_lit(&w, "]}]}");
+	if ((n = jsonw_len(&w)) == -1) {
+		log_warnx("%s: %zu bytes are too few", __func__, len);
+		return -1;
+	}
+	*rc = STORE_OK;
+	return n;
 }
 
 /*
@@ -364,11 +431,9 @@ int
 store_stats_event_text(struct store *store, int64_t sid, int64_t meme_id,
     char *buf, size_t len, char *user, size_t ulen, int *user_len, int *rc)
 {
-	char avg[64], mavg[64], min[24], max[24], median[64], stddev[64];
 	struct meme_stats m;
 	int64_t ratings, raters, sum;
-	const int64_t *h = m.hist;
-	int rated, n;
+	int rated;
 
 	memset(&m, 0, sizeof(m));
 	m.meme_id = meme_id;
@@ -381,34 +446,8 @@ store_stats_event_text(struct store *store, int64_t sid, int64_t meme_id,
 	    raters)) == -1)
 		return -1;
 	rated = m.count > 0;
-	if (rated) {
-		snprintf(min, sizeof(min), "%d", stats_min(&m));
-		snprintf(max, sizeof(max), "%d", stats_max(&m));
-	} else {
-		strcpy(min, "null");
-		strcpy(max, "null");
-	}
-	/* One snprintf, the keys in store_stats_read()'s order. */
-	n = snprintf(buf, len, "{\"session_id\":%lld,\"ratings\":%lld,"
-	    "\"raters\":%lld,\"avg\":%s,\"memes\":[{\"meme_id\":%lld,"
-	    "\"count\":%lld,\"avg\":%s,\"min\":%s,\"max\":%s,\"median\":%s,"
-	    "\"stddev\":%s,\"histogram\":[%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
-	    "%lld,%lld,%lld,%lld]}]}", (long long)sid, (long long)ratings,
-	    (long long)raters, stats_figure_text(ratings > 0, ratings > 0 ?
-	    (double)sum / (double)ratings : 0, avg), (long long)meme_id,
-	    (long long)m.count, stats_figure_text(rated, rated ?
-	    (double)m.sum / (double)m.count : 0, mavg), min, max,
-	    stats_figure_text(rated, rated ? stats_median(&m) : 0, median),
-	    stats_figure_text(rated, rated ? stats_stddev(&m) : 0, stddev),
-	    (long long)h[0], (long long)h[1], (long long)h[2], (long long)h[3],
-	    (long long)h[4], (long long)h[5], (long long)h[6], (long long)h[7],
-	    (long long)h[8], (long long)h[9], (long long)h[10]);
-	if (n < 0 || (size_t)n >= len) {
-		log_warnx("%s: %zu bytes are too few", __func__, len);
-		return -1;
-	}
-	*rc = STORE_OK;
-	return n;
+	return stats_event_write(buf, len, sid, ratings, raters, sum, &m, rated,
+	    rc);
 }
 
 /* --- results --------------------------------------------------------------- */

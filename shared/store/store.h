@@ -38,6 +38,9 @@ enum store_rc {
 	STORE_NOT_FINISHED,	/* the session is not finished yet */
 	STORE_NO_ACTIVE_SESSION,/* a rating or skip while no session runs */
 	STORE_UNKNOWN_MEME,	/* the meme is not in the running session */
+	STORE_SESSION_ACTIVE,	/* the session is running (delete it: no) */
+	STORE_NOT_DRAFT,	/* only a draft allows this */
+	STORE_NO_SUCH_MEME,	/* no such meme (in the library or session) */
 	STORE_CONFLICT,		/* a constraint refused the change (a race) */
 	STORE_LIMITED,		/* over a rate limit the store keeps (joins) */
 	STORE_NOT_OPEN,		/* host-paced: that meme's round is not open */
@@ -146,6 +149,7 @@ int	store_event_first(struct store *store, int64_t *first);
 struct store_rater {
 	int64_t		 id;
 	char		 name[STORE_RATER_NAME_MAX];
+	int64_t		 seen;		/* last heard from, unix seconds */
 };
 
 /* STORE_OK with *rater filled, STORE_NOT_FOUND, or an error rc. */
@@ -280,6 +284,54 @@ int	store_session_add_images(struct store *store, int64_t id,
 	    const struct media_image *imgs, size_t nimgs, const char *media_url,
 	    struct json_object **added, int64_t *seq);
 
+/* --- the host tidying up (shared/store/manage.c) --------------------------- */
+
+#define STORE_MEME_TITLE_MAX	80
+
+/* Deletes a draft or finished session with its memes list, ratings and
+ * skips (STORE_SESSION_ACTIVE for the running one); session_deleted
+ * {"session_id"} goes out.  Its earlier events stay as history. */
+int	store_session_delete(struct store *store, int64_t id, int64_t *seq);
+/* Renames a library meme (STORE_INVALID unless 1..80 clean characters,
+ * STORE_NO_SUCH_MEME); *meme is its new M; meme_renamed
+ * {"meme_id","title","meme":M}. */
+int	store_meme_rename(struct store *store, int64_t meme_id,
+	    const char *title, const char *media_url, struct json_object **meme,
+	    int64_t *seq);
+/* Removes a meme from a draft (STORE_NOT_DRAFT otherwise,
+ * STORE_NO_SUCH_MEME if it is not in it); memes_removed
+ * {"session_id","meme_ids":[id]}. */
+int	store_session_meme_remove(struct store *store, int64_t id,
+	    int64_t meme_id, int64_t *seq);
+
+/* --- who is at the party (shared/store/participants.c) -------------------- */
+
+/*
+ * "Online" is "heard from in the last STORE_ONLINE_SECONDS": every rater
+ * request notes the time, written at most every STORE_SEEN_SECONDS per
+ * rater (the rater page sends POST /api/presence that often while it is
+ * open), so the hot rating path almost never pays for it.
+ */
+#define STORE_SEEN_SECONDS	30
+#define STORE_ONLINE_SECONDS	75
+
+/* Notes that rater was heard from now, if rater->seen is older than
+ * STORE_SEEN_SECONDS (updates rater->seen).  One autocommit UPDATE. */
+int	store_rater_seen(struct store *store, struct store_rater *rater);
+/*
+ * [{"id","name","rated","skipped","online"}] of session id: every rater
+ * with a rating or a skip in it and, while it is a draft or active,
+ * every rater online now; most rated first.  STORE_NOT_FOUND for an
+ * unknown session.
+ */
+int	store_session_raters(struct store *store, int64_t id,
+	    struct json_object **list);
+/* The session's last limit new_rating events, newest first, as the push
+ * channel sends them: [{"seq","type","ts","data"}].  STORE_NOT_FOUND for
+ * an unknown session. */
+#define STORE_ACTIVITY_MAX	200
+int	store_session_activity(struct store *store, int64_t id, int limit,
+	    struct json_object **list);
 /* --- host-paced rounds (shared/store/round.c) ----------------------------- */
 
 /*
@@ -373,8 +425,8 @@ int	store_results_public(struct store *store, int64_t id,
  * twice.
  */
 /* GET /api/state for rater: {"seq","session","memes","me":{"id","name",
- * "ratings","skipped"}} of the active session, else the latest finished
- * one. */
+ * "ratings","skipped"}} of the active session, else the newest draft,
+ * else the latest finished one. */
 int	store_rater_state(struct store *store, const struct store_rater *rater,
 	    const char *media_url, struct json_object **out);
 /* GET /api/admin/state: {"seq","session","sessions","memes","stats",

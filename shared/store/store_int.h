@@ -87,8 +87,12 @@ int	store_event_commit_json(struct store *store, enum event_type type,
 int	store_session_change_begin(struct store *store, int64_t id,
 	    enum store_session_status *status);
 
+/* The active session's id, 0 when none is (session.c). */
+int	store_active_session(struct store *store, int64_t *id);
 /* M from a row of STORE_MEME_COLS. */
-#define STORE_MEME_COLS "m.id,m.title,m.filename,m.width,m.height"
+#define STORE_MEME_COLS "m.id,m.title,m.filename,m.width,m.height," \
+	"m.phone_file,m.phone_width,m.phone_height," \
+	"m.thumb_file,m.thumb_width"
 struct json_object *store_meme_from_row(sqlite3_stmt *st,
 	    const char *media_url);
 /* M of one meme (STORE_NOT_FOUND if unknown). */

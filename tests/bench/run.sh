@@ -199,6 +199,10 @@ memeter_start() {
     # Benchmark-sized nginx (each proxied WebSocket costs it 2 fds) and
     # limits far above the load, so the figures are the code's, not the
     # limiter's.
+    # The load client is one address holding every WebSocket: the
+    # per-address and total /ws/ limits go above it.
+    export STACK_WS_PER_ADDR=20000 STACK_WS_MAX=20000
+    export MEMETER_JOIN_BURST=100000 MEMETER_JOIN_RATE=100000
     export STACK_NGINX_WORKERS=$NGINX_WORKERS STACK_NGINX_CONNECTIONS=19000
     export STACK_NGINX_NOFILE=19500 STACK_WORKERS=$POOL_WORKERS
     export STACK_RATER_RATE=1000000r/s STACK_RATER_BURST=1000000

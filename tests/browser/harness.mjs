@@ -157,13 +157,27 @@ export class Browser {
     const context = await this.browser.newContext({ viewport, deviceScaleFactor: 1, baseURL: base });
     // Cumulative layout shift, as Chromium measures it (no layout jumps).
     await context.addInitScript(() => {
-      window.__layoutShift = { total: 0, worst: 0 };
+      // resizing: [start, end] windows in which the test itself changed
+      // the viewport (screenshots at other sizes); what moves then is the
+      // test's doing, not the page's.
+      window.__layoutShift = { total: 0, worst: 0, big: [], resizing: [] };
+      const resized = (t) => window.__layoutShift.resizing.some(([a, b]) => t >= a && t <= b);
+      // What moved, for the report of a failure.
+      const describe = (n) => {
+        if (!n || !n.tagName) return String(n && n.nodeName);
+        return `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}${n.className && typeof n.className === 'string' ? `.${n.className.trim().split(/\s+/).slice(0, 2).join('.')}` : ''}`;
+      };
       try {
         new PerformanceObserver((list) => {
           for (const e of list.getEntries()) {
-            if (e.hadRecentInput) continue;
+            if (e.hadRecentInput || resized(e.startTime)) continue;
             window.__layoutShift.total += e.value;
             window.__layoutShift.worst = Math.max(window.__layoutShift.worst, e.value);
+            if (e.value > 0.02 && window.__layoutShift.big.length < 10) {
+              window.__layoutShift.big.push(`${e.value.toFixed(3)} at ${Math.round(e.startTime)} ms: ` +
+                `${(e.sources || []).slice(0, 3).map((x) => `${describe(x.node)} ${Math.round(x.previousRect.y)}->${Math.round(x.currentRect.y)}`).join(', ')} ` +
+                `(${innerWidth}x${innerHeight}, scrollY ${Math.round(scrollY)} of ${document.documentElement.scrollHeight}, ${document.body && document.body.dataset.screen})`);
+            }
           }
         }).observe({ type: 'layout-shift', buffered: true });
       } catch {
@@ -192,6 +206,18 @@ export class Browser {
   }
 }
 
+// Sets the viewport the way a test does it: the layout shifts of the
+// resize itself are not counted as the page's (see __layoutShift).
+export async function setViewport(page, size) {
+  await page.evaluate(() => window.__layoutShift && window.__layoutShift.resizing.push([performance.now(), Infinity]));
+  await page.setViewportSize({ width: size.width, height: size.height });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const w = window.__layoutShift && window.__layoutShift.resizing;
+    if (w && w.length) w[w.length - 1][1] = performance.now();
+    r();
+  }))));
+}
+
 // Screenshots of the page as it is, at phone and projector size
 // (tests/browser/screenshots/NAME-phone.png and NAME-projector.png).
 export async function shoot(page, name) {
@@ -199,10 +225,7 @@ export async function shoot(page, name) {
   const own = page.viewportSize();
   const sizes = page.__size === 'phone' ? [['phone', PHONE], ['projector', PROJECTOR]] : [['projector', PROJECTOR], ['phone', PHONE]];
   for (const [label, size] of sizes) {
-    if (size.width !== page.viewportSize().width) {
-      await page.setViewportSize(size);
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    }
+    if (size.width !== page.viewportSize().width) await setViewport(page, size);
     // Let finite (entrance) animations end so the picture shows the state.
     await page.evaluate(() => Promise.race([
       Promise.all(document.getAnimations()
@@ -212,7 +235,7 @@ export async function shoot(page, name) {
     ]));
     await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`) });
   }
-  await page.setViewportSize(own);
+  await setViewport(page, own);
 }
 
 export function badgeText(page) {

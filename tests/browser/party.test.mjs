@@ -431,7 +431,7 @@ test('a results page opened early waits, then shows the board when the session e
 test('no layout jumps on any page', async (ctx) => {
   for (const p of ctx.browser.pages) {
     const ls = await p.evaluate(() => window.__layoutShift);
-    assert(ls && ls.total < 0.1, `${p.__name}: cumulative layout shift ${ls && ls.total.toFixed(3)} (want < 0.1)`);
+    assert(ls && ls.total < 0.1, `${p.__name}: cumulative layout shift ${ls && ls.total.toFixed(3)} (want < 0.1): ${ls && (ls.big || []).join('; ')}`);
   }
 });
 

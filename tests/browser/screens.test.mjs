@@ -55,8 +55,7 @@ async function checkSizes(page, label, { extra = null, projectorText = true } = 
     if (extra) for (const p of await extra(size)) problems.push(`${size.name}: ${p}`);
     await page.screenshot({ path: path.join(SHOTS, `screens-${label}-${size.name}.png`) });
   }
-  await page.setViewportSize(own);
-  await settle(page);
+  await resize(page, own);
   if (problems.length) throw new Error(`${label}: ${problems.length} problems:\n      ${problems.slice(0, 30).join('\n      ')}`);
 }
 
@@ -179,7 +178,7 @@ test('rater page offline: one compact status line, not banners over the meme', a
 
 test('rater "All done" list: long titles end in an ellipsis, nothing sideways', async (ctx) => {
   const page = ctx.shared.rater;
-  await page.setViewportSize(PHONE);
+  await resize(page, PHONE);
   let score = 3;
   for (let guard = 0; guard < 30 && await rater(page).img.isVisible(); guard++) {
     const before = await rated(page);
@@ -219,7 +218,7 @@ test('dashboard with the session running fits every size; plurals; big text on t
       // The cards keep a sensible width; the average is whole.
       const widths = await admin.locator('#grid > li').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
       const narrow = Math.min(...widths);
-      if (narrow < Math.min(300, size.width - 64)) out.push(`a meme card is only ${Math.round(narrow)} px wide`);
+      if (narrow < Math.min(300, size.width - 72)) out.push(`a meme card is only ${Math.round(narrow)} px wide`);
       const avg = await admin.getByRole('group', { name: 'Average', exact: true }).locator('.stat-value').evaluate((e) => ({
         cut: e.scrollWidth > e.clientWidth, right: e.getBoundingClientRect().right, box: e.parentElement.getBoundingClientRect().right,
       }));

@@ -45,7 +45,9 @@ mkimg png "$IMG/late.png" 13
 mkimg bigpng "$IMG/huge.png" 14
 printf 'not an image at all\n' > "$IMG/fake.png"
 
-media_count() { find "$STACK_DIR/media" -type f | wc -l; }
+# The originals (each has a phone and a thumbnail variant next to it).
+media_count() { find "$STACK_DIR/media" -type f ! -name '*-1080.webp' ! -name '*-320.webp' | wc -l; }
+variant_count() { find "$STACK_DIR/media" -type f \( -name '*-1080.webp' -o -name '*-320.webp' \) | wc -l; }
 last_event() { db "SELECT type FROM events ORDER BY seq DESC LIMIT 1"; }
 last_data() { db "SELECT data FROM events ORDER BY seq DESC LIMIT 1"; }
 head_seq() { db "SELECT coalesce(max(seq),0) FROM events"; }
@@ -121,6 +123,7 @@ check "meme size parsed (gif)" json_is '.memes[3].height' 2
 check "url under /media, named by hash" json_is '.memes[0].url|test("^/media/[0-9a-f]{64}\\.png$")' true
 url=$(jq -r '.memes[3].url' <<<"$BODY")
 check "4 files in the media folder" test "$(media_count)" = 4
+check "... each with its phone and thumbnail variants" test "$(variant_count)" = 8
 code=$(curl -s -o "$T_DIR/got.gif" -w '%{http_code} %{content_type}' "$BASE$url")
 check "nginx serves the stored gif" test "$code" = "200 image/gif"
 check "stored bytes are the library bytes" cmp -s "$T_DIR/got.gif" "$LIB/frog.gif"

@@ -40,8 +40,16 @@ check "made-up cookies stop creating raters at the join limit ($new_rows <= $all
 check "the rest are refused with 429 ($limited)" test "$limited" -ge $((150 - allowed))
 check "with Retry-After" grep -qi '^Retry-After: ' <<<"${LAST_429:-}"
 check "nothing else ($other)" test "$other" = 0
-STATUS=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/api/state")
-check "a cookieless request from the same address is limited too" test "$STATUS" = 429
+# The bucket refills one a second: of three quick cookieless requests at
+# most one can find a token, however slow this build answers.
+cookieless_429=0
+for i in 1 2 3; do
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/api/state")" = 429 ] &&
+        cookieless_429=$((cookieless_429 + 1))
+done
+check "cookieless requests from the same address are limited too ($cookieless_429 of 3)" \
+    test "$cookieless_429" -ge 2
+rows_after=$(db "SELECT count(*) FROM raters")
 
 JAR=$KNOWN_JAR
 api GET /api/state

@@ -163,10 +163,13 @@ check "and logged why" grep -q 'stopped reading (4008)' "$STACK_DIR/logs/pushd.l
 RUN="$T_DIR/run"
 RUN_PORT=$(stack_free_port)
 RUN_BASE="http://127.0.0.1:$RUN_PORT"
+RUN_PW=run-$RANDOM$RANDOM
 # A background job of a script starts with SIGINT ignored, and bash cannot
 # trap a signal ignored at entry: restore it, as a terminal's run.sh has it.
+# The log starts empty, so that the banner waited for is this run's.
 run_up() {
-    MEMETER_RUN_DIR=$RUN MEMETER_PORT=$RUN_PORT python3 -c \
+    : > "$T_DIR/run.out"
+    MEMETER_RUN_DIR=$RUN MEMETER_PORT=$RUN_PORT MEMETER_ADMIN_PASSWORD=$RUN_PW python3 -c \
         'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", sys.argv[1:])' \
         bash "$STACK_ROOT/mk/run.sh" > "$T_DIR/run.out" 2>&1 &
     RUN_SH_PID=$!
@@ -190,9 +193,15 @@ check "make run starts (mk/run.sh in $RUN)" _poll 60 _running
 seen_add
 POOL0=$(run_pid pool) PUSHD0=$(run_pid pushd) NGINX0=$(run_pid nginx)
 RJAR="$T_DIR/run-rater"
-sid=$(sqlite3 "$RUN/memeter.db" "SELECT id FROM sessions WHERE status = 'active'")
-memes=$(sqlite3 "$RUN/memeter.db" "SELECT meme_id FROM session_memes WHERE session_id = $sid")
-check "the demo party is active" test -n "$sid" -a -n "$memes"
+# The demo party is a draft: the host starts it, as on the dashboard.
+sid=$(sqlite3 "$RUN/memeter.db" "SELECT id FROM sessions WHERE name = 'Demo party' AND status = 'draft'")
+memes=$(sqlite3 "$RUN/memeter.db" "SELECT meme_id FROM session_memes WHERE session_id = ${sid:-0}")
+AJAR="$T_DIR/run-admin"
+csrf=$(curl -s -b "$AJAR" -c "$AJAR" -H "Origin: $RUN_BASE" -H 'Content-Type: application/json' \
+    --data-binary "{\"password\":\"$RUN_PW\"}" "$RUN_BASE/api/admin/login" | jq -r .csrf)
+started=$(curl -s -o /dev/null -w '%{http_code}' -X POST -b "$AJAR" -H "Origin: $RUN_BASE" \
+    -H "X-CSRF-Token: $csrf" "$RUN_BASE/api/admin/sessions/${sid:-0}/start")
+check "the demo party (a draft) starts" test -n "$sid" -a -n "$memes" -a "$started" = 200
 
 # The party goes on while pushd is down and restarting (twice, the second
 # time after a longer delay): every rating is answered and stored.
@@ -263,7 +272,6 @@ check "SIGINT stops run.sh" _poll 30 _run_sh_gone
 wait "$RUN_SH_PID" 2>/dev/null
 left=$(leftovers | sort -u | paste -sd ' ')
 check "no stack process is left after Ctrl-C (${left:-none})" test -z "$left"
-RUN_SH_PID=
 
 # --- the stuck client, meanwhile: nginx let it go ------------------------------------
 _stuck_gone() { [ -z "$(ss -Htn state established "( src 127.0.0.9 )")" ]; }

@@ -149,8 +149,10 @@ check "nginx -t: the drop-in inside an existing server block" test $? = 0
 sed -e "s|/etc/nginx/conf.d/|$DEST/etc/nginx/conf.d/|" \
     -e "s|/etc/nginx/sites-enabled/|$N/sites-enabled/|" \
     -e "s|^pid .*|pid $N/debian.pid;|" /etc/nginx/nginx.conf > "$N/nginx.conf"
-sed -e "s|/etc/nginx/snippets/|$DEST/etc/nginx/snippets/|" -e "s|listen 80;|listen 127.0.0.1:$PORT;|" \
-    -e "s|listen \[::\]:80;||" "$DEST/etc/nginx/sites-available/memeter" > "$N/sites-enabled/memeter"
+sed -e "s|/etc/nginx/snippets/|$DEST/etc/nginx/snippets/|" -e "s|listen 80 sndbuf=64k;|listen 127.0.0.1:$PORT sndbuf=64k;|" \
+    -e "s|listen \[::\]:80 sndbuf=64k;||" "$DEST/etc/nginx/sites-available/memeter" > "$N/sites-enabled/memeter"
+check "the site file under test listens on the test's port, not on :80" \
+    bash -c 'grep -q "listen 127.0.0.1:$1 " "$2" && ! grep -q "listen .*:80 \|listen 80 " "$2"' _ "$PORT" "$N/sites-enabled/memeter"
 out=$(nginx -t -c "$N/nginx.conf" 2>&1)
 check "nginx -t: Debian's nginx.conf with conf.d/memeter.conf and the site file ($(tail -1 <<<"$out"))" \
     grep -q "test is successful" <<<"$out"

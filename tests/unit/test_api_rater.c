@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "jsonw.h"
 #include "log.h"
 #include "notify.h"
@@ -327,19 +327,25 @@ state_falls_back_to_finished(void **state)
 {
 	struct fixture *f = *state;
 	struct json_object *s;
-	int64_t ids[2], sid, seq;
+	int64_t ids[2], sid, draft, seq;
 
 	become_rater(f);
 	sid = make_session(f, "Old", 2, 1, ids);
 	assert_int_equal(store_session_finish(f->app.store, sid, &s, &seq),
 	    STORE_OK);
 	json_object_put(s);
-	(void)make_session(f, "Draft", 1, 0, ids);
 	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
 	assert_int_equal(json_object_get_int64(get(get(f->resp.json,
 	    "session"), "id")), sid);
 	assert_string_equal(json_object_get_string(get(get(f->resp.json,
 	    "session"), "status")), "finished");
+	/* A draft comes first: guests who scan early see it. */
+	draft = make_session(f, "Draft", 1, 0, ids);
+	assert_int_equal(call(f, "GET", "/api/state", NULL), 200);
+	assert_int_equal(json_object_get_int64(get(get(f->resp.json,
+	    "session"), "id")), draft);
+	assert_string_equal(json_object_get_string(get(get(f->resp.json,
+	    "session"), "status")), "draft");
 }
 
 /* --- ratings ---------------------------------------------------------------- */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "export.h"

@@ -19,6 +19,7 @@ type_names_round_trip(void **state)
 	static const char *const spec[] = { "session_created",
 	    "session_started", "session_finished", "memes_populated",
 	    "new_rating", "stats_updated", "results_revealed",
+	    "session_deleted", "meme_renamed", "memes_removed",
 	    "round_changed", "rater_renamed", "rater_kicked",
 	    "session_locked" };
 
@@ -51,6 +52,10 @@ groups_per_spec(void **state)
 	assert_int_equal(event_type_groups(EVENT_MEMES_POPULATED), both);
 	assert_int_equal(event_type_groups(EVENT_STATS_UPDATED), both);
 	assert_int_equal(event_type_groups(EVENT_RESULTS_REVEALED), both);
+	/* Open screens follow the host's tidying up. */
+	assert_int_equal(event_type_groups(EVENT_SESSION_DELETED), both);
+	assert_int_equal(event_type_groups(EVENT_MEME_RENAMED), both);
+	assert_int_equal(event_type_groups(EVENT_MEMES_REMOVED), both);
 	assert_int_equal(event_type_groups(EVENT_ROUND_CHANGED), both);
 	assert_int_equal(event_type_groups(EVENT_RATER_RENAMED), both);
 	assert_int_equal(event_type_groups(EVENT_RATER_KICKED), both);
@@ -195,6 +200,24 @@ jsonw_string_matches_json_c(void **state)
 }
 
 static void
+jsonw_int_matches_printf(void **state)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, -10, 123456789,
+	    INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char out[32], want[32];
+	struct jsonw w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		jsonw_init(&w, out, sizeof(out));
+		jsonw_int(&w, v[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+		assert_string_equal(out, want);
+		assert_int_equal(jsonw_len(&w), (int)strlen(want));
+	}
+}
+
+static void
 jsonw_overflow_sticks(void **state)
 {
 	char out[8];
@@ -226,6 +249,7 @@ main(void)
 		cmocka_unit_test(stats_user_text_matches_render),
 		cmocka_unit_test(envelope_is_concatenation),
 		cmocka_unit_test(jsonw_string_matches_json_c),
+		cmocka_unit_test(jsonw_int_matches_printf),
 		cmocka_unit_test(jsonw_overflow_sticks),
 	};
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "log.h"
 #include "timeutil.h"
 #include "../../fcgi/app.h"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db.h"
+#include "store/db.h"
 #include "event.h"
 #include "notify.h"
 #include "token.h"

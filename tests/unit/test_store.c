@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "timeutil.h"
 #include "token.h"
 #include "store/store.h"

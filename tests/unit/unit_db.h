@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 

@@ -1,6 +1,4 @@
--- memeter schema, version 8: host-paced rounds and locked joining.
--- (007 is the rater_seen migration of another branch; the numbers only
--- need to grow.)
+-- memeter schema, version 9: host-paced rounds and locked joining.
 --
 -- pace 'host': the host opens one meme at a time (rounds); seconds is
 -- the voting time of a round, 0 = until the host closes it.
