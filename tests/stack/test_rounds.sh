@@ -116,7 +116,7 @@ _rc_frames() { [ "$(jq -r 'select(.type=="round_changed") | .seq' "$T_DIR/u0.out
 check "every step reached /ws/user as round_changed" _poll 6 _rc_frames
 admin_api POST "/api/admin/sessions/$HOST/finish"
 refused "round of a finished session" 409 session_not_active POST "/api/admin/sessions/$HOST/round" '{"action":"next"}'
-api GET /api/state
+admin_api GET "/api/admin/state?session=$HOST"
 check "finished: the round reads closed" json_is .round.state closed
 ws_stop u0
 t_done
