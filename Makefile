@@ -19,7 +19,7 @@ CC       ?= cc
 CPPFLAGS := -D_GNU_SOURCE -Ishared -I$(BUILD)/gen
 CFLAGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -g -MMD -MP
-LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lev -lcrypto -lcrypt -lz -lm
+LDLIBS   := -lfcgi -lsqlite3 -ljson-c -lwebsockets -lev -lcrypto -lcrypt -lz -lm -lhiredis
 # libvips (and libwebpmux, which it brings), for shared/image.c and its test
 # only; --as-needed keeps them out of the programs that make no images.
 VIPS_CFLAGS := $(shell pkg-config --cflags vips libwebpmux)
@@ -42,8 +42,9 @@ prog_lib = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(1)/main.c,$(wildcard $
 FCGI_OBJ  := $(call prog_lib,fcgi)
 PUSHD_OBJ := $(call prog_lib,pushd)
 CTL_OBJ   := $(call prog_lib,ctl)
+RELAY_OBJ := $(call prog_lib,relay)
 
-PROGRAMS := $(BUILD)/bin/memeter-fcgi $(BUILD)/bin/memeter-pushd
+PROGRAMS := $(BUILD)/bin/memeter-fcgi $(BUILD)/bin/memeter-pushd $(BUILD)/bin/memeter-relay
 ifneq ($(wildcard ctl/main.c),)
 PROGRAMS += $(BUILD)/bin/memeterctl
 endif
@@ -53,7 +54,7 @@ TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/bin/%,$(wildcard tests/tools/*.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 LIBS_A := $(BUILD)/lib/libctl.a $(BUILD)/lib/libfcgiapp.a $(BUILD)/lib/libpushd.a \
-          $(BUILD)/lib/libshared.a
+          $(BUILD)/lib/librelay.a $(BUILD)/lib/libshared.a
 
 .PHONY: all deps run stop test test-unit test-stack test-browser test-asan \
         bench assets clean cppcheck install uninstall check-layout fuzz \
@@ -97,6 +98,7 @@ $(BUILD)/lib/libshared.a: $(SHARED_OBJ)
 $(BUILD)/lib/libfcgiapp.a: $(FCGI_OBJ)
 $(BUILD)/lib/libpushd.a: $(PUSHD_OBJ)
 $(BUILD)/lib/libctl.a: $(CTL_OBJ)
+$(BUILD)/lib/librelay.a: $(RELAY_OBJ)
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -108,6 +110,8 @@ $(BUILD)/bin/memeter-fcgi: $(BUILD)/obj/fcgi/main.o $(LIBS_A)
 $(BUILD)/bin/memeter-pushd: $(BUILD)/obj/pushd/main.o $(LIBS_A)
 	$(LINK)
 $(BUILD)/bin/memeterctl: $(BUILD)/obj/ctl/main.o $(LIBS_A)
+	$(LINK)
+$(BUILD)/bin/memeter-relay: $(BUILD)/obj/relay/main.o $(LIBS_A)
 	$(LINK)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIBS_A)
 	$(LINK)
@@ -186,7 +190,7 @@ test-asan:
 cppcheck:
 	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -D__CPPCHECK__ -Ishared \
-	    shared fcgi pushd $(wildcard ctl) $(wildcard tools/*.c) $(wildcard tests/tools/*.c) $(wildcard tests/bench/*.c)
+	    shared fcgi pushd relay $(wildcard ctl) $(wildcard tools/*.c) $(wildcard tests/tools/*.c) $(wildcard tests/bench/*.c)
 
 bench: deps
 	@$(MAKE) --no-print-directory all assets

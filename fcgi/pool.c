@@ -7,6 +7,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -654,6 +657,61 @@ pool_unix_listen(const char *path, mode_t mode, int backlog, int flags)
 	return fd;
 }
 
+/*
+ * fcgi_listen = a.b.c.d:port: a TCP listener for the nginx of edges
+ * (docs/OPERATIONS.md, "Edges") instead of fcgi_socket.  Who may connect
+ * is libfcgi's own allow-list, FCGI_WEB_SERVER_ADDRS, which every worker
+ * reads in FCGX_Init() and checks on each accept (a peer not on it is
+ * closed unanswered); the master sets it from fcgi_allow before the
+ * first fork, and a TCP listener without one is refused.
+ */
+static int
+pool_tcp_listen(const struct config *cfg, int backlog)
+{
+	struct sockaddr_in sin;
+	char host[64];
+	const char *colon = strrchr(cfg->fcgi_listen, ':');
+	long port;
+	char *end;
+	int fd, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	if (colon == NULL || (size_t)(colon - cfg->fcgi_listen) >= sizeof(host) ||
+	    *end != '\0' || port < 1 || port > 65535) {
+		log_warnx("%s: fcgi_listen \"%s\" is not ADDRESS:PORT", __func__,
+		    cfg->fcgi_listen);
+		return -1;
+	}
+	memcpy(host, cfg->fcgi_listen, (size_t)(colon - cfg->fcgi_listen));
+	host[colon - cfg->fcgi_listen] = '\0';
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		log_warnx("%s: fcgi_listen: \"%s\" is not an IPv4 address",
+		    __func__, host);
+		return -1;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	if (cfg->fcgi_allow[0] == '\0') {
+		log_warnx("%s: fcgi_listen needs fcgi_allow (the nginx hosts "
+		    "that may connect)", __func__);
+		return -1;
+	}
+	if (setenv("FCGI_WEB_SERVER_ADDRS", cfg->fcgi_allow, 1) == -1 ||
+	    (fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("%s: socket", __func__);
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, backlog) == -1) {
+		log_warn("%s: %s", __func__, cfg->fcgi_listen);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The FastCGI socket: systemd's if it handed us one, else our own. */
 static int
 pool_open_listener(struct pool *pool)
@@ -667,6 +725,10 @@ pool_open_listener(struct pool *pool)
 	if (fd == -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
+	}
+	if (fd == 0 && pool->cfg->fcgi_listen[0] != '\0') {
+		pool->listen_fd = pool_tcp_listen(pool->cfg, POOL_BACKLOG);
+		return pool->listen_fd == -1 ? -1 : 0;
 	}
 	if (fd == 0) {
 		/* nginx reaches it through the group (www-data is a member of
@@ -897,7 +959,7 @@ pool_close(struct pool *pool)
 	}
 	if (pool->listen_fd != -1) {
 		close(pool->listen_fd);
-		if (!pool->listen_inherited)
+		if (!pool->listen_inherited && pool->cfg->fcgi_listen[0] == '\0')
 			unlink(pool->cfg->fcgi_socket);
 	}
 	if (pool->signal_fd != -1)
@@ -936,7 +998,8 @@ pool_main(const struct config *cfg, const char *config_path)
 		    cfg->control_socket);
 	else
 		log_info("master %d: %s, socket %s, status on %s",
-		    (int)getpid(), exe, cfg->fcgi_socket, cfg->control_socket);
+		    (int)getpid(), exe, cfg->fcgi_listen[0] != '\0' ?
+		    cfg->fcgi_listen : cfg->fcgi_socket, cfg->control_socket);
 	/* Without it rounds still stop taking ratings at closes_at; only
 	 * the screens would hear of it late (at the host's next step). */
 	if (round_timer_open(&pool.rounds, cfg) == -1)

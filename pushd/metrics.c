@@ -97,6 +97,10 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	    "received.", m->notify_datagrams);
 	metrics_head(&o, "head_seq", "gauge", "Last event seq fanned out.");
 	metrics_printf(&o, "memeter_pushd_head_seq %" PRId64 "\n", m->head_seq);
+	metrics_head(&o, "stream_last_seq", "gauge",
+	    "Last seq in the Redis stream an edge follows (0: not an edge).");
+	metrics_printf(&o, "memeter_pushd_stream_last_seq %" PRId64 "\n",
+	    m->stream_last_seq);
 	metrics_head(&o, "ring_messages", "gauge", "Messages held per ring.");
 	metrics_printf(&o, "memeter_pushd_ring_messages{group=\"user\"} %zu\n"
 	    "memeter_pushd_ring_messages{group=\"admin\"} %zu\n",

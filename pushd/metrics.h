@@ -24,6 +24,8 @@
  *   hangups_total             clients dropped for silence (no pong)
  *   notify_datagrams_total    hints received from the workers
  *   head_seq                  gauge: last seq fanned out
+ *   stream_last_seq           gauge: an edge: the Redis stream's last seq
+ *                             (lag = this - head_seq); 0 on the writer
  *   ring_messages{group}      gauge: messages held in each ring
  *   ring_bytes{group}         gauge: payload bytes held in each ring
  */
@@ -50,6 +52,7 @@ struct pushd_metrics {
 	uint64_t	 hangups;
 	uint64_t	 notify_datagrams;
 	int64_t		 head_seq;
+	int64_t		 stream_last_seq;
 	size_t		 ring_messages_user;
 	size_t		 ring_messages_admin;
 	size_t		 ring_bytes_user;

@@ -51,6 +51,7 @@
 #include "reactions.h"
 #include "rxguard.h"
 #include "source.h"
+#include "source_redis.h"
 #include "timeutil.h"
 #include "upgrade.h"
 
@@ -62,6 +63,7 @@
 #define SERVER_SWEEP_MS		1000	/* keepalive, slow consumers, admins */
 #define SERVER_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define SERVER_SOURCE_WAIT_MS	10000	/* start: wait for the source */
+#define SERVER_CLUSTER_MS	1000	/* an edge: presence over all edges */
 
 /* Per-request data of the metrics endpoint. */
 struct metrics_req {
@@ -82,8 +84,10 @@ struct server {
 	int64_t			 fetch_us;	/* last fetch */
 	int64_t			 fetch_due_us;	/* next fetch on the timer */
 	int			 hint_waiting;	/* a hint waits out the gap */
+	int			 edge;		/* source = redis */
+	int			 other_raters, other_admins; /* an edge: the others' */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
-				 sul_sweep, sul_stop, sul_reactions;
+				 sul_sweep, sul_stop, sul_cluster, sul_reactions;
 	struct reactions	 reactions;	/* summed, to admins 4 a second */
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
@@ -246,8 +250,8 @@ presence_timer(lws_sorted_usec_list_t *sul)
 	struct server *s = lws_container_of(sul, struct server, sul_presence);
 	int64_t now = now_us();
 
-	if (fanout_presence_build(&s->fan, now, s->m.clients_user,
-	    s->m.clients_admin) == -1)
+	if (fanout_presence_build(&s->fan, now, s->other_raters +
+	    s->m.clients_user, s->other_admins + s->m.clients_admin) == -1)
 		return;
 	client_flush_group(&s->hub, EVENT_GROUP_USER, now);
 	client_flush_group(&s->hub, EVENT_GROUP_ADMIN, now);
@@ -286,6 +290,27 @@ reaction_received(struct server *s, int64_t session_id, int emoji)
 	    emoji, now_us())) < 0)
 		return;
 	lws_sul_schedule(s->ctx, 0, &s->sul_reactions, reactions_timer, wait);
+}
+
+/* An edge: publish our counts, learn everyone's (source_redis.h). */
+static void
+cluster_timer(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_cluster);
+	int raters, admins;
+
+	(void)source_redis_presence(s->src.h, s->m.clients_user,
+	    s->m.clients_admin, &raters, &admins);
+	s->m.stream_last_seq = source_redis_stream_last(s->src.h);
+	raters -= s->m.clients_user;	/* ours change between ticks */
+	admins -= s->m.clients_admin;
+	if (raters != s->other_raters || admins != s->other_admins) {
+		s->other_raters = raters;
+		s->other_admins = admins;
+		presence_changed(s);
+	}
+	lws_sul_schedule(s->ctx, 0, &s->sul_cluster, cluster_timer,
+	    SERVER_CLUSTER_MS * LWS_US_PER_MS);
 }
 
 /* --- the sweep ------------------------------------------------------------- */
@@ -439,10 +464,11 @@ client_gone(struct server *s, struct client *c)
 
 /* --- the adopted descriptors ----------------------------------------------- */
 
+static void server_hint(struct server *);
+
 static void
 notify_on_readable(struct server *s)
 {
-	int64_t wait;
 	int got = 0;
 
 	for (int i = 0; i < 256; i++) {
@@ -459,8 +485,16 @@ notify_on_readable(struct server *s)
 		else
 			got = 1;
 	}
-	if (!got)
-		return;
+	if (got)
+		server_hint(s);
+}
+
+/* "There is something new": fetch now, or after the gap. */
+static void
+server_hint(struct server *s)
+{
+	int64_t wait;
+
 	/*
 	 * In a burst (ratings at thousands a second), fetching on every
 	 * hint would write to every client once per event; waiting out the
@@ -475,6 +509,13 @@ notify_on_readable(struct server *s)
 	s->hint_waiting = 1;
 	if (s->fetch_due_us > now_us() + wait)
 		fetch_schedule(s, wait);	/* never later than already due */
+}
+
+/* An edge: new events from the stream are in the source's window. */
+static void
+source_ready(void *arg)
+{
+	server_hint(arg);
 }
 
 static void
@@ -782,16 +823,23 @@ static int
 source_start(struct server *s, int64_t *head)
 {
 	int64_t deadline = now_us() + SERVER_SOURCE_WAIT_MS * 1000LL;
+	const struct source_ops *ops = s->edge ? &source_redis : &source_store;
+	char where[512];
 
+	if (s->edge)
+		snprintf(where, sizeof(where), "%s %s", s->cfg->redis_url,
+		    s->cfg->redis_stream);
+	else
+		snprintf(where, sizeof(where), "%s", s->cfg->db_path);
 	for (;;) {
-		if (source_open(&s->src, &source_store, s->cfg->db_path) == 0) {
+		if (source_open(&s->src, ops, where) == 0) {
 			if (source_head(&s->src, head) == 0)
 				return 0;
 			source_close(&s->src);
 		}
 		if (now_us() > deadline) {
-			log_warnx("%s: %s: no readable events table", __func__,
-			    s->cfg->db_path);
+			log_warnx("%s: %s: no readable %s", __func__, where,
+			    s->edge ? "stream" : "events table");
 			return -1;
 		}
 		usleep(100 * 1000);
@@ -812,6 +860,13 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	reactions_init(&s->reactions);
 	s->hub.reactions = &s->reactions;
+	if (strcmp(cfg->source, "redis") == 0)
+		s->edge = 1;
+	else if (strcmp(cfg->source, "sqlite") != 0) {
+		log_warnx("%s: source \"%s\" is not sqlite or redis", __func__,
+		    cfg->source);
+		return -1;
+	}
 	if (source_start(s, &head) == -1)
 		return -1;
 	if (fanout_init(&s->fan, (size_t)cfg->send_queue, head,
@@ -846,6 +901,10 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	if (adopt_fd(s, sigfd) == -1)
 		return -1;
 	fetch_schedule(s, SERVER_FETCH_MS * LWS_US_PER_MS);
+	if (s->edge && s->loop != NULL)
+		(void)source_redis_follow(s->src.h, s->loop, source_ready, s);
+	if (s->edge)
+		cluster_timer(&s->sul_cluster);
 	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_timer,
 	    SERVER_SWEEP_MS * LWS_US_PER_MS);
 	return 0;
@@ -867,6 +926,7 @@ server_teardown(struct server *s)
 	if (s->ctx != NULL)
 		lws_context_destroy(s->ctx);
 	s->ctx = NULL;
+	source_close(&s->src);	/* an edge's Redis watchers are on the loop */
 	if (s->loop != NULL)
 		ev_loop_destroy(s->loop);
 	s->loop = NULL;
@@ -875,7 +935,6 @@ server_teardown(struct server *s)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
 	client_hub_free(&s->hub);
-	source_close(&s->src);
 }
 
 int

@@ -47,6 +47,11 @@ static const struct config_key config_keys[] = {
 	INT(ping_seconds,	"20", 1, 3600),
 	INT(hangup_seconds,	"45", 2, 7200),
 	INT(send_queue,		"1024", 16, 1048576),
+	STR(source,		"sqlite"),
+	STR(redis_url,		"redis://127.0.0.1:6379"),
+	STR(redis_stream,	"memeter:events"),
+	STR(fcgi_listen,	""),
+	STR(fcgi_allow,		""),
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 

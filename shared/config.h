@@ -33,6 +33,11 @@ struct config {
 	int	ping_seconds;		/* pushd: ping idle clients after */
 	int	hangup_seconds;		/* pushd: drop clients silent for */
 	int	send_queue;		/* pushd: messages kept per ring */
+	char	source[16];		/* pushd: "sqlite" (the outbox) or "redis" (an edge) */
+	char	redis_url[256];		/* relay, edge pushd: redis://host:port */
+	char	redis_stream[128];	/* the stream's key; others derive from it */
+	char	fcgi_listen[128];	/* host:port: the pool listens on TCP instead */
+	char	fcgi_allow[512];	/* peers allowed on fcgi_listen (IPv4, commas) */
 };
 
 /* Fills cfg with the defaults. */
