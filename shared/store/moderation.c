@@ -115,19 +115,17 @@ fail:
 static int
 moderation_stats_event(struct store *store, int64_t sid, int64_t *seq)
 {
-	struct json_object *stats, *data, *v;
+	static const char *const keys[] = { "ratings", "raters", "memes" };
+	struct json_object *stats, *data;
 	int rc;
 
 	if ((rc = store_stats_read(store, sid, 0, &stats)) != STORE_OK)
 		return rc;
 	data = json_object_new_object();
 	json_object_object_add(data, "session_id", json_object_new_int64(sid));
-	json_object_object_get_ex(stats, "ratings", &v);
-	json_object_object_add(data, "ratings", json_object_get(v));
-	json_object_object_get_ex(stats, "raters", &v);
-	json_object_object_add(data, "raters", json_object_get(v));
-	json_object_object_get_ex(stats, "memes", &v);
-	json_object_object_add(data, "memes", json_object_get(v));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(data, keys[i],
+		    json_object_get(json_object_object_get(stats, keys[i])));
 	json_object_put(stats);
 	rc = store_event_append_json(store, EVENT_STATS_UPDATED, sid, data, seq);
 	json_object_put(data);
