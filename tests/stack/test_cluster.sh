@@ -174,7 +174,9 @@ export STACK_RATER_RATE=2000r/s STACK_RATER_BURST=2000
 host_init() {
     local dir=$1 addr=$2
     stack_init "$dir" 80
-    sed -i "s|listen 127.0.0.1:80;|listen $addr:80;|" "$dir/nginx.conf"
+    sed -i "s|listen 127.0.0.1:80\([ ;]\)|listen $addr:80\1|" "$dir/nginx.conf"
+    grep -q "listen $addr:80[ ;]" "$dir/nginx.conf" ||
+        { echo "$T_NAME: mk/stack.sh's listen line changed; adapt host_init" >&2; exit 1; }
     cat >> "$dir/memeter.conf" <<EOC
 redis_url = redis://$IP_R:6379
 redis_stream = $STREAM
