@@ -161,6 +161,10 @@ ctl_fail(int rc, int64_t id, const char *what)
 		return CTL_EINVAL;
 	case STORE_WRONG_STATE:
 	case STORE_CONFLICT:
+	case STORE_NOT_OPEN:
+	case STORE_SELF_PACED:
+	case STORE_NO_MORE_MEMES:
+	case STORE_JOINING_LOCKED:
 		ctl_errx("%s: session %lld: not in a state that allows this",
 		    what, (long long)id);
 		return CTL_ESTATE;

@@ -78,13 +78,43 @@ h_admin_state(struct app *app, const struct http_request *req,
 	return 0;
 }
 
+/* "pace" ("self" when absent) and "seconds" (0 when absent) of a
+ * create's body: 0, or -1 after a 400. */
+static int
+admin_session_pace(struct json_object *body, enum store_pace *pace,
+    int *seconds, struct http_response *resp)
+{
+	struct json_object *v;
+	int64_t n;
+
+	*pace = STORE_PACE_SELF;
+	*seconds = 0;
+	if (json_object_object_get_ex(body, "pace", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    store_pace_parse(json_object_get_string(v), pace) != STORE_OK))
+		return http_error(resp, 400, "invalid_pace",
+		    "pace must be \"self\" or \"host\".");
+	if (json_object_object_get_ex(body, "seconds", &v)) {
+		n = json_object_get_int64(v);
+		/* json-c clamps 2^63 and up to INT64_MAX: out of range too. */
+		if (!json_object_is_type(v, json_type_int) || n < 0 ||
+		    n > STORE_ROUND_SECONDS_MAX)
+			return http_error(resp, 400, "invalid_seconds",
+			    "seconds must be an integer from 0 to %d.",
+			    STORE_ROUND_SECONDS_MAX);
+		*seconds = (int)n;
+	}
+	return 0;
+}
+
 int
 h_admin_session_create(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	struct json_object *body, *name, *session;
+	enum store_pace pace;
 	int64_t seq = 0;
-	int rc;
+	int rc, seconds;
 
 	if ((body = http_json_body(req, resp)) == NULL)
 		return -1;
@@ -98,8 +128,12 @@ h_admin_session_create(struct app *app, const struct http_request *req,
 		    "name must be a string of 1 to %d characters.",
 		    STORE_SESSION_NAME_MAX);
 	}
-	rc = store_session_create(app->store, json_object_get_string(name),
-	    &session, &seq);
+	if ((rc = admin_session_pace(body, &pace, &seconds, resp)) != 0) {
+		json_object_put(body);
+		return rc;
+	}
+	rc = store_session_create_paced(app->store,
+	    json_object_get_string(name), pace, seconds, &session, &seq);
 	json_object_put(body);
 	/* The one invalid input of a create is its name. */
 	if (rc == STORE_INVALID)

@@ -44,4 +44,11 @@ int h_admin_meme_patch(struct app *, const struct http_request *, struct http_re
 int h_admin_session_raters(struct app *, const struct http_request *, struct http_response *);
 int h_admin_session_activity(struct app *, const struct http_request *, struct http_response *);
 
+/* the show: fcgi/api_show.c */
+int h_admin_session_round(struct app *, const struct http_request *, struct http_response *);
+int h_reactions_post(struct app *, const struct http_request *, struct http_response *);
+int h_admin_rater_patch(struct app *, const struct http_request *, struct http_response *);
+int h_admin_rater_kick(struct app *, const struct http_request *, struct http_response *);
+int h_admin_session_lock(struct app *, const struct http_request *, struct http_response *);
+
 #endif

@@ -907,6 +907,16 @@ pool_pollfds(struct pool *pool, pid_t **pids, nfds_t *n)
 	return pfd;
 }
 
+/* The workers' deadlines or the next round to close, whichever first. */
+static int
+pool_loop_timeout_ms(const struct pool *pool, uint64_t now)
+{
+	int a = pool_timeout_ms(pool, now), b = pool->stopping ? -1 :
+	    round_timer_timeout_ms(&pool->rounds, now);
+
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 static void
 pool_loop(struct pool *pool)
 {
@@ -917,8 +927,8 @@ pool_loop(struct pool *pool)
 
 	while (!pool->stopping || pool->workers != NULL) {
 		pfd = pool_pollfds(pool, &pids, &n);
-		if (poll(pfd, n, pool_timeout_ms(pool, time_monotonic_us())) ==
-		    -1 && errno != EINTR)
+		if (poll(pfd, n, pool_loop_timeout_ms(pool,
+		    time_monotonic_us())) == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
 		if (pfd[0].revents != 0)
 			pool_handle_signals(pool);
@@ -935,6 +945,8 @@ pool_loop(struct pool *pool)
 		free(pfd);
 		free(pids);
 		pool_tick(pool, time_monotonic_us());
+		if (!pool->stopping)
+			round_timer_tick(&pool->rounds, time_monotonic_us());
 	}
 }
 
@@ -952,6 +964,7 @@ pool_close(struct pool *pool)
 	}
 	if (pool->signal_fd != -1)
 		close(pool->signal_fd);
+	round_timer_close(&pool->rounds);
 	pool_clear(pool);
 }
 
@@ -987,6 +1000,10 @@ pool_main(const struct config *cfg, const char *config_path)
 		log_info("master %d: %s, socket %s, status on %s",
 		    (int)getpid(), exe, cfg->fcgi_listen[0] != '\0' ?
 		    cfg->fcgi_listen : cfg->fcgi_socket, cfg->control_socket);
+	/* Without it rounds still stop taking ratings at closes_at; only
+	 * the screens would hear of it late (at the host's next step). */
+	if (round_timer_open(&pool.rounds, cfg) == -1)
+		log_warnx("master: no round timer");
 	pool_start(&pool, time_monotonic_us());
 	pool_loop(&pool);
 	log_info("stopped after %u reloads and %u restarts", pool.reloads,

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "timeutil.h"
+#include "round_timer.h"
 
 #define POOL_BACKLOG		1024
 #define POOL_YOUNG_US		1000000		/* died sooner: crash loop */
@@ -72,6 +73,7 @@ struct pool {
 	unsigned	 reload_failures;
 	unsigned	 restarts;		/* workers replaced after dying */
 	struct pool_worker *workers;		/* in start order */
+	struct round_timer rounds;		/* host-paced rounds' clock */
 };
 
 /*

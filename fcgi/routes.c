@@ -71,6 +71,15 @@ static const struct route routes[] = {
 	    ROUTE_ADMIN },
 	{ "GET",   "/api/admin/sessions/{id}/activity", h_admin_session_activity,
 	    ROUTE_ADMIN },
+	{ "POST",  "/api/admin/sessions/{id}/round", h_admin_session_round,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "POST",  "/api/admin/sessions/{id}/lock", h_admin_session_lock,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "PATCH", "/api/admin/raters/{id}",	h_admin_rater_patch,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "POST",  "/api/admin/raters/{id}/kick", h_admin_rater_kick,
+	    ROUTE_ADMIN | ROUTE_CSRF },
+	{ "POST",  "/api/reactions",		h_reactions_post,	0 },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

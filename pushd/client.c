@@ -10,7 +10,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "ring.h"
+#include "reactions.h"
 #include "source.h"
+#include "timeutil.h"
 
 #define CLIENT_REPLAY_SCAN	2000	/* events looked at per replay step */
 #define CLIENT_CTL_MAX		256	/* hello, resync */
@@ -284,6 +286,15 @@ client_live(struct client_hub *h, struct client *c, int64_t now_us)
 	return 0;
 }
 
+/* Reactions go to admins only, and are not data: no seq, no replay. */
+static int
+client_reactions_due(const struct client_hub *h, const struct client *c)
+{
+	return h->reactions != NULL && c->group == EVENT_GROUP_ADMIN &&
+	    c->hello_sent &&
+	    reactions_due(h->reactions, c->reactions_gen, time_monotonic_us());
+}
+
 int
 client_has_work(const struct client_hub *h, const struct client *c)
 {
@@ -291,7 +302,8 @@ client_has_work(const struct client_hub *h, const struct client *c)
 
 	return c->ping_due || !c->hello_sent || c->resync ||
 	    c->state == CLIENT_REPLAY ||
-	    fanout_presence_due(h->fan, c->presence_gen) || c->tail < r->head;
+	    fanout_presence_due(h->fan, c->presence_gen) ||
+	    client_reactions_due(h, c) || c->tail < r->head;
 }
 
 /* One message (or one move), in the order the protocol wants: hello,
@@ -320,6 +332,10 @@ client_step(struct client_hub *h, struct client *c, int64_t now_us)
 		rc = client_send(h, h->fan->presence + RING_PRE,
 		    h->fan->presence_len);
 		c->presence_gen = h->fan->presence_gen;
+	} else if (client_reactions_due(h, c)) {
+		rc = client_send(h, h->reactions->msg,
+		    (size_t)h->reactions->msg_len);
+		c->reactions_gen = h->reactions->gen;
 	} else {
 		if (c->state == CLIENT_REPLAY)
 			rc = client_replay(h, c, now_us);

@@ -8,6 +8,8 @@
 
 #include "frame.h"
 
+struct reactions;
+
 struct fanout;
 struct pushd_metrics;
 struct source;
@@ -64,6 +66,7 @@ struct client {
 	int64_t			 rx_us;		/* last data or pong from it */
 	int64_t			 ping_us;	/* last PING sent */
 	uint32_t		 presence_gen;	/* presence last sent */
+	uint32_t		 reactions_gen;	/* reactions last sent (admins) */
 	int64_t			 progress_us;	/* last event, or last idle */
 	struct client_admin	*admin;		/* owned; admins only */
 };
@@ -100,6 +103,7 @@ struct client_hub {
 	int64_t			 hangup_us;	/* drop clients silent this long */
 	int64_t			 stall_us;	/* 4008 after this long stuck */
 	int			 stopping;	/* closing everyone with 1001 */
+	struct reactions	*reactions;	/* NULL: none (unit tests) */
 };
 
 void	 client_hub_init(struct client_hub *h, const struct client_io *io,

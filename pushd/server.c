@@ -48,6 +48,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "reactions.h"
 #include "rxguard.h"
 #include "source.h"
 #include "source_redis.h"
@@ -86,7 +87,8 @@ struct server {
 	int			 edge;		/* source = redis */
 	int			 other_raters, other_admins; /* an edge: the others' */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
-				 sul_sweep, sul_stop, sul_cluster;
+				 sul_sweep, sul_stop, sul_cluster, sul_reactions;
+	struct reactions	 reactions;	/* summed, to admins 4 a second */
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
 	int			 stopping, done, status;
@@ -267,6 +269,29 @@ presence_changed(struct server *s)
 	lws_sul_schedule(s->ctx, 0, &s->sul_presence, presence_timer, wait);
 }
 
+/* --- reactions ------------------------------------------------------------ */
+
+static void
+reactions_timer(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_reactions);
+	int64_t now = now_us();
+
+	if (reactions_build(&s->reactions, now) == 1)
+		client_flush_group(&s->hub, EVENT_GROUP_ADMIN, now);
+}
+
+static void
+reaction_received(struct server *s, int64_t session_id, int emoji)
+{
+	int64_t wait;
+
+	if (s->stopping || (wait = reactions_add(&s->reactions, session_id,
+	    emoji, now_us())) < 0)
+		return;
+	lws_sul_schedule(s->ctx, 0, &s->sul_reactions, reactions_timer, wait);
+}
+
 /* An edge: publish our counts, learn everyone's (source_redis.h). */
 static void
 cluster_timer(lws_sorted_usec_list_t *sul)
@@ -444,16 +469,21 @@ static void server_hint(struct server *);
 static void
 notify_on_readable(struct server *s)
 {
-	int64_t seq;
 	int got = 0;
 
 	for (int i = 0; i < 256; i++) {
-		if ((seq = notify_receive(s->notify_fd)) == 0)
+		struct notify_msg msg;
+		int rc;
+
+		if ((rc = notify_receive_msg(s->notify_fd, &msg)) == 0)
 			break;
 		s->m.notify_datagrams++;
-		got = 1;
-		if (seq < 0)
+		if (rc < 0)
 			log_debug("%s: malformed datagram", __func__);
+		else if (msg.kind == NOTIFY_REACTION)
+			reaction_received(s, msg.session_id, msg.emoji);
+		else
+			got = 1;
 	}
 	if (got)
 		server_hint(s);
@@ -828,6 +858,8 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	    cfg->public_url);
 	s->notify_fd = s->sig_fd = -1;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
+	reactions_init(&s->reactions);
+	s->hub.reactions = &s->reactions;
 	if (strcmp(cfg->source, "redis") == 0)
 		s->edge = 1;
 	else if (strcmp(cfg->source, "sqlite") != 0) {

@@ -32,6 +32,13 @@ static const struct {
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
 	[EVENT_MEMES_REMOVED] =		{ "memes_removed",
 	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_ROUND_CHANGED] =		{ "round_changed",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_RATER_RENAMED] =		{ "rater_renamed",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_RATER_KICKED] =		{ "rater_kicked",
+	    EVENT_GROUP_ADMIN | EVENT_GROUP_USER },
+	[EVENT_SESSION_LOCKED] =	{ "session_locked", EVENT_GROUP_ADMIN },
 };
 
 /* Users see the totals, never the per-meme figures mid-session. */

@@ -49,7 +49,15 @@ const el = {
 };
 const participants = new Participants({
   list: $('#participants'), summary: $('#participants-summary'), empty: $('#participants-empty'),
+  onRename: (r) => renameRater(r), onKick: (r) => kickRater(r),
 });
+Object.assign(el, {
+  newPace: $('#new-pace'), newSeconds: $('#new-seconds'),
+  roundCard: $('#round-card'), roundStatus: $('#round-status'), roundText: $('#round-text'),
+  roundPrev: $('#round-prev'), roundNext: $('#round-next'), roundClose: $('#round-close'),
+  hideResults: $('#hide-results'), lock: $('#lock'), feedCard: $('#feed-card'),
+});
+const HIDE = 'memeter.hideResults';
 const FEED_MAX = 40;
 
 const badge = new ConnectionBadge($('#badge'));
@@ -71,6 +79,7 @@ function applyState(s) {
   st.session = s.session || null;
   st.sessions = s.sessions || [];
   st.memes = s.memes || [];
+  st.round = s.round || null;
   st.stats = new Map();
   applyStats(s.stats || {});
   channel?.noteStateSeq(s.seq);
@@ -198,6 +207,106 @@ function renderSession() {
   el.populate.hidden = !(status === 'draft' || status === 'active');
   el.uploadCard.hidden = el.populate.hidden;
   el.createForm.hidden = status === 'draft' || status === 'active';
+  el.lock.hidden = !(status === 'draft' || status === 'active');
+  const locked = !!(s && s.locked);
+  el.lock.setAttribute('aria-pressed', String(locked));
+  setText(el.lock, locked ? 'Unlock joining' : 'Lock joining');
+  renderRound();
+  applyHide();
+}
+
+// --- host-paced rounds ----------------------------------------------------------
+
+function renderRound() {
+  const s = st.session;
+  const r = s && s.pace === 'host' && s.status === 'active' ? st.round : null;
+  el.roundCard.hidden = !r;
+  if (!r) return;
+  const meme = st.memes.find((m) => m.id === r.meme_id);
+  setText(el.roundStatus, r.state === 'open' ? 'Voting open' : 'Closed');
+  setText(el.roundText, r.index
+    ? `${r.index} of ${r.total}: ${meme ? meme.title : 'meme'} · ${plural(r.voted, 'vote')}`
+    : `No meme open yet · ${plural(r.total, 'meme')} · press Next`);
+  el.roundPrev.disabled = r.index <= 1;
+  el.roundNext.disabled = r.index >= r.total;
+  el.roundClose.disabled = r.state !== 'open';
+}
+
+async function roundStep(action, button) {
+  const r = await act(button, () => api.post(`/api/admin/sessions/${st.session.id}/round`, { action }));
+  if (r) {
+    st.round = r;
+    renderRound();
+  }
+}
+
+function roundVotes(d) {
+  const m = (d.memes || []).find((x) => st.round && x.meme_id === st.round.meme_id);
+  if (m) {
+    st.round.voted = m.count;
+    renderRound();
+  }
+}
+
+function onRound(ev) {
+  if (!st.session || ev.data.session_id !== st.session.id) return;
+  st.round = ev.data;
+  renderRound();
+}
+
+// --- "Hide results": for a host who projects this dashboard --------------------
+
+function applyHide() {
+  const hide = localStorage.getItem(HIDE) === '1';
+  el.hideResults.setAttribute('aria-checked', String(hide));
+  el.statAvg.parentElement.hidden = hide;
+  el.feedCard.hidden = hide;
+  for (const c of cards.values()) {
+    for (const node of [c.avg, c.range, c.bar?.parentElement || c.bar, c.hist]) if (node) node.hidden = hide;
+  }
+}
+
+// --- moderation -----------------------------------------------------------------
+
+async function renameRater(r) {
+  const name = window.prompt(`New name for ${r.name}`, r.name);
+  if (name === null || !name.trim()) return;
+  const out = await act(null, () => api.patch(`/api/admin/raters/${r.id}`, { name: name.trim() }));
+  if (out) {
+    toast('Renamed', { tone: 'success', detail: `${r.name} is now ${out.name}` });
+    participants.load();
+  }
+}
+
+async function kickRater(r) {
+  if (!window.confirm(`Kick ${r.name}? Their ratings in this session are removed.`)) return;
+  const out = await act(null, () => api.post(`/api/admin/raters/${r.id}/kick`));
+  if (out) {
+    toast('Kicked', { tone: 'success', detail: `${r.name}: ${plural(out.removed, 'rating')} removed` });
+    participants.load();
+  }
+}
+
+async function toggleLock() {
+  const s = st.session;
+  if (!s) return;
+  const out = await act(el.lock, () => api.post(`/api/admin/sessions/${s.id}/lock`, { locked: !s.locked }));
+  if (out) {
+    Object.assign(s, out);
+    renderSession();
+  }
+}
+
+function onModerated(ev) {
+  const d = ev.data || {};
+  if (d.rater) {
+    for (const item of st.feed) {
+      if (item.data?.rater?.id === d.rater.id) item.data.rater.name = d.rater.name;
+    }
+    if (ev.type === 'rater_kicked') st.feed = st.feed.filter((x) => x.data?.rater?.id !== d.rater.id);
+    renderFeed();
+  }
+  participants.reloadSoon();
 }
 
 function renderSessions() {
@@ -291,6 +400,7 @@ function renderGrid(flashIds = null) {
   }
   el.gridEmpty.hidden = st.memes.length > 0;
   setText(el.gridNote, st.memes.length ? `in session order · ${plural(st.memes.length, 'meme')}` : '');
+  applyHide();
 }
 
 function renderReveal() {
@@ -461,6 +571,7 @@ function onStatsUpdated(ev) {
   applyStats(d);
   renderStats(true);
   renderGrid(new Set((d.memes || []).map((m) => m.meme_id)));
+  roundVotes(d);
 }
 
 function onRevealed(ev) {
@@ -546,7 +657,10 @@ async function createSession(e) {
     toast('Give the session a name first', { tone: 'warn' });
     return;
   }
-  const s = await act(el.create, () => api.post('/api/admin/sessions', { name }));
+  const pace = el.newPace.value === 'host' ? 'host' : 'self';
+  const seconds = Math.max(0, Math.min(600, Math.round(Number(el.newSeconds.value) || 0)));
+  const s = await act(el.create, () => api.post('/api/admin/sessions',
+    pace === 'host' ? { name, pace, seconds } : { name }));
   if (s) {
     el.newName.value = '';
     st.viewing = null;
@@ -776,6 +890,15 @@ async function enter() {
   channel.on('meme_renamed', onMemeRenamed);
   channel.on('memes_removed', onMemesRemoved);
   channel.on('session_deleted', onSessionDeleted);
+  channel.on('round_changed', onRound);
+  channel.on('rater_renamed', onModerated);
+  channel.on('rater_kicked', onModerated);
+  channel.on('session_locked', (ev) => {
+    if (st.session && ev.data.session_id === st.session.id) {
+      st.session.locked = ev.data.locked;
+      renderSession();
+    }
+  });
   try {
     await load();
   } catch (e) {
@@ -796,6 +919,14 @@ async function enter() {
 }
 
 function wire() {
+  el.roundPrev.addEventListener('click', () => roundStep('prev', el.roundPrev));
+  el.roundNext.addEventListener('click', () => roundStep('next', el.roundNext));
+  el.roundClose.addEventListener('click', () => roundStep('close', el.roundClose));
+  el.lock.addEventListener('click', toggleLock);
+  el.hideResults.addEventListener('click', () => {
+    localStorage.setItem(HIDE, localStorage.getItem(HIDE) === '1' ? '0' : '1');
+    applyHide();
+  });
   el.loginForm.addEventListener('submit', login);
   el.logout.addEventListener('click', logout);
   el.createForm.addEventListener('submit', createSession);

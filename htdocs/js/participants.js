@@ -2,15 +2,17 @@
 // session (rated k of n, skipped, online or not) from
 // GET /api/admin/sessions/{id}/raters, kept current by the push channel
 // (new_rating counts at once; presence and joins reload the list, at most
-// every few seconds).  Host moderation (rename, kick) can hang its
-// controls on the rows this module draws.
+// every few seconds).  Each row carries the host's Rename and Kick when
+// the dashboard passes onRename/onKick.
 import { api } from './api.js';
 import { fill, h, plural, setText } from './dom.js';
 
 const RELOAD_MS = 3000;
 
 export class Participants {
-  constructor({ list, summary, empty }) {
+  constructor({ list, summary, empty, onRename = null, onKick = null }) {
+    this.onRename = onRename;   // (rater) => void: the host's moderation
+    this.onKick = onKick;
     this.list = list;
     this.summary = summary;
     this.empty = empty;
@@ -100,7 +102,15 @@ export class Participants {
         h('span', { class: 'shrink-0 text-base font-bold tabular-nums text-white/80' },
           `rated ${r.rated} of ${this.total}`),
         h('span', { class: 'sr-only' }, r.online ? ', online' : ', offline',
-          r.skipped ? `, ${r.skipped} skipped` : '')),
+          r.skipped ? `, ${r.skipped} skipped` : ''),
+        this.onRename && h('button', {
+          type: 'button', class: 'btn-ghost shrink-0 px-2 py-0.5 text-sm', 'aria-label': `Rename ${r.name}`,
+          onclick: () => this.onRename(r),
+        }, 'Rename'),
+        this.onKick && h('button', {
+          type: 'button', class: 'btn-danger shrink-0 px-2 py-0.5 text-sm', 'aria-label': `Kick ${r.name}`,
+          onclick: () => this.onKick(r),
+        }, 'Kick')),
       h('div', { class: 'h-1.5 overflow-hidden rounded-full bg-white/10', 'aria-hidden': 'true' },
         h('div', {
           class: `h-full rounded-full ${done ? 'bg-pop-mint' : 'bg-pop-sky'}`,

@@ -45,6 +45,7 @@ const el = {
   queueChip: $('#queue-chip'), queueText: $('#queue-text'),
   dialog: $('#rename'), renameForm: $('#rename-form'), renameInput: $('#rename-input'),
   renameError: $('#rename-error'), renameCancel: $('#rename-cancel'),
+  roundTimer: $('#round-timer'), reactionBar: $('#reaction-bar'),
 };
 
 pin(el.queueChip);
@@ -70,6 +71,7 @@ function applyState(s) {
   const prevSession = st.session ? st.session.id : null;
   st.session = s.session || null;
   st.memes = Array.isArray(s.memes) ? s.memes : [];
+  st.round = s.round || null;
   if (s.me) {
     st.me = { id: s.me.id, name: s.me.name };
     st.ratings = { ...(s.me.ratings || {}) };
@@ -86,8 +88,43 @@ function applyState(s) {
   channel.noteStateSeq(s.seq);
 }
 
+// Server clock minus ours (ms), from the Date header, then refined by
+// round_changed's timestamp: the countdown agrees with the big screen.
+let clockOffset = 0;
+async function syncClock() {
+  try {
+    const r = await fetch('/api/config', { cache: 'no-store' });
+    const d = Date.parse(r.headers.get('Date'));
+    if (!Number.isNaN(d)) clockOffset = d + 500 - Date.now();
+  } catch { /* keep it */ }
+}
+
+function hostPaced() {
+  return sessionActive() && st.session.pace === 'host';
+}
+
+// The open round's meme, if voting on it is open by the server's clock.
+function openRoundMeme() {
+  const r = st.round;
+  if (!r || r.state !== 'open' || !r.meme_id) return null;
+  if (r.closes_at && Date.parse(r.closes_at) <= Date.now() + clockOffset) return null;
+  return st.memes.find((m) => m.id === r.meme_id) || null;
+}
+
 async function load() {
-  const s = await api.get('/api/state');
+  if (!clockOffset) await syncClock();
+  let s;
+  try {
+    s = await api.get('/api/state');
+  } catch (e) {
+    if (e.status === 403 && e.code === 'joining_locked') {
+      st.loaded = false;
+      showScreen('waiting');
+      setText(el.waitingText, 'Joining is locked: the host is not letting anyone new in right now. Try again later.');
+      return 0;
+    }
+    throw e;
+  }
   applyState(s);
   render();
   flushQueue();
@@ -97,6 +134,11 @@ async function load() {
 // The next meme to rate: unrated ones in session order, then the skipped
 // ones in the order they were skipped.
 function nextMeme() {
+  // Host-paced: only the open meme, once (re-rating it replaces).
+  if (hostPaced()) {
+    const m = openRoundMeme();
+    return m && (!(m.id in st.ratings) || ui.rerate === m.id) ? m : null;
+  }
   if (ui.rerate !== null) {
     const m = st.memes.find((x) => x.id === ui.rerate);
     if (m) return m;
@@ -122,6 +164,7 @@ function wantedScreen() {
   if (!st.loaded) return 'loading';
   if (!st.session || st.session.status === 'draft') return 'waiting';
   if (st.session.status === 'finished') return 'finished';
+  if (hostPaced()) return nextMeme() ? 'rate' : 'waiting';
   return nextMeme() ? 'rate' : 'done';
 }
 
@@ -190,6 +233,14 @@ function renderQueueChip() {
 }
 
 function renderWaiting() {
+  if (hostPaced()) {
+    const m = openRoundMeme();
+    setText(el.waitingText, m && m.id in st.ratings
+      ? 'Your vote is in. Waiting for the next meme…'
+      : 'Waiting for the next meme… The host opens one at a time.');
+    el.waitingLast.hidden = true;
+    return;
+  }
   const last = st.session && st.session.status === 'draft' ? st.session : null;
   setText(el.waitingText, last
     ? `“${last.name}” is about to start. This page updates by itself — keep it open.`
@@ -338,7 +389,12 @@ async function flushQueue() {
     if (st.session && item.session_id === st.session.id && !error.network) {
       delete st.ratings[item.meme_id];
     }
-    toast('A rating was not accepted', { tone: 'error', detail: error.message });
+    if (error.code === 'not_open') {
+      toast('Too late: voting on that meme is closed', { tone: 'warn', detail: 'Your vote was not counted. Wait for the next meme.' });
+      setText(el.note, 'Voting on that meme is closed — your vote was not counted.');
+    } else {
+      toast('A rating was not accepted', { tone: 'error', detail: error.message });
+    }
   }
   if (res.sent && hadOffline && !res.blocked) {
     toast('Back online — your ratings were sent', { tone: 'success', detail: plural(res.sent, 'rating') + ' delivered' });
@@ -553,11 +609,61 @@ function wire() {
   channel.on('meme_renamed', onMemeRenamed);
   channel.on('memes_removed', onMemesRemoved);
   channel.on('session_deleted', onSessionDeleted);
+  channel.on('round_changed', onRound);
+  channel.on('rater_kicked', (ev) => {
+    if (st.me && ev.data?.rater?.id === st.me.id) load().catch(() => {});
+  });
+  channel.on('rater_renamed', (ev) => {
+    if (st.me && ev.data?.rater?.id === st.me.id) {
+      st.me.name = ev.data.rater.name;
+      renderHeader();
+    }
+  });
+  el.reactionBar.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-emoji]');
+    if (b) react(b.dataset.emoji, b);
+  });
+  setInterval(tickRound, 250);
   setInterval(presenceBeat, PRESENCE_MS);
   document.addEventListener('visibilitychange', presenceBeat);
   channel.on('status', ({ state }) => {
     if (state === 'live') flushQueue();
   });
+}
+
+function onRound(ev) {
+  const r = ev.data;
+  if (!st.session || r.session_id !== st.session.id) return;
+  const ts = Date.parse(ev.ts);
+  if (!Number.isNaN(ts)) clockOffset = ts - Date.now();
+  st.round = r;
+  render();
+}
+
+// The countdown, and the screen change when closes_at passes.
+let roundWasOpen = false;
+function tickRound() {
+  el.reactionBar.hidden = !sessionActive();
+  const m = hostPaced() ? openRoundMeme() : null;
+  const r = st.round;
+  el.roundTimer.hidden = !(m && r.closes_at);
+  if (m && r.closes_at) {
+    const left = Math.max(0, Math.ceil((Date.parse(r.closes_at) - (Date.now() + clockOffset)) / 1000));
+    setText(el.roundTimer, `${left} s left`);
+  }
+  const open = !!m;
+  if (roundWasOpen && !open && !ui.dirty) render();
+  roundWasOpen = open;
+}
+
+async function react(emoji, button) {
+  button.disabled = true;
+  setTimeout(() => { button.disabled = false; }, 200);
+  try {
+    await api.post('/api/reactions', { emoji });
+  } catch (e) {
+    if (e.status !== 429) toast('The reaction did not go through', { tone: 'warn', detail: e.message });
+  }
 }
 
 async function boot() {

@@ -24,6 +24,9 @@ const st = {
   joinUrl: `${location.origin}/`,
   reveal: { revealed: 0, total: 0, places: new Map(), latest: null },
   busy: false,
+  memeList: [],         // M of the session, for the open round's picture
+  round: null,          // ROUND of a host-paced session
+  clockOffset: 0,       // server clock minus ours, ms
 };
 
 const el = {
@@ -35,6 +38,9 @@ const el = {
   names: $('#names'), namesMore: $('#names-more'),
   stage: $('#stage'), board: $('#board'), revealCount: $('#reveal-count'),
   sound: $('#sound'), fullscreen: $('#fullscreen'),
+  round: $('#round'), roundTitle: $('#round-title'), roundImg: $('#round-img'),
+  voted: $('#voted'), countdown: $('#countdown'), namesCard: $('#names-card'),
+  reactions: $('#reactions'),
 };
 
 const badge = new ConnectionBadge($('#badge'));
@@ -77,12 +83,25 @@ function applyResults(r) {
   st.reveal = { revealed: r.revealed, total: r.total, places, latest: latest ? latest.place : null };
 }
 
+// The server's clock from a Date header (to the second); event
+// timestamps refine it to the millisecond when a round changes.
+async function syncClock() {
+  try {
+    const r = await fetch('/api/config', { cache: 'no-store' });
+    const d = Date.parse(r.headers.get('Date'));
+    if (!Number.isNaN(d)) st.clockOffset = d + 500 - Date.now();
+  } catch { /* keep the last offset */ }
+}
+
 async function load() {
+  if (!st.clockOffset) await syncClock();
   const s = await api.get('/api/admin/state');
   if (s.csrf) setCsrf(s.csrf);
   const changed = !st.session || !s.session || st.session.id !== s.session.id;
   st.session = s.session || null;
   st.memes = (s.memes || []).length;
+  st.memeList = s.memes || [];
+  st.round = s.round || null;
   st.ratings = s.stats?.ratings ?? 0;
   st.raters = s.stats?.raters ?? 0;
   if (changed) st.names = new Map();
@@ -124,7 +143,80 @@ function onStats(msg) {
   // Only the totals: the per-meme figures would give the ranking away.
   st.ratings = d.ratings;
   st.raters = d.raters;
+  // The count of the open meme is "Voted"; its average stays unread.
+  const m = (d.memes || []).find((x) => st.round && x.meme_id === st.round.meme_id);
+  if (m) st.round.voted = m.count;
   renderLive();
+}
+
+function onRound(msg) {
+  const r = msg.data;
+  if (!st.session || r.session_id !== st.session.id) return;
+  const ts = Date.parse(msg.ts);
+  if (!Number.isNaN(ts)) st.clockOffset = ts - Date.now();
+  st.round = r;
+  renderLive();
+}
+
+// --- reactions: a burst is a few floating emoji and a count ------------------
+
+const FLOATERS_MAX = 60;
+function onReactions(msg) {
+  const d = msg.data || {};
+  if (!st.session || d.session_id !== st.session.id) return;
+  for (const [emoji, n] of Object.entries(d.counts || {})) {
+    const shown = Math.min(n, 4);
+    for (let i = 0; i < shown; i++) {
+      if (el.reactions.childElementCount >= FLOATERS_MAX) return;
+      const span = h('span', {
+        class: 'absolute bottom-0 select-none text-5xl xl:text-7xl',
+        style: `left:${5 + Math.random() * 85}%`,
+        'data-emoji': emoji,
+      }, i === 0 && n > 1 ? `${emoji}×${n}` : emoji);
+      el.reactions.append(span);
+      const anim = span.animate([
+        { transform: 'translateY(0) scale(0.8)', opacity: 0 },
+        { transform: 'translateY(-20vh) scale(1)', opacity: 1, offset: 0.15 },
+        { transform: 'translateY(-85vh) scale(1.1)', opacity: 0 },
+      ], { duration: 2600 + Math.random() * 900, delay: i * 120, easing: 'ease-out' });
+      anim.onfinish = () => span.remove();
+    }
+  }
+}
+
+let countdownTimer = null;
+function renderRound() {
+  const r = st.session?.pace === 'host' && st.session.status === 'active' ? st.round : null;
+  el.round.hidden = !r;
+  el.namesCard.hidden = !!r;
+  clearInterval(countdownTimer);
+  if (!r) return;
+  const meme = st.memeList.find((m) => m.id === r.meme_id);
+  if (!meme) {
+    setText(el.roundTitle, r.index ? `Meme ${r.index} of ${r.total}` : 'Waiting for the first meme');
+    el.roundImg.hidden = true;
+  } else {
+    setText(el.roundTitle, `${r.index} of ${r.total}: ${meme.title}`);
+    if (el.roundImg.getAttribute('src') !== meme.url) el.roundImg.src = meme.url;
+    el.roundImg.alt = meme.title;
+    el.roundImg.hidden = false;
+  }
+  const joined = Math.max(st.names.size, st.raters, r.voted);
+  setText(el.voted, `${r.voted} of ${joined}`);
+  const tick = () => {
+    if (r.state !== 'open') {
+      setText(el.countdown, r.index ? 'Voting closed' : '');
+      return;
+    }
+    if (!r.closes_at) {
+      setText(el.countdown, 'Vote now');
+      return;
+    }
+    const left = Math.max(0, Math.ceil((Date.parse(r.closes_at) - (Date.now() + st.clockOffset)) / 1000));
+    setText(el.countdown, left > 0 ? `${left} s` : 'Voting closed');
+  };
+  tick();
+  countdownTimer = setInterval(tick, 200);
 }
 
 function onRating(msg) {
@@ -137,7 +229,7 @@ function onRating(msg) {
 }
 
 function onRenamed(msg) {
-  const d = msg.data || {};
+  const d = msg.data?.rater || msg.data || {};
   if (st.names.has(d.id)) {
     st.names.set(d.id, d.name);
     renderLive();
@@ -145,7 +237,7 @@ function onRenamed(msg) {
 }
 
 function onKicked(msg) {
-  const d = msg.data || {};
+  const d = msg.data?.rater || msg.data || {};
   if (st.names.delete(d.id)) renderLive();
 }
 
@@ -216,6 +308,7 @@ function renderLive() {
   const more = names.length - shown.length;
   el.namesMore.hidden = more <= 0;
   if (more > 0) setText(el.namesMore, `and ${more} more`);
+  renderRound();
   if (!names.length) {
     fill(el.names, h('li', { class: 'text-xl text-white/70 xl:text-3xl' },
       joined ? `${plural(joined, 'rater')} in the room` : 'Names appear here as people join.'));
@@ -400,6 +493,8 @@ async function enter() {
   channel.on('rater_kicked', onKicked);
   channel.on('results_revealed', onRevealed);
   channel.on('presence', onPresence);
+  channel.on('round_changed', onRound);
+  channel.on('reactions', onReactions);
   await loadConfig();
   try {
     await load();

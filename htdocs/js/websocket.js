@@ -244,6 +244,9 @@ export class LiveChannel {
       case 'presence':
         this.emit('presence', msg.data || {});
         break;
+      case 'reactions':     // not data: no seq, nothing to resume
+        this.emit('reactions', msg);
+        break;
       case 'resync':
         this.emit('resync', msg);
         this.doResync();

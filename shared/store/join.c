@@ -70,10 +70,16 @@ store_rater_join(struct store *store, const char *addr, int rate, int burst,
     const unsigned char hash[32], const char *name, struct store_rater *rater)
 {
 	double now = join_now(), tokens;
-	int rc;
+	int rc, locked;
 
 	if ((rc = store_begin(store)) != STORE_OK)
 		return rc;
+	if ((rc = store_joining_locked(store, &locked)) != STORE_OK)
+		goto fail;
+	if (locked) {
+		rc = STORE_JOINING_LOCKED;
+		goto fail;
+	}
 	if ((rc = join_tokens(store, addr, now, rate, burst, &tokens)) !=
 	    STORE_OK)
 		goto fail;

@@ -220,7 +220,11 @@ rating_apply(struct store *store, const struct store_rater *rater,
 	    ((rc = rating_replay(store, rater, in, out, &found)) != STORE_OK ||
 	    found))
 		return rc;
+	/* A host-paced round is judged by the clock read under the write
+	 * lock: a rating committed after closes_at is impossible. */
 	if ((rc = rating_session_of(store, in->meme_id, &sid)) != STORE_OK ||
+	    (rc = store_round_allows(store, sid, in->meme_id, t.ts)) !=
+	    STORE_OK ||
 	    (rc = rating_write(store, sid, rater, in, &t, &rating_id, out)) !=
 	    STORE_OK ||
 	    (has_client && (rc = rating_remember(store, rater, in, rating_id,

@@ -10,7 +10,8 @@
 #include "log.h"
 #include "utf8.h"
 
-#define SESSION_COLS "id,name,status,created_at,started_at,finished_at"
+#define SESSION_COLS "id,name,status,created_at,started_at,finished_at,pace,"\
+    "seconds,locked"
 
 static const char SQL_SESSION_GET[] =
     "SELECT " SESSION_COLS " FROM sessions WHERE id=?1";
@@ -34,7 +35,8 @@ static const char SQL_SESSION_MEMES[] =
     "SELECT " STORE_MEME_COLS " FROM session_memes sm "
     "JOIN memes m ON m.id=sm.meme_id WHERE sm.session_id=?1 "
     "ORDER BY sm.position";
-static const char SQL_SESSION_INSERT[] = "INSERT INTO sessions(name) VALUES(?1)";
+static const char SQL_SESSION_INSERT[] =
+    "INSERT INTO sessions(name,pace,seconds) VALUES(?1,?2,?3)";
 static const char SQL_SESSION_START[] =
     "UPDATE sessions SET status='active',"
     "started_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?1";
@@ -82,6 +84,11 @@ session_from_row(sqlite3_stmt *st)
 	json_object_object_add(s, "created_at", store_col_json(st, 3));
 	json_object_object_add(s, "started_at", store_col_json(st, 4));
 	json_object_object_add(s, "finished_at", store_col_json(st, 5));
+	json_object_object_add(s, "pace", store_col_json(st, 6));
+	json_object_object_add(s, "seconds",
+	    json_object_new_int(sqlite3_column_int(st, 7)));
+	json_object_object_add(s, "locked",
+	    json_object_new_boolean(sqlite3_column_int(st, 8)));
 	return s;
 }
 
@@ -305,8 +312,29 @@ store_session_change_begin(struct store *store, int64_t id,
 }
 
 int
+store_pace_parse(const char *pace, enum store_pace *out)
+{
+	if (pace != NULL && strcmp(pace, "self") == 0)
+		*out = STORE_PACE_SELF;
+	else if (pace != NULL && strcmp(pace, "host") == 0)
+		*out = STORE_PACE_HOST;
+	else
+		return STORE_INVALID;
+	return STORE_OK;
+}
+
+int
 store_session_create(struct store *store, const char *name,
     struct json_object **session, int64_t *seq)
+{
+	return store_session_create_paced(store, name, STORE_PACE_SELF, 0,
+	    session, seq);
+}
+
+int
+store_session_create_paced(struct store *store, const char *name,
+    enum store_pace pace, int seconds, struct json_object **session,
+    int64_t *seq)
 {
 	char clean[STORE_SESSION_NAME_MAX * 4 + 1];
 	struct json_object *s = NULL;
@@ -316,13 +344,18 @@ store_session_create(struct store *store, const char *name,
 	*session = NULL;
 	*seq = 0;
 	if (utf8_name_clean(name, STORE_SESSION_NAME_MAX, clean,
-	    sizeof(clean)) == -1)
+	    sizeof(clean)) == -1 || seconds < 0 ||
+	    seconds > STORE_ROUND_SECONDS_MAX ||
+	    (pace != STORE_PACE_SELF && pace != STORE_PACE_HOST))
 		return STORE_INVALID;
 	if ((rc = store_begin(store)) != STORE_OK)
 		return rc;
 	if ((rc = store_prepare(store, SQL_SESSION_INSERT, &st)) != STORE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, clean, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pace == STORE_PACE_HOST ? "host" : "self", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, seconds);
 	if ((rc = store_step_done(store, st, __func__)) != STORE_OK ||
 	    (rc = store_session_get(store, sqlite3_last_insert_rowid(store->db),
 	    &s)) != STORE_OK)

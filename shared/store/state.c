@@ -58,6 +58,23 @@ state_mine(struct store *store, int64_t rater_id, int64_t sid,
 	return store_rc_of(store, rc, __func__);
 }
 
+/* "round" of a host-paced session sid into o (nothing for self-paced:
+ * SPEC gives the key only to host-paced sessions). */
+static int
+state_round(struct store *store, int64_t sid, struct json_object *o)
+{
+	struct json_object *round;
+	int rc;
+
+	if (sid <= 0)
+		return STORE_OK;
+	if ((rc = store_round_get(store, sid, &round)) != STORE_OK)
+		return rc == STORE_NOT_FOUND ? STORE_DB_ERROR : rc;
+	if (round != NULL)
+		json_object_object_add(o, "round", round);
+	return STORE_OK;
+}
+
 int
 store_rater_state(struct store *store, const struct store_rater *rater,
     const char *media_url, struct json_object **out)
@@ -88,7 +105,8 @@ store_rater_state(struct store *store, const struct store_rater *rater,
 	    memes != NULL ? memes : json_object_new_array());
 	json_object_object_add(o, "me", me);
 	session = memes = NULL;
-	if ((rc = state_mine(store, rater->id, sid, me)) != STORE_OK)
+	if ((rc = state_mine(store, rater->id, sid, me)) != STORE_OK ||
+	    (rc = state_round(store, sid, o)) != STORE_OK)
 		json_object_put(o);
 	else
 		*out = o;
@@ -130,6 +148,8 @@ store_admin_state(struct store *store, int64_t id, const char *media_url,
 	json_object_object_add(o, "stats", stats);
 	json_object_object_add(o, "participants", json_object_get(
 	    json_object_object_get(stats, "raters")));
+	if ((rc = state_round(store, id, o)) != STORE_OK)
+		goto fail;
 	*out = o;
 	goto done;
 fail:

@@ -43,6 +43,11 @@ enum store_rc {
 	STORE_NO_SUCH_MEME,	/* no such meme (in the library or session) */
 	STORE_CONFLICT,		/* a constraint refused the change (a race) */
 	STORE_LIMITED,		/* over a rate limit the store keeps (joins) */
+	STORE_NOT_OPEN,		/* host-paced: that meme's round is not open */
+	STORE_SELF_PACED,	/* a round action in a self-paced session */
+	STORE_NO_MORE_MEMES,	/* a round step past the first or last meme */
+	STORE_JOINING_LOCKED,	/* a new rater while joining is locked */
+	STORE_UNKNOWN_RATER,	/* no rater with that id */
 	STORE_BUSY,		/* SQLITE_BUSY/LOCKED after the busy timeout */
 	STORE_FULL,		/* disk or database full, write I/O error */
 	STORE_DB_ERROR,		/* anything else the database said (logged) */
@@ -236,6 +241,19 @@ int	store_session_memes(struct store *store, int64_t id,
 /* A draft; STORE_INVALID if the name is not 1..80 clean characters. */
 int	store_session_create(struct store *store, const char *name,
 	    struct json_object **session, int64_t *seq);
+
+enum store_pace {
+	STORE_PACE_SELF,	/* each rater through all memes at their pace */
+	STORE_PACE_HOST,	/* the host opens one meme at a time */
+};
+#define STORE_ROUND_SECONDS_MAX	600
+/* "self", "host": STORE_OK, or STORE_INVALID for anything else. */
+int	store_pace_parse(const char *pace, enum store_pace *out);
+/* The same with a pace and the seconds of a round (0..600, else
+ * STORE_INVALID). */
+int	store_session_create_paced(struct store *store, const char *name,
+	    enum store_pace pace, int seconds, struct json_object **session,
+	    int64_t *seq);
 /* draft -> active: STORE_ALREADY_ACTIVE, STORE_FINISHED,
  * STORE_OTHER_ACTIVE.  The reply is S; the event S with its memes. */
 int	store_session_start(struct store *store, int64_t id,
@@ -314,6 +332,71 @@ int	store_session_raters(struct store *store, int64_t id,
 #define STORE_ACTIVITY_MAX	200
 int	store_session_activity(struct store *store, int64_t id, int limit,
 	    struct json_object **list);
+/* --- host-paced rounds (shared/store/round.c) ----------------------------- */
+
+/*
+ * ROUND = {"session_id","meme_id" or null,"index","total","state",
+ * "opens_at" or null,"closes_at" or null,"voted"}: index is the open (or
+ * last opened) meme's 1-based place in the session's order, 0 before
+ * the first round; state is "closed" once closes_at has passed by the
+ * server's clock, whether or not the close was written yet.
+ */
+enum store_round_action {
+	STORE_ROUND_NEXT,
+	STORE_ROUND_PREV,
+	STORE_ROUND_CLOSE,
+};
+/* "next", "prev", "close": STORE_OK, or STORE_INVALID. */
+int	store_round_parse(const char *action, enum store_round_action *out);
+/* ROUND of session id, NULL for a self-paced session (STORE_OK);
+ * STORE_NOT_FOUND for an unknown one. */
+int	store_round_get(struct store *store, int64_t id,
+	    struct json_object **round);
+/*
+ * One step of the host (one transaction with round_changed):
+ * STORE_NOT_FOUND, STORE_SELF_PACED, STORE_NOT_ACTIVE,
+ * STORE_NO_MORE_MEMES (next after the last, prev before the first).
+ * Closing a closed round changes nothing (*seq 0).
+ */
+int	store_round_step(struct store *store, int64_t id,
+	    enum store_round_action action, struct json_object **round,
+	    int64_t *seq);
+/*
+ * Writes the close of every open round whose closes_at has passed (the
+ * pool master's timer): *seq the last round_changed written, 0 if none.
+ */
+int	store_round_close_due(struct store *store, int64_t *seq);
+/* Milliseconds until the next open round closes (<= 0: due now);
+ * *found 0 when no open round has a closing time. */
+int	store_round_next_close_ms(struct store *store, int64_t *ms,
+	    int *found);
+/* In the rating transaction: STORE_OK if session sid is self-paced or
+ * meme_id's round is open at now (ISO 8601 with ms), else
+ * STORE_NOT_OPEN. */
+int	store_round_allows(struct store *store, int64_t sid, int64_t meme_id,
+	    const char *now);
+
+/* --- moderation (shared/store/moderation.c) -------------------------------- */
+
+/* The active session's id, 0 if none. */
+int	store_session_active_id(struct store *store, int64_t *id);
+/* Whether the session a newcomer would join (active, else the newest
+ * draft) has joining locked. */
+int	store_joining_locked(struct store *store, int *locked);
+/* The host renames rater id (name clean already): *rater {"id","name"};
+ * rater_renamed.  STORE_UNKNOWN_RATER. */
+int	store_rater_moderate_rename(struct store *store, int64_t id,
+	    const char *name, struct json_object **rater, int64_t *seq);
+/*
+ * The host kicks rater id: their ratings and skips in the active session
+ * go (*removed ratings), their cookie stops working; rater_kicked and,
+ * when ratings went, stats_updated with every meme.  STORE_UNKNOWN_RATER.
+ */
+int	store_rater_kick(struct store *store, int64_t id, int *removed,
+	    int64_t *seq);
+/* Locks or unlocks joining session id: *session S; session_locked. */
+int	store_session_lock(struct store *store, int64_t id, int locked,
+	    struct json_object **session, int64_t *seq);
 
 /* --- statistics and results (shared/store/stats.c) ------------------------ */
 

@@ -115,5 +115,7 @@ db_fingerprint() {
         (SELECT total(score) FROM ratings) || '/' || (SELECT count(*) FROM skips) || '/' ||
         (SELECT count(*) FROM memes) || '/' || (SELECT count(*) FROM session_memes) || '/' ||
         (SELECT coalesce(max(seq),0) FROM events) || '/' || (SELECT group_concat(name) FROM raters) || '/' ||
-        (SELECT group_concat(status || revealed) FROM sessions)"
+        (SELECT group_concat(status || revealed || pace || seconds || locked) FROM sessions) || '/' ||
+        (SELECT group_concat(session_id || position || meme_id || state || coalesce(closes_at, '')) FROM rounds) || '/' ||
+        (SELECT group_concat(hex(token_hash)) FROM raters)"
 }

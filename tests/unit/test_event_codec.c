@@ -19,7 +19,9 @@ type_names_round_trip(void **state)
 	static const char *const spec[] = { "session_created",
 	    "session_started", "session_finished", "memes_populated",
 	    "new_rating", "stats_updated", "results_revealed",
-	    "session_deleted", "meme_renamed", "memes_removed" };
+	    "session_deleted", "meme_renamed", "memes_removed",
+	    "round_changed", "rater_renamed", "rater_kicked",
+	    "session_locked" };
 
 	(void)state;
 	/* Every type of SPEC.md, and nothing else. */
@@ -54,6 +56,11 @@ groups_per_spec(void **state)
 	assert_int_equal(event_type_groups(EVENT_SESSION_DELETED), both);
 	assert_int_equal(event_type_groups(EVENT_MEME_RENAMED), both);
 	assert_int_equal(event_type_groups(EVENT_MEMES_REMOVED), both);
+	assert_int_equal(event_type_groups(EVENT_ROUND_CHANGED), both);
+	assert_int_equal(event_type_groups(EVENT_RATER_RENAMED), both);
+	assert_int_equal(event_type_groups(EVENT_RATER_KICKED), both);
+	assert_int_equal(event_type_groups(EVENT_SESSION_LOCKED),
+	    EVENT_GROUP_ADMIN);
 	assert_int_equal(event_type_groups(EVENT_UNKNOWN), 0);
 	assert_int_equal(event_type_groups(event_type_from_name("stats_updated")),
 	    both);
