@@ -104,11 +104,11 @@ export class Participants {
         h('span', { class: 'sr-only' }, r.online ? ', online' : ', offline',
           r.skipped ? `, ${r.skipped} skipped` : ''),
         this.onRename && h('button', {
-          type: 'button', class: 'btn-ghost shrink-0 px-2 py-0.5 text-sm', 'aria-label': `Rename ${r.name}`,
+          type: 'button', class: 'btn-ghost shrink-0 px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Rename ${r.name}`,
           onclick: () => this.onRename(r),
         }, 'Rename'),
         this.onKick && h('button', {
-          type: 'button', class: 'btn-danger shrink-0 px-2 py-0.5 text-sm', 'aria-label': `Kick ${r.name}`,
+          type: 'button', class: 'btn-danger shrink-0 px-2 py-0.5 text-sm 2xl:text-base', 'aria-label': `Kick ${r.name}`,
           onclick: () => this.onKick(r),
         }, 'Kick')),
       h('div', { class: 'h-1.5 overflow-hidden rounded-full bg-white/10', 'aria-hidden': 'true' },
