@@ -207,6 +207,7 @@ banner() {
 		printf '                      MEMETER_LISTEN=0.0.0.0 make run serves the network\n'
 	fi
 	printf '    admin dashboard   %s/admin\n' "$BASE"
+	printf '    big screen        %s/screen\n' "$BASE"
 	printf '    results           %s/results\n\n' "$BASE"
 	if [ -n "$RUN_GENERATED" ]; then
 		printf '    admin password    %s\n' "$MEMETER_ADMIN_PASSWORD"
