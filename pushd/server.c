@@ -347,6 +347,8 @@ upgrade_request_of(struct server *s, struct lws *wsi,
 
 	memset(req, 0, sizeof(*req));
 	req->stopping = s->stopping;
+	req->head = s->fan.head;
+	req->source_down = s->edge && !source_redis_reachable(s->src.h);
 	if (lws_hdr_copy(wsi, hd->path, sizeof(hd->path),
 	    WSI_TOKEN_GET_URI) > 0)
 		req->path = hd->path;

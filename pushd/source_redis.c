@@ -44,6 +44,7 @@ struct source_redis {
 	redisAsyncContext	*ac;
 	struct ev_loop		*loop;
 	ev_timer		 watchdog;
+	int			 following;	/* the XREAD connection is up */
 	int			 reading;	/* an XREAD is out */
 	int64_t			 read_sent_us;
 	void			 (*ready)(void *);
@@ -440,9 +441,10 @@ on_connect(const redisAsyncContext *ac, int status)
 		log_debug("%s: redis %s:%d: %s", __func__, s->host, s->port,
 		    ac->errstr);
 		s->ac = NULL;	/* hiredis frees it */
-		s->reading = 0;
+		s->reading = s->following = 0;
 		return;
 	}
+	s->following = 1;
 	log_info("following stream %s on redis %s:%d after seq %" PRId64,
 	    s->key, s->host, s->port, s->head);
 }
@@ -458,7 +460,7 @@ on_disconnect(const redisAsyncContext *ac, int status)
 		log_warnx("redis %s:%d: %s; reconnecting", s->host, s->port,
 		    ac->errstr);
 	s->ac = NULL;
-	s->reading = 0;
+	s->reading = s->following = 0;
 }
 
 static void
@@ -502,7 +504,7 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 		s->ac->data = NULL;
 		redisAsyncFree(s->ac);
 		s->ac = NULL;
-		s->reading = 0;
+		s->reading = s->following = 0;
 	}
 }
 
@@ -520,6 +522,16 @@ source_redis_follow(void *h, struct ev_loop *loop, void (*ready)(void *),
 	ev_timer_start(loop, &s->watchdog);
 	follow_connect(s);
 	return 0;
+}
+
+int
+source_redis_reachable(void *h)
+{
+	struct source_redis *s = h;
+
+	if (s->loop != NULL)
+		return s->following;
+	return sync_conn(s) != NULL;
 }
 
 /* --- presence and lag ------------------------------------------------------ */

@@ -23,6 +23,11 @@ extern const struct source_ops source_redis;
 int	 source_redis_follow(void *h, struct ev_loop *loop,
 	    void (*ready)(void *), void *arg);
 
+/* 1 while the edge can read the stream (following it with XREAD; without
+ * a loop, the synchronous connection is up), 0 while Redis is out of
+ * reach: what it holds is all it can serve until it reconnects. */
+int	 source_redis_reachable(void *h);
+
 /*
  * Publishes this edge's counts (with a time: STREAM_PRESENCE_TTL) and
  * sums every live edge's into *raters and *admins (this edge's own
