@@ -465,3 +465,45 @@ check "and edge2's" _poll 6 _closed_4001 a5
 ws_admin a6 "$IP_E1" 0
 _refused() { grep -q '^wsclient: refused status=' "$T_DIR/$1.err"; }
 check "a logged-out token is refused on an edge" _poll 6 _refused a6
+
+# --- 6: Redis out of reach: admins get 503, users what the edge holds ---------
+"${CURL[@]}" -c "$T_DIR/admin2.jar" -H 'Content-Type: application/json' \
+    --data-binary "{\"password\":\"$MEMETER_ADMIN_PASSWORD\"}" \
+    "http://$IP_W/api/admin/login" > "$T_DIR/login2.json"
+TOKEN=$(awk '$6 == "mr_admin" { print $7 }' "$T_DIR/admin2.jar")
+TOKEN_HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+check "a new admin session is published for the edges" _poll 20 _published
+# answer HOST PATH [COOKIE]: 101 if the upgrade succeeded (a hello came),
+# else the status the edge refused it with.
+answer() {
+    local out
+    out=$(ip netns exec "$NS_C" "$MEMETER_BIN/wsclient" --host "$1" --port 80 --path "$2" \
+        --origin "$ORIGIN" --count 1 --timeout 4 ${3:+--cookie "$3"} 2>&1 >/dev/null)
+    if grep -q '^wsclient: open' <<<"$out"; then echo 101; else
+        sed -n 's/^wsclient: refused status=\([0-9]*\).*/\1/p' <<<"$out"; fi
+}
+_answer_is() { [ "$(answer "$2" "$3" "${4:-}")" = "$1" ]; }
+S3=$(head_seq)
+check "before: edge1 upgrades the admin" _answer_is 101 "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN"
+halt redis
+_edge_cut_off() {
+    ip netns exec "$NS_E1" curl -s --max-time 2 --unix-socket "$E1/metrics.sock" http://pushd/metrics |
+        grep -q '^memeter_pushd_refused_total{reason="request"} [1-9]'
+}
+out=$(answer "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN")
+check "Redis down: /ws/admin on edge1 answers 503, not 401 ($out)" test "$out" = 503
+check "and edge1 counts the refusal" _edge_cut_off
+ws_user u7 "$IP_E1" "$S3"
+check "Redis down: /ws/user up to what the edge holds still upgrades" _poll 10 _open u7
+load "$IP_W" 5
+load_wait
+S4=$(head_seq)
+check "the writer goes on without Redis" test "$S4" -gt "$S3"
+out=$(answer "$IP_E2" "/ws/user?since=$S4" "")
+check "Redis down: /ws/user since a seq the edge lacks answers 503 ($out)" test "$out" = 503
+redis_start
+check "redis is back" _poll 10 _redis_up
+check "edge1 upgrades the admin again by itself" _poll 20 _answer_is 101 "$IP_E1" "/ws/admin?since=$S4" "mr_admin=$TOKEN"
+check "edge2 serves the since it lacked" _poll 20 _answer_is 101 "$IP_E2" "/ws/user?since=$S4"
+check_gapless "the user kept through the outage got its events, no gap" "$S3" user "$T_DIR/u7.out"
+ws_stop u7
