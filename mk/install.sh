@@ -64,7 +64,7 @@ s|/run/memeter|$RUN|g"
     done
     nginx="s|@HTDOCS@|$HTDOCS|g
 s|@MEDIA_DIR@|$STATE/media|g
-s|@FCGI_SOCKET@|$RUN/fcgi.sock|g
+s|@FCGI_UPSTREAM@|unix:$RUN/fcgi.sock|g
 s|@PUSHD_UPSTREAM@|unix:$RUN/pushd.sock|g
 s|@NGINX_DIR@|$NGINX_DIR|g
 s|@RATER_RATE@|20r/s|g

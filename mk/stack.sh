@@ -13,7 +13,9 @@
 # STACK_RATER_RATE, STACK_RATER_BURST, STACK_LOGIN_RATE, STACK_LOGIN_BURST,
 # STACK_WS_PER_ADDR, STACK_WS_MAX (WebSockets per address and in all),
 # STACK_ACCESS_LOG (path or "off"), MEMETER_ADMIN_PASSWORD,
-# STACK_LISTEN (nginx's bind address; MEMETER_LISTEN, else 127.0.0.1) and
+# STACK_FCGI_UPSTREAM (nginx's pool: an edge's is the writer's host:port;
+# default unix: the folder's fcgi.sock), STACK_LISTEN (nginx's bind
+# address; MEMETER_LISTEN, else 127.0.0.1) and
 # STACK_PUBLIC_URL (config public_url: what raters open; MEMETER_PUBLIC_URL,
 # else none).  BASE, the address the stack's own tools use, stays on
 # loopback: 0.0.0.0 serves 127.0.0.1 too, a single other address is used
@@ -71,7 +73,7 @@ EOC
         -e "s|@LISTEN@|$STACK_LISTEN|g"
         -e "s|@HTDOCS@|$STACK_ROOT/htdocs|g"
         -e "s|@MEDIA_DIR@|$STACK_DIR/media|g"
-        -e "s|@FCGI_SOCKET@|$STACK_DIR/fcgi.sock|g"
+        -e "s|@FCGI_UPSTREAM@|${STACK_FCGI_UPSTREAM:-unix:$STACK_DIR/fcgi.sock}|g"
         -e "s|@PUSHD_UPSTREAM@|unix:$STACK_DIR/pushd.sock|g"
         -e "s|@NGINX_WORKERS@|${STACK_NGINX_WORKERS:-2}|g"
         -e "s|@NGINX_CONNECTIONS@|${STACK_NGINX_CONNECTIONS:-4096}|g"
