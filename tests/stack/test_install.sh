@@ -256,6 +256,24 @@ check "memeterctl status sees the installed pool" test "$(jq -r .pool.pid <<<"$o
 check "memeterctl status sees the installed pushd" test "$(jq -r .ok <<<"$out")" = true
 check "one log line per request, with status and time" \
     grep -qE 'info memeter-fcgi\[[0-9]+\]: GET /api/health 200 [0-9.]+ ms' "$R/logs/fcgi.log"
+# The installed relay with the installed config, to a Redis on loopback.
+_relay_at_head() {
+    [ "$(redis-cli -p "$RPORT" --raw XREVRANGE memeter:events + - COUNT 1 2>/dev/null | head -1)" = \
+      "$(sqlite3 "$R/state/memeter.db" "SELECT max(seq) FROM events")-0" ]
+}
+_redis_up() { [ "$(redis-cli -p "$RPORT" PING 2>/dev/null)" = PONG ]; }
+_poll() { local i; for ((i = 0; i < $1 * 50; i++)); do "${@:2}" && return 0; sleep 0.02; done; return 1; }
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    RPORT=$(stack_free_port)
+    redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --dir "$R" \
+        >>"$R/logs/redis.log" 2>&1 &
+    STACK_PIDS+=("$!")
+    _poll 10 _redis_up
+    MEMETER_REDIS_URL=redis://127.0.0.1:$RPORT "$P/sbin/memeter-relay" -c "$R/memeter.conf" \
+        >>"$R/logs/relay.log" 2>&1 &
+    STACK_PIDS+=("$!")
+    check "the installed relay appends the outbox to Redis up to its head" _poll 20 _relay_at_head
+fi
 kill -HUP "$STACK_POOL_PID"
 check "SIGHUP (ExecReload) reloads the installed pool" \
     bash -c 'for i in $(seq 200); do [ "$("$@" --json status | jq -r .pool.generation)" = 2 ] && exit 0; sleep 0.05; done; exit 1' \
