@@ -302,6 +302,9 @@ cluster_timer(lws_sorted_usec_list_t *sul)
 	(void)source_redis_presence(s->src.h, s->m.clients_user,
 	    s->m.clients_admin, &raters, &admins);
 	s->m.stream_last_seq = source_redis_stream_last(s->src.h);
+	source_redis_relay_report(s->src.h, &s->m.writer_head_seq,
+	    &s->m.relay_report_time);
+	s->m.source_up = source_redis_reachable(s->src.h);
 	raters -= s->m.clients_user;	/* ours change between ticks */
 	admins -= s->m.clients_admin;
 	if (raters != s->other_raters || admins != s->other_admins) {
@@ -379,6 +382,8 @@ refusal_counter(struct server *s, enum upgrade_verdict v)
 		return &s->m.refused_origin;
 	case UPGRADE_NO_ADMIN:
 		return &s->m.refused_auth;
+	case UPGRADE_UNAVAILABLE:
+		return &s->m.refused_unavailable;
 	default:
 		return &s->m.refused_request;
 	}
@@ -871,6 +876,7 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	}
 	if (source_start(s, &head) == -1)
 		return -1;
+	s->m.source_up = 1;
 	if (fanout_init(&s->fan, (size_t)cfg->send_queue, head,
 	    SERVER_COALESCE_MS * LWS_US_PER_MS) == -1)
 		return -1;

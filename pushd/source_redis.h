@@ -42,4 +42,8 @@ int	 source_redis_presence(void *h, int raters, int admins, int *sum_raters,
  * not known): an edge lags by this minus its head. */
 int64_t	 source_redis_stream_last(void *h);
 
+/* The relay's last report, as of the last source_redis_presence(): the
+ * outbox head it saw and when (unix seconds); both 0 before the first. */
+void	 source_redis_relay_report(void *h, int64_t *outbox_head, int64_t *at);
+
 #endif

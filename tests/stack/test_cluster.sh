@@ -14,7 +14,11 @@
 # relay killed mid-stream: nothing lost, it catches up, no id twice;
 # presence is summed over the edges; admin auth on an edge follows the
 # writer's sessions (logout closes with 4001); the pool's TCP listener
-# answers allowed peers only.
+# answers allowed peers only; Redis stopped: an edge answers /ws/admin
+# with 503 (it cannot check the cookie), serves /ws/user up to the seq it
+# holds and 503 beyond, says so in its metrics, and recovers by itself
+# when Redis is back; the edges' metrics carry the relay's and their own
+# lag.
 #
 # Skips (and says why) without root, ip netns or redis-server.  Tears
 # everything down in a trap, on failure too, and checks nothing is left.
@@ -450,13 +454,22 @@ ids_are_seqs() {
       "$(db "SELECT seq FROM events ORDER BY seq" | tr '\n' ' ')" ]
 }
 check "the stream holds each outbox seq exactly once, as <seq>-0" ids_are_seqs
-_lag_zero() {
-    local m
-    m=$(ip netns exec "$NS_E2" curl -s --max-time 2 --unix-socket "$E2/metrics.sock" http://pushd/metrics)
-    [ "$(awk '$1 == "memeter_pushd_stream_last_seq" { print $2 }' <<<"$m")" = "$(head_seq)" ] &&
-    [ "$(awk '$1 == "memeter_pushd_head_seq" { print $2 }' <<<"$m")" = "$(head_seq)" ]
+# metric EDGE_NS EDGE_DIR NAME: one value of an edge's pushd metrics.
+metric() {
+    ip netns exec "$1" curl -s --max-time 2 --unix-socket "$2/metrics.sock" http://pushd/metrics |
+        awk -v n="$3" '$1 == n { print $2 }'
 }
-check "edge2's metrics: stream_last_seq = head_seq = the outbox head" _poll 5 _lag_zero
+_lag_zero() {
+    local h; h=$(head_seq)
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_stream_last_seq)" = "$h" ] &&
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_head_seq)" = "$h" ] &&
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_writer_head_seq)" = "$h" ]
+}
+check "edge2's metrics: writer_head_seq = stream_last_seq = head_seq = the outbox head" _poll 5 _lag_zero
+_report_fresh() {
+    [ $(( $(date +%s) - $(metric "$NS_E2" "$E2" memeter_pushd_relay_report_time_seconds) )) -le 3 ]
+}
+check "edge2's metrics: the relay reported within 3 s" _poll 5 _report_fresh
 
 # --- 5: admin logout on the writer closes the edges' admin sockets ----------
 admin POST "$IP_W" /api/admin/logout >/dev/null
@@ -483,17 +496,19 @@ answer() {
     if grep -q '^wsclient: open' <<<"$out"; then echo 101; else
         sed -n 's/^wsclient: refused status=\([0-9]*\).*/\1/p' <<<"$out"; fi
 }
+_edge_up() { [ "$(metric "$NS_E1" "$E1" memeter_pushd_source_up)" = 1 ]; }
 _answer_is() { [ "$(answer "$2" "$3" "${4:-}")" = "$1" ]; }
 S3=$(head_seq)
+check "before: edge1 follows its stream (source_up 1)" _edge_up
 check "before: edge1 upgrades the admin" _answer_is 101 "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN"
 halt redis
 _edge_cut_off() {
-    ip netns exec "$NS_E1" curl -s --max-time 2 --unix-socket "$E1/metrics.sock" http://pushd/metrics |
-        grep -q '^memeter_pushd_refused_total{reason="request"} [1-9]'
+    [ "$(metric "$NS_E1" "$E1" 'memeter_pushd_refused_total{reason="unavailable"}')" -ge 1 ] &&
+    [ "$(metric "$NS_E1" "$E1" memeter_pushd_source_up)" = 0 ]
 }
 out=$(answer "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN")
 check "Redis down: /ws/admin on edge1 answers 503, not 401 ($out)" test "$out" = 503
-check "and edge1 counts the refusal" _edge_cut_off
+check "and edge1's metrics say so: refused unavailable, source_up 0" _poll 3 _edge_cut_off
 ws_user u7 "$IP_E1" "$S3"
 check "Redis down: /ws/user up to what the edge holds still upgrades" _poll 10 _open u7
 load "$IP_W" 5
@@ -504,6 +519,7 @@ out=$(answer "$IP_E2" "/ws/user?since=$S4" "")
 check "Redis down: /ws/user since a seq the edge lacks answers 503 ($out)" test "$out" = 503
 redis_start
 check "redis is back" _poll 10 _redis_up
+check "edge1's source_up is 1 again by itself" _poll 10 _edge_up
 check "edge1 upgrades the admin again by itself" _poll 20 _answer_is 101 "$IP_E1" "/ws/admin?since=$S4" "mr_admin=$TOKEN"
 check "edge2 serves the since it lacked" _poll 20 _answer_is 101 "$IP_E2" "/ws/user?since=$S4"
 check_gapless "the user kept through the outage got its events, no gap" "$S3" user "$T_DIR/u7.out"
