@@ -117,7 +117,7 @@ teardown() {
         wait "${WS_PID[$name]}" 2>/dev/null
     done
     [ -n "${LOAD_PID:-}" ] && { kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }
-    for name in nginx_e1 nginx_e2 pushd_e1 pushd_e2 nginx_w relay pool redis; do
+    for name in nginx_e1 nginx_e2 pushd_e1 pushd_e2 nginx_w relay pool pool_sd redis; do
         halt "$name"
     done
     if ls "$T_DIR"/*/logs/asan.* "$T_DIR"/*/logs/ubsan.* >/dev/null 2>&1; then
@@ -243,14 +243,15 @@ check "edge1 passes /api/ to the writer" _poll 20 _answers "$IP_E1"
 check "edge2 passes /api/ to the writer" _poll 20 _answers "$IP_E2"
 
 # --- the pool's allow-list ----------------------------------------------------
-# One FastCGI request for /api/health; prints how many bytes came back.
+# fcgi_probe NS [PORT]: one FastCGI request for /api/health from NS to the
+# writer's pool; prints how many bytes came back.
 fcgi_probe() {
-    ip netns exec "$1" python3 - "$IP_W" <<'PY'
+    ip netns exec "$1" python3 - "$IP_W" "${2:-9000}" <<'PY'
 import socket, struct, sys
 def rec(t, body): return struct.pack(">BBHHBx", 1, t, 1, len(body), 0) + body
 def nv(k, v): return bytes([len(k), len(v)]) + k + v
 p = nv(b"REQUEST_METHOD", b"GET") + nv(b"REQUEST_URI", b"/api/health") + nv(b"SCRIPT_NAME", b"/api/health")
-s = socket.create_connection((sys.argv[1], 9000), timeout=5)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
 s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, p) + rec(4, b"") + rec(5, b""))
 n = 0
 try:
@@ -265,6 +266,27 @@ PY
 }
 check "the pool answers an allowed peer (edge1)" test "$(fcgi_probe "$NS_E1")" -gt 0
 check "the pool closes on a peer not allowed (the client host)" test "$(fcgi_probe "$NS_C")" -eq 0
+
+# The writer under systemd (docs/OPERATIONS.md, "Edges"): memeter-fcgi.socket
+# holds a TCP socket (fd 3, LISTEN_FDS=1, LISTEN_PID) and the service sets
+# libfcgi's FCGI_WEB_SERVER_ADDRS; fcgi_listen is not used then.
+run pool_sd "$NS_W" "$W" env MEMETER_CONTROL_SOCKET="$W/control-sd.sock" \
+    FCGI_WEB_SERVER_ADDRS="$IP_W,$IP_E1" python3 -c '
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 9001))
+s.listen(64)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])' "$IP_W" "$MEMETER_BIN/memeter-fcgi"
+_sd_answers() { [ "$(fcgi_probe "$NS_E1" 9001)" -gt 0 ]; }
+check "a socket-activated pool on TCP answers an edge in FCGI_WEB_SERVER_ADDRS" _poll 10 _sd_answers
+check "and closes on a peer not in it (the client host)" test "$(fcgi_probe "$NS_C" 9001)" -eq 0
+check "and it served on systemd's socket, not on fcgi_listen" grep -q "socket fd 3 from systemd" "$W/logs/pool_sd.log"
+halt pool_sd
 
 # --- a party, through the writer and the edges -------------------------------
 CURL=(ip netns exec "$NS_C" curl -sS --max-time 10 -H "Origin: $ORIGIN")
