@@ -14,7 +14,7 @@
 #   WS_PER_ADDR=500       WebSockets one address may hold (a party behind NAT)
 #   WS_MAX=1500           WebSockets in all; keep 2 x WS_MAX + 1024 within
 #                         nginx's worker_connections (docs/SECURITY.md)
-#   EDGE_WRITER=          set (host:port of the writer's fcgi_listen, e.g.
+#   EDGE_WRITER=          set (host:port of the writer's pool on TCP, e.g.
 #                         10.0.0.1:9000): install an edge (docs/OPERATIONS.md,
 #                         "Edges"): nginx passes /api/ there, the sample
 #                         config says source = redis
@@ -143,7 +143,7 @@ do_install() {
     d=$DESTDIR
     case $EDGE_WRITER in
     ''|*:*) ;;
-    *) say "install: EDGE_WRITER=$EDGE_WRITER is not host:port (the writer's fcgi_listen)" >&2; exit 2 ;;
+    *) say "install: EDGE_WRITER=$EDGE_WRITER is not host:port (the writer's pool on TCP)" >&2; exit 2 ;;
     esac
     for p in $PROGRAMS memeterctl; do
         [ -x "$build/bin/$p" ] || { say "install: $build/bin/$p is missing: run make first" >&2; exit 1; }
@@ -219,8 +219,8 @@ memeter is installed.  Next:
   3. systemctl enable --now memeter-fcgi.socket memeter-fcgi memeter-pushd
   4. add "include snippets/memeter.conf;" to your server block (or use
      $NGINX_DIR/sites-available/memeter), then nginx -t && systemctl reload nginx
-  With edges (OPERATIONS.md, "Edges"): set fcgi_listen, fcgi_allow and
-  redis_url, then systemctl enable --now memeter-relay
+  With edges: the pool on TCP, redis_url, then systemctl enable --now
+  memeter-relay (OPERATIONS.md, "The writer: turning the relay on")
 See $DOCDIR/OPERATIONS.md.
 EOF
 }
@@ -230,8 +230,8 @@ next_steps_edge() {
 memeter is installed as an edge: nginx passes /api/ to $EDGE_WRITER.  Next:
   1. in $SYSCONFDIR/memeter/memeter.conf set site_origin (the writer's) and
      redis_url (the relay's Redis); source = redis is set
-  2. on the writer, add this box's address to fcgi_allow, then
-     systemctl reload memeter-fcgi
+  2. on the writer, add this box's address to the pool's allow-list
+     (FCGI_WEB_SERVER_ADDRS, or fcgi_allow), systemctl restart memeter-fcgi
   3. systemctl enable --now memeter-pushd   (not memeter-fcgi: no database here)
   4. copy the writer's media ($STATE/media) here (rsync, or NFS),
      include snippets/memeter.conf in a server block, nginx -t, reload
