@@ -14,6 +14,8 @@
 #   WS_PER_ADDR=500       WebSockets one address may hold (a party behind NAT)
 #   WS_MAX=1500           WebSockets in all; keep 2 x WS_MAX + 1024 within
 #                         nginx's worker_connections (docs/SECURITY.md)
+#   WS_URL=               the config's ws_url, if pushd's direct listener
+#                         is used: the pages' CSP must allow connecting to it
 #
 # Config files the admin may have edited (memeter.conf and the nginx
 # files) are never overwritten: a differing new version is written next to
@@ -41,6 +43,7 @@ cd "$root"
 : "${NGINX_DIR:=$SYSCONFDIR/nginx}"
 : "${WS_PER_ADDR:=500}"
 : "${WS_MAX:=1500}"
+: "${WS_URL:=}"
 HTDOCS=$DATADIR/memeter/htdocs
 STATE=$LOCALSTATEDIR/lib/memeter
 RUN=$RUNSTATEDIR/memeter
@@ -73,7 +76,8 @@ s|@LOGIN_RATE@|10r/m|g
 s|@LOGIN_BURST@|10|g
 s|@WS_PER_ADDR@|$WS_PER_ADDR|g
 s|@WS_MAX@|$WS_MAX|g
-s|@UPLOAD_MAX@|64m|g"
+s|@UPLOAD_MAX@|64m|g
+s|@WS_CONNECT_SRC@|${WS_URL:+ ${WS_URL%/}}|g"
     {
         say "# memeter (written by make install): the http{}-level part."
         say "# Debian's nginx.conf includes conf.d/*.conf in http{} already."
