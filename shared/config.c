@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -230,6 +233,7 @@ int
 config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
 {
 	const char *colon, *h = s;
+	struct in6_addr addr;
 	size_t n;
 	char *end;
 	long p;
@@ -254,13 +258,10 @@ config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	/* The host must be an address (no name resolution at start). */
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)host[i]) && host[i] != '.' &&
-		    host[i] != ':')
-			return -1;
-	if ((s[0] == '[') != (strchr(host, ':') != NULL))
-		return -1;	/* v6 only in brackets, brackets only for v6 */
+	/* An address, not a name (nothing to resolve at start); IPv6 only
+	 * in brackets, brackets only for IPv6. */
+	if (inet_pton(s[0] == '[' ? AF_INET6 : AF_INET, host, &addr) != 1)
+		return -1;
 	*port = (int)p;
 	return 0;
 }
