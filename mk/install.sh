@@ -20,6 +20,8 @@
 #                         config says source = redis
 #   EDGE_REDIS=           with EDGE_WRITER: the edge's redis_url
 #                         (redis://10.0.0.2:6379); else the default
+#   WS_URL=               the config's ws_url, if pushd's direct listener
+#                         is used: the pages' CSP must allow connecting to it
 #
 # Config files the admin may have edited (memeter.conf and the nginx
 # files) are never overwritten: a differing new version is written next to
@@ -49,6 +51,7 @@ cd "$root"
 : "${WS_MAX:=1500}"
 : "${EDGE_WRITER:=}"
 : "${EDGE_REDIS:=}"
+: "${WS_URL:=}"
 HTDOCS=$DATADIR/memeter/htdocs
 STATE=$LOCALSTATEDIR/lib/memeter
 RUN=$RUNSTATEDIR/memeter
@@ -101,7 +104,8 @@ s|@LOGIN_RATE@|10r/m|g
 s|@LOGIN_BURST@|10|g
 s|@WS_PER_ADDR@|$WS_PER_ADDR|g
 s|@WS_MAX@|$WS_MAX|g
-s|@UPLOAD_MAX@|64m|g"
+s|@UPLOAD_MAX@|64m|g
+s|@WS_CONNECT_SRC@|${WS_URL:+ ${WS_URL%/}}|g"
     {
         say "# memeter (written by make install): the http{}-level part."
         say "# Debian's nginx.conf includes conf.d/*.conf in http{} already."

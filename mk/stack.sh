@@ -17,7 +17,9 @@
 # default unix: the folder's fcgi.sock), STACK_LISTEN (nginx's bind
 # address; MEMETER_LISTEN, else 127.0.0.1) and
 # STACK_PUBLIC_URL (config public_url: what raters open; MEMETER_PUBLIC_URL,
-# else none).  BASE, the address the stack's own tools use, stays on
+# else none), STACK_PUSHD_LISTEN and STACK_WS_URL (config pushd_listen
+# and ws_url: pushd's direct WebSocket listener and the URL the pages
+# use for it, which the pages' CSP then allows).  BASE, the address the stack's own tools use, stays on
 # loopback: 0.0.0.0 serves 127.0.0.1 too, a single other address is used
 # as it is.
 
@@ -62,6 +64,8 @@ library_dir = $STACK_DIR/library
 site_origin = $BASE
 public_url = $STACK_PUBLIC_URL
 workers = ${STACK_WORKERS:-2}
+pushd_listen = ${STACK_PUSHD_LISTEN:-}
+ws_url = ${STACK_WS_URL:-}
 log_level = ${STACK_LOG_LEVEL:-info}
 EOC
     local user_line=""
@@ -86,6 +90,7 @@ EOC
         -e "s|@WS_PER_ADDR@|${STACK_WS_PER_ADDR:-500}|g"
         -e "s|@WS_MAX@|${STACK_WS_MAX:-1500}|g"
         -e "s|@UPLOAD_MAX@|64m|g"
+        -e "s|@WS_CONNECT_SRC@|${STACK_WS_URL:+ ${STACK_WS_URL%/}}|g"
         -e "s|@CONF@|$STACK_ROOT/conf|g"
     )
     # memeter-server.conf includes fastcgi_params relative to the config dir.

@@ -5,6 +5,11 @@
  * share in fanout.c, where the events come from in source.c, and the
  * upgrade checks in upgrade.c; this file joins them to libwebsockets.
  *
+ * Browsers reach it through nginx (pushd_socket) and, when pushd_listen
+ * is set, directly too (listen.c); both serve the same checks, and the
+ * direct one caps the WebSockets of each peer address (peers.c) as
+ * nginx's limit_conn does on the proxied path.
+ *
  * The daemon's state is one struct server, the context's user data:
  * callbacks reach it through lws_context_user(), timers through their
  * lws_sorted_usec_list_t member.
@@ -26,7 +31,7 @@
 #include "server.h"
 
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,9 +50,11 @@
 #include "envelope.h"
 #include "event.h"
 #include "fanout.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "peers.h"
 #include "reactions.h"
 #include "rxguard.h"
 #include "source.h"
@@ -76,7 +83,9 @@ struct server {
 	struct lws_context	*ctx;
 	struct ev_loop		*loop;		/* epoll; NULL: lws's poll(2) */
 	struct lws_vhost	*vh_ws;
+	struct lws_vhost	*vh_direct;	/* pushd_listen: browsers, no nginx */
 	struct lws_vhost	*vh_metrics;
+	struct peer_table	 peers;		/* WebSockets per address on vh_direct */
 	struct source		 src;
 	struct fanout		 fan;
 	struct client_hub	 hub;
@@ -95,6 +104,17 @@ struct server {
 	/* site_origin and public_url as one list: origin_accepted()'s rule. */
 	char			 origins[sizeof(((struct config *)0)->site_origin) +
 				    sizeof(((struct config *)0)->public_url) + 1];
+};
+
+/*
+ * A WebSocket's per-session data: the client, and for one on the direct
+ * listener the address its count in server.peers is under.  The client
+ * comes first: the callbacks take the pss as a struct client.
+ */
+struct push_pss {
+	struct client		 client;
+	struct peer_addr	 peer;
+	int			 peer_counted;	/* holds one in server.peers */
 };
 
 static int64_t
@@ -389,6 +409,57 @@ refusal_counter(struct server *s, enum upgrade_verdict v)
 	}
 }
 
+static int
+is_direct(const struct server *s, struct lws *wsi)
+{
+	return s->vh_direct != NULL && lws_get_vhost(wsi) == s->vh_direct;
+}
+
+/*
+ * Who asked, for the log: the peer itself on the direct listener, the
+ * address nginx puts in X-Forwarded-For on the proxied one.
+ */
+static void
+peer_name(struct server *s, struct lws *wsi, char *buf, size_t len)
+{
+	struct peer_addr a;
+
+	if (is_direct(s, wsi)) {
+		if (peer_addr_of_fd(lws_get_socket_fd(wsi), &a) == 0)
+			peer_addr_format(&a, buf, len);
+		else
+			snprintf(buf, len, "?");
+	} else if (lws_hdr_custom_copy(wsi, buf, (int)len,
+	    "x-forwarded-for:", 16) <= 0)
+		snprintf(buf, len, "nginx");
+}
+
+/* A direct peer at its cap gets 429, as nginx's limit_conn answers. */
+static int
+direct_peer_full(struct server *s, struct lws *wsi)
+{
+	struct peer_addr a;
+
+	if (!is_direct(s, wsi) ||
+	    peer_addr_of_fd(lws_get_socket_fd(wsi), &a) == -1)
+		return 0;
+	return peer_table_count(&s->peers, &a) >= s->cfg->pushd_ws_per_addr;
+}
+
+static int
+refuse_upgrade(struct server *s, struct lws *wsi, unsigned int status,
+    const char *why)
+{
+	char peer[INET6_ADDRSTRLEN + 8];
+
+	peer_name(s, wsi, peer, sizeof(peer));
+	log_info("refused upgrade (%u) from %s%s: %s", status, peer,
+	    is_direct(s, wsi) ? " (direct)" : "", why);
+	if (lws_return_http_status(wsi, status, NULL))
+		return -1;
+	return 1;
+}
+
 /* HTTP_CONFIRM_UPGRADE: the headers are parsed, nothing is answered yet. */
 static int
 confirm_upgrade(struct server *s, struct lws *wsi)
@@ -401,17 +472,34 @@ confirm_upgrade(struct server *s, struct lws *wsi)
 	upgrade_request_of(s, wsi, &hd, &req);
 	v = upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant);
+	if (v == UPGRADE_OK && direct_peer_full(s, wsi)) {
+		s->m.refused_request++;
+		return refuse_upgrade(s, wsi, 429, "too many WebSockets from "
+		    "this address (pushd_ws_per_addr)");
+	}
 	if (v == UPGRADE_OK)
 		return 0;
 	if (v == UPGRADE_BAD_ORIGIN)
 		log_info("origin %.80s is not %s", req.origin != NULL ?
 		    req.origin : "(too long)", s->origins);
 	(*refusal_counter(s, v))++;
-	log_info("refused upgrade (%u): %s", upgrade_status(v),
-	    upgrade_reason(v));
-	if (lws_return_http_status(wsi, upgrade_status(v), NULL))
+	return refuse_upgrade(s, wsi, upgrade_status(v), upgrade_reason(v));
+}
+
+/* A direct client takes its place under its address, or is refused (a
+ * race with another upgrade from there since confirm_upgrade). */
+static int
+direct_peer_take(struct server *s, struct lws *wsi, struct push_pss *pss)
+{
+	if (!is_direct(s, wsi))
+		return 0;
+	if (peer_addr_of_fd(lws_get_socket_fd(wsi), &pss->peer) == -1)
 		return -1;
-	return 1;
+	if (peer_table_take(&s->peers, &pss->peer,
+	    s->cfg->pushd_ws_per_addr) != 0)
+		return -1;
+	pss->peer_counted = 1;
+	return 0;
 }
 
 /*
@@ -428,6 +516,8 @@ client_prepare(struct server *s, struct lws *wsi, struct client *c)
 	upgrade_request_of(s, wsi, &hd, &req);
 	if (upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant) != UPGRADE_OK)
+		return -1;
+	if (direct_peer_take(s, wsi, (struct push_pss *)c) == -1)
 		return -1;
 	c->group = grant.group;
 	c->has_since = grant.has_since;
@@ -616,8 +706,13 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* A connection refused after FILTER_PROTOCOL_CONNECTION never
 		 * sees CLOSED; what client_prepare allocated goes here. */
 		if (c != NULL) {
+			struct push_pss *pss = (struct push_pss *)c;
+
 			free(c->admin);
 			c->admin = NULL;
+			if (pss->peer_counted)
+				peer_table_give(&s->peers, &pss->peer);
+			pss->peer_counted = 0;
 		}
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
@@ -694,7 +789,7 @@ callback_metrics(struct lws *wsi, enum lws_callback_reasons reason,
 #define SERVER_TX_PACKET	(4 * CLIENT_WRITE_BYTES)
 
 static const struct lws_protocols push_protocols[] = {
-	{ "memeter-push", callback_push, sizeof(struct client),
+	{ "memeter-push", callback_push, sizeof(struct push_pss),
 	    SERVER_RX_BUFFER, 0, NULL, SERVER_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
@@ -718,54 +813,6 @@ server_lws_log(int level, const char *line)
 		log_warnx("lws: %.*s", (int)n, line);
 	else
 		log_info("lws: %.*s", (int)n, line);
-}
-
-static struct lws_vhost *
-listen_unix(struct server *s, const char *name, const char *path,
-    const struct lws_protocols *protocols, const lws_retry_bo_t *retry,
-    uint64_t options)
-{
-	struct lws_context_creation_info info;
-	struct lws_vhost *vh;
-
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.protocols = protocols;
-	info.port = 0;
-	info.iface = path;
-	info.options = LWS_SERVER_OPTION_UNIX_SOCK |
-	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | options;
-	info.retry_and_idle_policy = retry;
-	if (path[0] != '@')
-		(void)unlink(path);	/* stale after a crash */
-	if ((vh = lws_create_vhost(s->ctx, &info)) == NULL) {
-		log_warnx("%s: cannot listen on %s", __func__, path);
-		return NULL;
-	}
-	if (path[0] != '@' && chmod(path, 0660) == -1)
-		log_warn("%s: chmod %s", __func__, path);
-	return vh;
-}
-
-static struct lws_vhost *
-listen_tcp(struct server *s, const char *name, int port,
-    const struct lws_protocols *protocols, const lws_retry_bo_t *retry,
-    uint64_t options)
-{
-	struct lws_context_creation_info info;
-	struct lws_vhost *vh;
-
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.protocols = protocols;
-	info.port = port;
-	info.iface = "127.0.0.1";
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
-	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | options;
-	info.retry_and_idle_policy = retry;
-	if ((vh = lws_create_vhost(s->ctx, &info)) == NULL)
-		log_warnx("%s: cannot listen on 127.0.0.1:%d", __func__, port);
-	return vh;
 }
 
 static int
@@ -800,7 +847,11 @@ context_create(struct server *s)
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.options |= listen_context_options(s->cfg);
 	info.port = CONTEXT_PORT_NO_LISTEN;
+	/* Bounds every upgrade request (the direct listener has no nginx to
+	 * refuse a huge one first). */
+	info.max_http_header_data = LISTEN_MAX_HEADER_BYTES;
 	info.user = s;
 	if ((s->loop = ev_loop_new(EVBACKEND_EPOLL)) != NULL) {
 		foreign_loops[0] = s->loop;
@@ -893,13 +944,16 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	if (context_create(s) == -1)
 		return -1;
 	s->vh_ws = cfg->pushd_port > 0 ?
-	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
+	    listen_loopback(s->ctx, "memeter", cfg->pushd_port, push_protocols,
 	    &s->retry, 0) :
-	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
+	    listen_unix(s->ctx, "memeter", cfg->pushd_socket, push_protocols,
 	    &s->retry, 0);
 	if (s->vh_ws == NULL)
 		return -1;
-	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,
+	if (cfg->pushd_listen[0] != '\0' && (s->vh_direct = listen_direct(
+	    s->ctx, "direct", cfg, push_protocols, &s->retry, 0)) == NULL)
+		return -1;
+	if ((s->vh_metrics = listen_unix(s->ctx, "metrics", cfg->metrics_socket,
 	    metrics_protocols, NULL, 0)) == NULL)
 		return -1;
 	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
@@ -943,6 +997,7 @@ server_teardown(struct server *s)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
 	client_hub_free(&s->hub);
+	peer_table_free(&s->peers);
 }
 
 int

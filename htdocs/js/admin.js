@@ -2,7 +2,7 @@
 // upload, statistics cards and the meme grid (updated in place with a
 // highlight), the live activity feed, the join QR code, reveal and export.
 // State lives in `st`; each part has one render function.
-import { api, ApiError, getCsrf, request, setCsrf, upload } from './api.js';
+import { api, ApiError, getCsrf, request, setCsrf, siteConfig, upload } from './api.js';
 import { $, flashEl, fill, fmtScore, fmtTime, h, plural, setText } from './dom.js';
 import { histogramChart } from './charts.js';
 import { Participants } from './participants.js';
@@ -465,7 +465,7 @@ function isLoopbackUrl(url) {
 
 async function loadConfig() {
   try {
-    const c = await api.get('/api/config');
+    const c = await siteConfig();
     if (c && typeof c.join_url === 'string' && c.join_url) joinUrlFromServer = c.join_url;
   } catch {
     /* keep this page's origin */

@@ -3,7 +3,7 @@
 // and the reveal from last place to first, driven by a presenter's clicker
 // (ArrowRight / PageDown / Space forward, ArrowLeft / PageUp back).
 // State lives in `st`; render() draws the view that fits it.
-import { api, ApiError, getCsrf, setCsrf } from './api.js';
+import { api, ApiError, getCsrf, setCsrf, siteConfig } from './api.js';
 import { $, fill, fmtScore, h, plural, setText } from './dom.js';
 import { qrSvg } from './qr.js';
 import { toast } from './toast.js';
@@ -54,7 +54,7 @@ function show(view) {
 
 async function loadConfig() {
   try {
-    const c = await api.get('/api/config');
+    const c = await siteConfig();
     if (c && typeof c.join_url === 'string' && c.join_url) st.joinUrl = c.join_url;
   } catch {
     /* an older server: the page's own origin is the join URL */
