@@ -29,6 +29,7 @@ static const struct config_key config_keys[] = {
 	STR(notify_socket,	"/run/memeter/notify.sock"),
 	STR(pushd_socket,	"/run/memeter/pushd.sock"),
 	INT(pushd_port,		"0", 0, 65535),
+	INT(pushd_processes,	"1", 1, 64),
 	STR(metrics_socket,	"/run/memeter/metrics.sock"),
 	STR(control_socket,	"/run/memeter/control.sock"),
 	STR(media_dir,		"/var/lib/memeter/media"),

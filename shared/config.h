@@ -15,6 +15,7 @@ struct config {
 	char	notify_socket[512];	/* pushd's datagram socket (workers send) */
 	char	pushd_socket[512];	/* pushd's WebSocket listener (nginx proxies) */
 	int	pushd_port;		/* >0: pushd listens on 127.0.0.1:port instead */
+	int	pushd_processes;	/* pushd: >1: a master and this many children */
 	char	metrics_socket[512];	/* pushd's Prometheus endpoint */
 	char	control_socket[512];	/* the pool master's status socket */
 	char	media_dir[512];		/* uploaded and library images, served by nginx */
