@@ -40,6 +40,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
+#include "acceptor.h"
 #include "client.h"
 #include "config.h"
 #include "envelope.h"
@@ -48,6 +49,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "peer.h"
 #include "reactions.h"
 #include "rxguard.h"
 #include "source.h"
@@ -64,6 +66,8 @@
 #define SERVER_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define SERVER_SOURCE_WAIT_MS	10000	/* start: wait for the source */
 #define SERVER_CLUSTER_MS	1000	/* an edge: presence over all edges */
+#define SERVER_ACCEPT_BATCH	16	/* a child's own TCP listener, per wake */
+#define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: accept later */
 
 /* Per-request data of the metrics endpoint. */
 struct metrics_req {
@@ -85,9 +89,16 @@ struct server {
 	int64_t			 fetch_due_us;	/* next fetch on the timer */
 	int			 hint_waiting;	/* a hint waits out the gap */
 	int			 edge;		/* source = redis */
-	int			 other_raters, other_admins; /* an edge: the others' */
+	int			 other_raters, other_admins; /* an edge: the others';
+						 * a child: its siblings' */
+	const struct pushd_child *child;	/* NULL: a lone pushd */
+	int			 listen_fd;	/* a child's listener, or -1 */
+	struct lws		*listen_wsi;	/* its adoption (paused when full) */
+	int			 link_fd;	/* a child: to the master, or -1 */
+	int			 told_raters, told_admins; /* to the master */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
-				 sul_sweep, sul_stop, sul_cluster, sul_reactions;
+				 sul_sweep, sul_stop, sul_cluster, sul_reactions,
+				 sul_accept;
 	struct reactions	 reactions;	/* summed, to admins 4 a second */
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
@@ -244,12 +255,33 @@ server_catch_up(struct server *s, const struct client *c)
 
 /* --- presence -------------------------------------------------------------- */
 
+/*
+ * A child of the master: our counts go to the master, which sums every
+ * child's and sends each the others' (server_link_readable).  On an
+ * edge the Redis presence hash already has a field per process.
+ */
+static void
+presence_tell_master(struct server *s)
+{
+	if (s->link_fd < 0 || s->edge ||
+	    (s->told_raters == s->m.clients_user &&
+	    s->told_admins == s->m.clients_admin))
+		return;
+	/* A full queue: the sweep tries again within a second. */
+	if (peer_send_counts(s->link_fd, PEER_COUNTS, 0, s->m.clients_user,
+	    s->m.clients_admin) == 0) {
+		s->told_raters = s->m.clients_user;
+		s->told_admins = s->m.clients_admin;
+	}
+}
+
 static void
 presence_timer(lws_sorted_usec_list_t *sul)
 {
 	struct server *s = lws_container_of(sul, struct server, sul_presence);
 	int64_t now = now_us();
 
+	presence_tell_master(s);
 	if (fanout_presence_build(&s->fan, now, s->other_raters +
 	    s->m.clients_user, s->other_admins + s->m.clients_admin) == -1)
 		return;
@@ -321,6 +353,7 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 	struct server *s = lws_container_of(sul, struct server, sul_sweep);
 
 	client_sweep(&s->hub, now_us(), time_unix_now());
+	presence_tell_master(s);
 	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_timer,
 	    SERVER_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -558,6 +591,88 @@ signal_on_readable(struct server *s)
 	}
 }
 
+/* --- a child of the master ------------------------------------------------- */
+
+static void server_metrics_gauges(struct server *);
+
+/* The master renders the sum of its children's metrics. */
+static void
+server_link_metrics(struct server *s, uint32_t id)
+{
+	struct peer_msg msg;
+
+	server_metrics_gauges(s);
+	memset(&msg, 0, sizeof(msg));
+	msg.type = PEER_METRICS;
+	msg.id = id;
+	msg.m = s->m;
+	(void)peer_send(s->link_fd, &msg);
+}
+
+/* The master's messages (peer.h).  -1 when it is gone: lws then closes
+ * the link, and we stop as on SIGTERM. */
+static int
+server_link_readable(struct server *s)
+{
+	struct peer_msg msg;
+	int rc;
+
+	while ((rc = peer_receive(s->link_fd, &msg)) > 0) {
+		if (msg.type == PEER_OTHERS && !s->edge &&
+		    (msg.raters != s->other_raters ||
+		    msg.admins != s->other_admins)) {
+			s->other_raters = msg.raters;
+			s->other_admins = msg.admins;
+			presence_changed(s);
+		} else if (msg.type == PEER_METRICS_ASK)
+			server_link_metrics(s, msg.id);
+	}
+	if (rc != PEER_CLOSED)
+		return 0;
+	log_warnx("process %d: the master is gone; stopping",
+	    s->child->index);
+	s->link_fd = -1;	/* lws closes it */
+	server_stop(s);
+	return -1;
+}
+
+static void
+accept_resume(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_accept);
+
+	lws_rx_flow_control(s->listen_wsi, 1);
+}
+
+static void
+server_adopt(int conn, void *arg)
+{
+	struct server *s = arg;
+
+	/* lws closes conn when it cannot take it. */
+	if (lws_adopt_socket_vhost(s->vh_ws, conn) == NULL)
+		log_warnx("%s: lws did not take a connection", __func__);
+}
+
+/*
+ * A connection waits on our listener.  The Unix one is every child's: we
+ * take one per wake so the others get their turn (the least busy wakes
+ * first).  Out of descriptors, we stop polling it for a moment rather
+ * than wake again at once; the connection waits in the backlog.
+ */
+static void
+server_accept(struct server *s)
+{
+	int max = s->child->listen_fd >= 0 ? 1 : SERVER_ACCEPT_BATCH;
+
+	if (acceptor_take(s->listen_fd, max, server_adopt, s) == -1 &&
+	    s->listen_wsi != NULL) {
+		lws_rx_flow_control(s->listen_wsi, 0);
+		lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume,
+		    SERVER_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+	}
+}
+
 /* --- lws callbacks --------------------------------------------------------- */
 
 static int
@@ -618,6 +733,10 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			notify_on_readable(s);
 		else if (lws_get_socket_fd(wsi) == s->sig_fd)
 			signal_on_readable(s);
+		else if (lws_get_socket_fd(wsi) == s->listen_fd)
+			server_accept(s);
+		else if (lws_get_socket_fd(wsi) == s->link_fd)
+			return server_link_readable(s);
 		return 0;
 	default:
 		return 0;
@@ -775,6 +894,66 @@ adopt_fd(struct server *s, int fd)
 	return 0;
 }
 
+/* A lone pushd binds its listeners and the notify socket. */
+static int
+server_sockets(struct server *s)
+{
+	const struct config *cfg = s->cfg;
+
+	s->vh_ws = cfg->pushd_port > 0 ?
+	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
+	    &s->retry, 0) :
+	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
+	    &s->retry, 0);
+	if (s->vh_ws == NULL)
+		return -1;
+	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,
+	    metrics_protocols, NULL, 0)) == NULL)
+		return -1;
+	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
+	    adopt_fd(s, s->notify_fd) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A child of the master: its vhost has no listener of its own
+ * (server_accept() hands it the connections of the shared one), the
+ * notify datagrams come relayed, and the metrics go to the master.
+ */
+static int
+server_child_sockets(struct server *s)
+{
+	const struct pushd_child *ch = s->child;
+	struct lws_context_creation_info info;
+	lws_sock_file_fd_type u;
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "memeter";
+	info.protocols = push_protocols;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.retry_and_idle_policy = &s->retry;
+	if ((s->vh_ws = lws_create_vhost(s->ctx, &info)) == NULL) {
+		log_warnx("%s: lws_create_vhost failed", __func__);
+		return -1;
+	}
+	s->listen_fd = ch->listen_fd >= 0 ? ch->listen_fd :
+	    acceptor_tcp("127.0.0.1", s->cfg->pushd_port);
+	if (s->listen_fd == -1)
+		return -1;
+	u.filefd = s->listen_fd;
+	if ((s->listen_wsi = lws_adopt_descriptor_vhost(s->vh_ws,
+	    LWS_ADOPT_RAW_FILE_DESC, u, "memeter-push", NULL)) == NULL) {
+		log_warnx("%s: cannot adopt the listener", __func__);
+		return -1;
+	}
+	s->notify_fd = ch->notify_fd;
+	s->link_fd = ch->link_fd;
+	if (adopt_fd(s, s->notify_fd) == -1 || adopt_fd(s, s->link_fd) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * lws's own loop is poll(2): every turn walks every socket, most of the
  * time of a fan-out to 10k clients.  So pushd brings an epoll loop
@@ -847,7 +1026,8 @@ source_start(struct server *s, int64_t *head)
 }
 
 static int
-server_setup(struct server *s, const struct config *cfg, int sigfd)
+server_setup(struct server *s, const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	int ping = cfg->ping_seconds, hangup = cfg->hangup_seconds;
 	int64_t head;
@@ -856,7 +1036,8 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	s->cfg = cfg;
 	snprintf(s->origins, sizeof(s->origins), "%s %s", cfg->site_origin,
 	    cfg->public_url);
-	s->notify_fd = s->sig_fd = -1;
+	s->notify_fd = s->sig_fd = s->listen_fd = s->link_fd = -1;
+	s->child = child;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	reactions_init(&s->reactions);
 	s->hub.reactions = &s->reactions;
@@ -884,18 +1065,7 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	lws_set_log_level(LLL_ERR | LLL_WARN, server_lws_log);
 	if (context_create(s) == -1)
 		return -1;
-	s->vh_ws = cfg->pushd_port > 0 ?
-	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
-	    &s->retry, 0) :
-	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
-	    &s->retry, 0);
-	if (s->vh_ws == NULL)
-		return -1;
-	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,
-	    metrics_protocols, NULL, 0)) == NULL)
-		return -1;
-	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
-	    adopt_fd(s, s->notify_fd) == -1)
+	if ((child != NULL ? server_child_sockets(s) : server_sockets(s)) == -1)
 		return -1;
 	s->sig_fd = sigfd;
 	if (adopt_fd(s, sigfd) == -1)
@@ -931,14 +1101,19 @@ server_teardown(struct server *s)
 		ev_loop_destroy(s->loop);
 	s->loop = NULL;
 	close_if_open(s->notify_fd);
-	if (s->cfg->notify_socket[0] != '\0' && s->notify_fd >= 0)
+	close_if_open(s->link_fd);
+	close_if_open(s->listen_fd);
+	/* A child's notify_fd is the master's relay; the socket is its. */
+	if (s->child == NULL && s->cfg->notify_socket[0] != '\0' &&
+	    s->notify_fd >= 0)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
 	client_hub_free(&s->hub);
 }
 
 int
-pushd_serve(const struct config *cfg, int sigfd)
+pushd_serve(const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	struct server *s;
 	int status;
@@ -947,17 +1122,23 @@ pushd_serve(const struct config *cfg, int sigfd)
 		log_warn("%s: calloc", __func__);
 		return 1;
 	}
-	if (server_setup(s, cfg, sigfd) == -1) {
+	if (server_setup(s, cfg, sigfd, child) == -1) {
 		server_teardown(s);
 		free(s);
 		return 1;
 	}
-	if (cfg->pushd_port > 0)
+	if (child != NULL)
+		log_info("process %d of %d: serving %s%s", child->index,
+		    cfg->pushd_processes, child->listen_fd >= 0 ?
+		    "the shared listener " : "127.0.0.1 with SO_REUSEPORT",
+		    child->listen_fd >= 0 ? cfg->pushd_socket : "");
+	else if (cfg->pushd_port > 0)
 		log_info("listening on 127.0.0.1:%d", cfg->pushd_port);
 	else
 		log_info("listening on %s", cfg->pushd_socket);
-	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s",
-	    s->fan.head, cfg->send_queue, cfg->metrics_socket);
+	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s%s",
+	    s->fan.head, cfg->send_queue, cfg->metrics_socket,
+	    child != NULL ? " (the master's)" : "");
 	log_info("event loop: %s", s->loop != NULL ? "epoll" : "poll");
 	if (s->loop != NULL)
 		ev_run(s->loop, 0);
