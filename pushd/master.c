@@ -316,9 +316,11 @@ master_child_ended(struct master *ms, struct master_child *c, int status,
 	} else
 		c->backoff_us = 0;
 	c->respawn_at_us = now + c->backoff_us;
-	log_warnx("process %d %s; restarting it%s%" PRIu64 "%s", c->index, how,
-	    c->backoff_us > 0 ? " in " : "", c->backoff_us / 1000,
-	    c->backoff_us > 0 ? " ms" : "");
+	if (c->backoff_us > 0)
+		log_warnx("process %d %s right after starting; restarting it "
+		    "in %" PRIu64 " ms", c->index, how, c->backoff_us / 1000);
+	else
+		log_warnx("process %d %s; restarting it", c->index, how);
 	master_share_presence(ms);
 }
 
