@@ -69,6 +69,18 @@
 #define SERVER_ACCEPT_BATCH	16	/* a child's own TCP listener, per wake */
 #define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: accept later */
 
+/*
+ * A child's listener (pushd_socket or pushd_port; a direct one may
+ * join): we accept, lws serves what we hand it (server_accept).
+ */
+struct server_listener {
+	int			 fd;
+	int			 shared;	/* every child polls this socket */
+	struct lws		*wsi;		/* its adoption (paused when full) */
+	struct lws_vhost	*vh;		/* where its connections go */
+};
+#define SERVER_LISTENERS	2
+
 /* Per-request data of the metrics endpoint. */
 struct metrics_req {
 	int		 len;
@@ -92,8 +104,8 @@ struct server {
 	int			 other_raters, other_admins; /* an edge: the others';
 						 * a child: its siblings' */
 	const struct pushd_child *child;	/* NULL: a lone pushd */
-	int			 listen_fd;	/* a child's listener, or -1 */
-	struct lws		*listen_wsi;	/* its adoption (paused when full) */
+	struct server_listener	 listeners[SERVER_LISTENERS]; /* a child's */
+	int			 nlisteners;
 	int			 link_fd;	/* a child: to the master, or -1 */
 	int			 told_raters, told_admins; /* to the master */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
@@ -641,36 +653,84 @@ accept_resume(lws_sorted_usec_list_t *sul)
 {
 	struct server *s = lws_container_of(sul, struct server, sul_accept);
 
-	lws_rx_flow_control(s->listen_wsi, 1);
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 1);
 }
 
 static void
 server_adopt(int conn, void *arg)
 {
-	struct server *s = arg;
+	struct server_listener *l = arg;
 
 	/* lws closes conn when it cannot take it. */
-	if (lws_adopt_socket_vhost(s->vh_ws, conn) == NULL)
+	if (lws_adopt_socket_vhost(l->vh, conn) == NULL)
 		log_warnx("%s: lws did not take a connection", __func__);
 }
 
 /*
- * A connection waits on our listener.  The Unix one is every child's: we
+ * A connection waits on a listener.  A shared one is every child's: we
  * take one per wake so the others get their turn (the least busy wakes
- * first).  Out of descriptors, we stop polling it for a moment rather
- * than wake again at once; the connection waits in the backlog.
+ * first).  Out of descriptors, we stop polling our listeners for a
+ * moment rather than wake again at once; the connection waits in the
+ * backlog.
  */
 static void
-server_accept(struct server *s)
+server_accept(struct server *s, struct server_listener *l)
 {
-	int max = s->child->listen_fd >= 0 ? 1 : SERVER_ACCEPT_BATCH;
+	if (acceptor_take(l->fd, l->shared ? 1 : SERVER_ACCEPT_BATCH,
+	    server_adopt, l) != -1)
+		return;
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 0);
+	lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume,
+	    SERVER_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+}
 
-	if (acceptor_take(s->listen_fd, max, server_adopt, s) == -1 &&
-	    s->listen_wsi != NULL) {
-		lws_rx_flow_control(s->listen_wsi, 0);
-		lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume,
-		    SERVER_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+/*
+ * A child starts polling a listening socket (it owns fd from now on,
+ * closed or not); its connections go to vh.  shared: the same socket
+ * is every child's (the master's pushd_socket), else this child's own
+ * (acceptor_tcp, SO_REUSEPORT).  0 or -1.
+ */
+static int
+server_listener_add(struct server *s, struct lws_vhost *vh, int fd,
+    int shared)
+{
+	struct server_listener *l;
+	lws_sock_file_fd_type u;
+
+	if (fd < 0 || s->nlisteners == SERVER_LISTENERS) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
+	l = &s->listeners[s->nlisteners++];
+	l->fd = fd;
+	l->shared = shared;
+	l->vh = vh;
+	u.filefd = fd;
+	if ((l->wsi = lws_adopt_descriptor_vhost(s->vh_ws,
+	    LWS_ADOPT_RAW_FILE_DESC, u, "memeter-push", NULL)) == NULL) {
+		log_warnx("%s: cannot adopt listener fd %d", __func__, fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A raw descriptor we adopted is readable. */
+static int
+server_raw_readable(struct server *s, int fd)
+{
+	if (fd == s->notify_fd)
+		notify_on_readable(s);
+	else if (fd == s->sig_fd)
+		signal_on_readable(s);
+	else if (fd == s->link_fd)
+		return server_link_readable(s);
+	for (int i = 0; i < s->nlisteners; i++)
+		if (fd == s->listeners[i].fd)
+			server_accept(s, &s->listeners[i]);
+	return 0;
 }
 
 /* --- lws callbacks --------------------------------------------------------- */
@@ -729,15 +789,7 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
-		if (lws_get_socket_fd(wsi) == s->notify_fd)
-			notify_on_readable(s);
-		else if (lws_get_socket_fd(wsi) == s->sig_fd)
-			signal_on_readable(s);
-		else if (lws_get_socket_fd(wsi) == s->listen_fd)
-			server_accept(s);
-		else if (lws_get_socket_fd(wsi) == s->link_fd)
-			return server_link_readable(s);
-		return 0;
+		return server_raw_readable(s, lws_get_socket_fd(wsi));
 	default:
 		return 0;
 	}
@@ -926,7 +978,6 @@ server_child_sockets(struct server *s)
 {
 	const struct pushd_child *ch = s->child;
 	struct lws_context_creation_info info;
-	lws_sock_file_fd_type u;
 
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "memeter";
@@ -937,16 +988,10 @@ server_child_sockets(struct server *s)
 		log_warnx("%s: lws_create_vhost failed", __func__);
 		return -1;
 	}
-	s->listen_fd = ch->listen_fd >= 0 ? ch->listen_fd :
-	    acceptor_tcp("127.0.0.1", s->cfg->pushd_port);
-	if (s->listen_fd == -1)
+	if (server_listener_add(s, s->vh_ws, ch->listen_fd >= 0 ?
+	    ch->listen_fd : acceptor_tcp("127.0.0.1", s->cfg->pushd_port),
+	    ch->listen_fd >= 0) == -1)
 		return -1;
-	u.filefd = s->listen_fd;
-	if ((s->listen_wsi = lws_adopt_descriptor_vhost(s->vh_ws,
-	    LWS_ADOPT_RAW_FILE_DESC, u, "memeter-push", NULL)) == NULL) {
-		log_warnx("%s: cannot adopt the listener", __func__);
-		return -1;
-	}
 	s->notify_fd = ch->notify_fd;
 	s->link_fd = ch->link_fd;
 	if (adopt_fd(s, s->notify_fd) == -1 || adopt_fd(s, s->link_fd) == -1)
@@ -1036,7 +1081,7 @@ server_setup(struct server *s, const struct config *cfg, int sigfd,
 	s->cfg = cfg;
 	snprintf(s->origins, sizeof(s->origins), "%s %s", cfg->site_origin,
 	    cfg->public_url);
-	s->notify_fd = s->sig_fd = s->listen_fd = s->link_fd = -1;
+	s->notify_fd = s->sig_fd = s->link_fd = -1;
 	s->child = child;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	reactions_init(&s->reactions);
@@ -1102,7 +1147,8 @@ server_teardown(struct server *s)
 	s->loop = NULL;
 	close_if_open(s->notify_fd);
 	close_if_open(s->link_fd);
-	close_if_open(s->listen_fd);
+	for (int i = 0; i < s->nlisteners; i++)
+		close_if_open(s->listeners[i].fd);
 	/* A child's notify_fd is the master's relay; the socket is its. */
 	if (s->child == NULL && s->cfg->notify_socket[0] != '\0' &&
 	    s->notify_fd >= 0)
