@@ -83,10 +83,10 @@ listen_context_options(const struct config *cfg)
  * is what lws would otherwise pick for a client that offers h2, and
  * browsers open theirs over HTTP/1.1 anyway.
  */
-struct lws_vhost *
-listen_direct(struct lws_context *ctx, const char *name,
+static struct lws_vhost *
+direct_vhost(struct lws_context *ctx, const char *name,
     const struct config *cfg, const struct lws_protocols *protocols,
-    const lws_retry_bo_t *retry, uint64_t options)
+    const lws_retry_bo_t *retry, uint64_t options, int bind_it)
 {
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
@@ -102,8 +102,8 @@ listen_direct(struct lws_context *ctx, const char *name,
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = name;
 	info.protocols = protocols;
-	info.port = port;
-	info.iface = host;
+	info.port = bind_it ? port : CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.iface = bind_it ? host : NULL;
 	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | options;
 	if (strchr(host, ':') != NULL)
 		info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
@@ -118,13 +118,30 @@ listen_direct(struct lws_context *ctx, const char *name,
 		info.alpn = "http/1.1";
 	}
 	if ((vh = lws_create_vhost(ctx, &info)) == NULL) {
-		log_warnx("%s: cannot listen on %s%s", __func__,
-		    cfg->pushd_listen, tls ? " with TLS (the certificate or "
-		    "key unreadable, or not a pair?)" : "");
+		log_warnx("%s: cannot %s %s%s", __func__,
+		    bind_it ? "listen on" : "serve", cfg->pushd_listen,
+		    tls ? " with TLS (the certificate or key unreadable, or "
+		    "not a pair?)" : "");
 		return NULL;
 	}
 	log_info("listening for browsers on %s (%s), at most %d WebSockets "
 	    "per address", cfg->pushd_listen, tls ? "wss" : "ws",
 	    cfg->pushd_ws_per_addr);
 	return vh;
+}
+
+struct lws_vhost *
+listen_direct(struct lws_context *ctx, const char *name,
+    const struct config *cfg, const struct lws_protocols *protocols,
+    const lws_retry_bo_t *retry, uint64_t options)
+{
+	return direct_vhost(ctx, name, cfg, protocols, retry, options, 1);
+}
+
+struct lws_vhost *
+listen_direct_unbound(struct lws_context *ctx, const char *name,
+    const struct config *cfg, const struct lws_protocols *protocols,
+    const lws_retry_bo_t *retry, uint64_t options)
+{
+	return direct_vhost(ctx, name, cfg, protocols, retry, options, 0);
 }

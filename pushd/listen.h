@@ -31,6 +31,16 @@ struct lws_vhost *listen_direct(struct lws_context *ctx, const char *name,
 	    const struct config *cfg, const struct lws_protocols *protocols,
 	    const lws_retry_bo_t *retry, uint64_t options);
 
+/*
+ * The same vhost (TLS and all) without a listener: a child of several
+ * pushd processes accepts on its own SO_REUSEPORT socket (acceptor.h)
+ * and hands the connections to it.
+ */
+struct lws_vhost *listen_direct_unbound(struct lws_context *ctx,
+	    const char *name, const struct config *cfg,
+	    const struct lws_protocols *protocols, const lws_retry_bo_t *retry,
+	    uint64_t options);
+
 /* 1 when cfg asks for TLS on the direct listener. */
 int	listen_direct_tls(const struct config *cfg);
 

@@ -45,6 +45,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
+#include "acceptor.h"
 #include "client.h"
 #include "config.h"
 #include "envelope.h"
@@ -54,6 +55,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "linkmsg.h"
 #include "peers.h"
 #include "reactions.h"
 #include "rxguard.h"
@@ -71,6 +73,20 @@
 #define SERVER_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define SERVER_SOURCE_WAIT_MS	10000	/* start: wait for the source */
 #define SERVER_CLUSTER_MS	1000	/* an edge: presence over all edges */
+#define SERVER_ACCEPT_BATCH	16	/* a child's own TCP listener, per wake */
+#define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: accept later */
+
+/*
+ * A child's listener (pushd_socket or pushd_port; a direct one may
+ * join): we accept, lws serves what we hand it (server_accept).
+ */
+struct server_listener {
+	int			 fd;
+	int			 shared;	/* every child polls this socket */
+	struct lws		*wsi;		/* its adoption (paused when full) */
+	struct lws_vhost	*vh;		/* where its connections go */
+};
+#define SERVER_LISTENERS	2
 
 /* Per-request data of the metrics endpoint. */
 struct metrics_req {
@@ -94,9 +110,16 @@ struct server {
 	int64_t			 fetch_due_us;	/* next fetch on the timer */
 	int			 hint_waiting;	/* a hint waits out the gap */
 	int			 edge;		/* source = redis */
-	int			 other_raters, other_admins; /* an edge: the others' */
+	int			 other_raters, other_admins; /* an edge: the others';
+						 * a child: its siblings' */
+	const struct pushd_child *child;	/* NULL: a lone pushd */
+	struct server_listener	 listeners[SERVER_LISTENERS]; /* a child's */
+	int			 nlisteners;
+	int			 link_fd;	/* a child: to the master, or -1 */
+	int			 told_raters, told_admins; /* to the master */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
-				 sul_sweep, sul_stop, sul_cluster, sul_reactions;
+				 sul_sweep, sul_stop, sul_cluster, sul_reactions,
+				 sul_accept;
 	struct reactions	 reactions;	/* summed, to admins 4 a second */
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
@@ -264,12 +287,33 @@ server_catch_up(struct server *s, const struct client *c)
 
 /* --- presence -------------------------------------------------------------- */
 
+/*
+ * A child of the master: our counts go to the master, which sums every
+ * child's and sends each the others' (server_link_readable).  On an
+ * edge the Redis presence hash already has a field per process.
+ */
+static void
+presence_tell_master(struct server *s)
+{
+	if (s->link_fd < 0 || s->edge ||
+	    (s->told_raters == s->m.clients_user &&
+	    s->told_admins == s->m.clients_admin))
+		return;
+	/* A full queue: the sweep tries again within a second. */
+	if (linkmsg_send_counts(s->link_fd, LINKMSG_COUNTS, 0, s->m.clients_user,
+	    s->m.clients_admin) == 0) {
+		s->told_raters = s->m.clients_user;
+		s->told_admins = s->m.clients_admin;
+	}
+}
+
 static void
 presence_timer(lws_sorted_usec_list_t *sul)
 {
 	struct server *s = lws_container_of(sul, struct server, sul_presence);
 	int64_t now = now_us();
 
+	presence_tell_master(s);
 	if (fanout_presence_build(&s->fan, now, s->other_raters +
 	    s->m.clients_user, s->other_admins + s->m.clients_admin) == -1)
 		return;
@@ -344,6 +388,7 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 	struct server *s = lws_container_of(sul, struct server, sul_sweep);
 
 	client_sweep(&s->hub, now_us(), time_unix_now());
+	presence_tell_master(s);
 	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_timer,
 	    SERVER_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -655,6 +700,136 @@ signal_on_readable(struct server *s)
 	}
 }
 
+/* --- a child of the master ------------------------------------------------- */
+
+static void server_metrics_gauges(struct server *);
+
+/* The master renders the sum of its children's metrics. */
+static void
+server_link_metrics(struct server *s, uint32_t id)
+{
+	struct linkmsg_msg msg;
+
+	server_metrics_gauges(s);
+	memset(&msg, 0, sizeof(msg));
+	msg.type = LINKMSG_METRICS;
+	msg.id = id;
+	msg.m = s->m;
+	(void)linkmsg_send(s->link_fd, &msg);
+}
+
+/* The master's messages (peer.h).  -1 when it is gone: lws then closes
+ * the link, and we stop as on SIGTERM. */
+static int
+server_link_readable(struct server *s)
+{
+	struct linkmsg_msg msg;
+	int rc;
+
+	while ((rc = linkmsg_receive(s->link_fd, &msg)) > 0) {
+		if (msg.type == LINKMSG_OTHERS && !s->edge &&
+		    (msg.raters != s->other_raters ||
+		    msg.admins != s->other_admins)) {
+			s->other_raters = msg.raters;
+			s->other_admins = msg.admins;
+			presence_changed(s);
+		} else if (msg.type == LINKMSG_METRICS_ASK)
+			server_link_metrics(s, msg.id);
+	}
+	if (rc != LINKMSG_CLOSED)
+		return 0;
+	log_warnx("process %d: the master is gone; stopping",
+	    s->child->index);
+	s->link_fd = -1;	/* lws closes it */
+	server_stop(s);
+	return -1;
+}
+
+static void
+accept_resume(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_accept);
+
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 1);
+}
+
+static void
+server_adopt(int conn, void *arg)
+{
+	struct server_listener *l = arg;
+
+	/* lws closes conn when it cannot take it. */
+	if (lws_adopt_socket_vhost(l->vh, conn) == NULL)
+		log_warnx("%s: lws did not take a connection", __func__);
+}
+
+/*
+ * A connection waits on a listener.  A shared one is every child's: we
+ * take one per wake so the others get their turn (the least busy wakes
+ * first).  Out of descriptors, we stop polling our listeners for a
+ * moment rather than wake again at once; the connection waits in the
+ * backlog.
+ */
+static void
+server_accept(struct server *s, struct server_listener *l)
+{
+	if (acceptor_take(l->fd, l->shared ? 1 : SERVER_ACCEPT_BATCH,
+	    server_adopt, l) != -1)
+		return;
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 0);
+	lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume,
+	    SERVER_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+}
+
+/*
+ * A child starts polling a listening socket (it owns fd from now on,
+ * closed or not); its connections go to vh.  shared: the same socket
+ * is every child's (the master's pushd_socket), else this child's own
+ * (acceptor_tcp, SO_REUSEPORT).  0 or -1.
+ */
+static int
+server_listener_add(struct server *s, struct lws_vhost *vh, int fd,
+    int shared)
+{
+	struct server_listener *l;
+	lws_sock_file_fd_type u;
+
+	if (fd < 0 || s->nlisteners == SERVER_LISTENERS) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	l = &s->listeners[s->nlisteners++];
+	l->fd = fd;
+	l->shared = shared;
+	l->vh = vh;
+	u.filefd = fd;
+	if ((l->wsi = lws_adopt_descriptor_vhost(s->vh_ws,
+	    LWS_ADOPT_RAW_FILE_DESC, u, "memeter-push", NULL)) == NULL) {
+		log_warnx("%s: cannot adopt listener fd %d", __func__, fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A raw descriptor we adopted is readable. */
+static int
+server_raw_readable(struct server *s, int fd)
+{
+	if (fd == s->notify_fd)
+		notify_on_readable(s);
+	else if (fd == s->sig_fd)
+		signal_on_readable(s);
+	else if (fd == s->link_fd)
+		return server_link_readable(s);
+	for (int i = 0; i < s->nlisteners; i++)
+		if (fd == s->listeners[i].fd)
+			server_accept(s, &s->listeners[i]);
+	return 0;
+}
+
 /* --- lws callbacks --------------------------------------------------------- */
 
 static int
@@ -716,11 +891,7 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
-		if (lws_get_socket_fd(wsi) == s->notify_fd)
-			notify_on_readable(s);
-		else if (lws_get_socket_fd(wsi) == s->sig_fd)
-			signal_on_readable(s);
-		return 0;
+		return server_raw_readable(s, lws_get_socket_fd(wsi));
 	default:
 		return 0;
 	}
@@ -829,6 +1000,83 @@ adopt_fd(struct server *s, int fd)
 	return 0;
 }
 
+/* A lone pushd binds its listeners and the notify socket. */
+static int
+server_sockets(struct server *s)
+{
+	const struct config *cfg = s->cfg;
+
+	s->vh_ws = cfg->pushd_port > 0 ?
+	    listen_loopback(s->ctx, "memeter", cfg->pushd_port, push_protocols,
+	    &s->retry, 0) :
+	    listen_unix(s->ctx, "memeter", cfg->pushd_socket, push_protocols,
+	    &s->retry, 0);
+	if (s->vh_ws == NULL)
+		return -1;
+	if (cfg->pushd_listen[0] != '\0' && (s->vh_direct = listen_direct(
+	    s->ctx, "direct", cfg, push_protocols, &s->retry, 0)) == NULL)
+		return -1;
+	if ((s->vh_metrics = listen_unix(s->ctx, "metrics", cfg->metrics_socket,
+	    metrics_protocols, NULL, 0)) == NULL)
+		return -1;
+	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
+	    adopt_fd(s, s->notify_fd) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A child's direct listener: the TLS vhost without a socket, and its own
+ * SO_REUSEPORT socket on pushd_listen, so the kernel spreads browsers
+ * over the children.
+ */
+static int
+server_child_direct(struct server *s)
+{
+	char host[64];
+	int port;
+
+	if (config_parse_listen(s->cfg->pushd_listen, host, sizeof(host),
+	    &port) == -1 || (s->vh_direct = listen_direct_unbound(s->ctx,
+	    "direct", s->cfg, push_protocols, &s->retry, 0)) == NULL)
+		return -1;
+	return server_listener_add(s, s->vh_direct, acceptor_tcp(host, port),
+	    0);
+}
+
+/*
+ * A child of the master: its vhost has no listener of its own
+ * (server_accept() hands it the connections of the shared one), the
+ * notify datagrams come relayed, and the metrics go to the master.
+ */
+static int
+server_child_sockets(struct server *s)
+{
+	const struct pushd_child *ch = s->child;
+	struct lws_context_creation_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "memeter";
+	info.protocols = push_protocols;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.retry_and_idle_policy = &s->retry;
+	if ((s->vh_ws = lws_create_vhost(s->ctx, &info)) == NULL) {
+		log_warnx("%s: lws_create_vhost failed", __func__);
+		return -1;
+	}
+	if (server_listener_add(s, s->vh_ws, ch->listen_fd >= 0 ?
+	    ch->listen_fd : acceptor_tcp("127.0.0.1", s->cfg->pushd_port),
+	    ch->listen_fd >= 0) == -1)
+		return -1;
+	if (s->cfg->pushd_listen[0] != '\0' && server_child_direct(s) == -1)
+		return -1;
+	s->notify_fd = ch->notify_fd;
+	s->link_fd = ch->link_fd;
+	if (adopt_fd(s, s->notify_fd) == -1 || adopt_fd(s, s->link_fd) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * lws's own loop is poll(2): every turn walks every socket, most of the
  * time of a fan-out to 10k clients.  So pushd brings an epoll loop
@@ -905,7 +1153,8 @@ source_start(struct server *s, int64_t *head)
 }
 
 static int
-server_setup(struct server *s, const struct config *cfg, int sigfd)
+server_setup(struct server *s, const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	int ping = cfg->ping_seconds, hangup = cfg->hangup_seconds;
 	int64_t head;
@@ -914,7 +1163,8 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	s->cfg = cfg;
 	snprintf(s->origins, sizeof(s->origins), "%s %s", cfg->site_origin,
 	    cfg->public_url);
-	s->notify_fd = s->sig_fd = -1;
+	s->notify_fd = s->sig_fd = s->link_fd = -1;
+	s->child = child;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	reactions_init(&s->reactions);
 	s->hub.reactions = &s->reactions;
@@ -943,21 +1193,7 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	lws_set_log_level(LLL_ERR | LLL_WARN, server_lws_log);
 	if (context_create(s) == -1)
 		return -1;
-	s->vh_ws = cfg->pushd_port > 0 ?
-	    listen_loopback(s->ctx, "memeter", cfg->pushd_port, push_protocols,
-	    &s->retry, 0) :
-	    listen_unix(s->ctx, "memeter", cfg->pushd_socket, push_protocols,
-	    &s->retry, 0);
-	if (s->vh_ws == NULL)
-		return -1;
-	if (cfg->pushd_listen[0] != '\0' && (s->vh_direct = listen_direct(
-	    s->ctx, "direct", cfg, push_protocols, &s->retry, 0)) == NULL)
-		return -1;
-	if ((s->vh_metrics = listen_unix(s->ctx, "metrics", cfg->metrics_socket,
-	    metrics_protocols, NULL, 0)) == NULL)
-		return -1;
-	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
-	    adopt_fd(s, s->notify_fd) == -1)
+	if ((child != NULL ? server_child_sockets(s) : server_sockets(s)) == -1)
 		return -1;
 	s->sig_fd = sigfd;
 	if (adopt_fd(s, sigfd) == -1)
@@ -993,7 +1229,12 @@ server_teardown(struct server *s)
 		ev_loop_destroy(s->loop);
 	s->loop = NULL;
 	close_if_open(s->notify_fd);
-	if (s->cfg->notify_socket[0] != '\0' && s->notify_fd >= 0)
+	close_if_open(s->link_fd);
+	for (int i = 0; i < s->nlisteners; i++)
+		close_if_open(s->listeners[i].fd);
+	/* A child's notify_fd is the master's relay; the socket is its. */
+	if (s->child == NULL && s->cfg->notify_socket[0] != '\0' &&
+	    s->notify_fd >= 0)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
 	client_hub_free(&s->hub);
@@ -1001,7 +1242,8 @@ server_teardown(struct server *s)
 }
 
 int
-pushd_serve(const struct config *cfg, int sigfd)
+pushd_serve(const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	struct server *s;
 	int status;
@@ -1010,17 +1252,23 @@ pushd_serve(const struct config *cfg, int sigfd)
 		log_warn("%s: calloc", __func__);
 		return 1;
 	}
-	if (server_setup(s, cfg, sigfd) == -1) {
+	if (server_setup(s, cfg, sigfd, child) == -1) {
 		server_teardown(s);
 		free(s);
 		return 1;
 	}
-	if (cfg->pushd_port > 0)
+	if (child != NULL)
+		log_info("process %d of %d: serving %s%s", child->index,
+		    cfg->pushd_processes, child->listen_fd >= 0 ?
+		    "the shared listener " : "127.0.0.1 with SO_REUSEPORT",
+		    child->listen_fd >= 0 ? cfg->pushd_socket : "");
+	else if (cfg->pushd_port > 0)
 		log_info("listening on 127.0.0.1:%d", cfg->pushd_port);
 	else
 		log_info("listening on %s", cfg->pushd_socket);
-	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s",
-	    s->fan.head, cfg->send_queue, cfg->metrics_socket);
+	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s%s",
+	    s->fan.head, cfg->send_queue, cfg->metrics_socket,
+	    child != NULL ? " (the master's)" : "");
 	log_info("event loop: %s", s->loop != NULL ? "epoll" : "poll");
 	if (s->loop != NULL)
 		ev_run(s->loop, 0);

@@ -37,6 +37,7 @@ static const struct config_key config_keys[] = {
 	STR(pushd_tls_key,	""),
 	INT(pushd_ws_per_addr,	"500", 1, 1000000),
 	STR(ws_url,		""),
+	INT(pushd_processes,	"1", 1, 64),
 	STR(metrics_socket,	"/run/memeter/metrics.sock"),
 	STR(control_socket,	"/run/memeter/control.sock"),
 	STR(media_dir,		"/var/lib/memeter/media"),

@@ -20,6 +20,7 @@ struct config {
 	char	pushd_tls_key[512];
 	int	pushd_ws_per_addr;	/* WebSockets per peer address on pushd_listen */
 	char	ws_url[256];		/* the pages' WebSocket base; "" = their origin */
+	int	pushd_processes;	/* pushd: >1: a master and this many children */
 	char	metrics_socket[512];	/* pushd's Prometheus endpoint */
 	char	control_socket[512];	/* the pool master's status socket */
 	char	media_dir[512];		/* uploaded and library images, served by nginx */
