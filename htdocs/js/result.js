@@ -150,6 +150,33 @@ function onFinished(ev) {
   if ((ev.data || {}).id === id) load().catch(() => {});
 }
 
+// After the session finished its results only change by the reveal
+// (ratings and kicks touch the active session alone); what else can
+// change under an open page is a meme's title and the session itself.
+function onMemeRenamed(ev) {
+  const d = ev.data || {};
+  let hit = false;
+  for (const p of st.places.values()) {
+    if (p.meme && p.meme.id === d.meme_id && typeof d.title === 'string') {
+      p.meme.title = d.title;
+      hit = true;
+    }
+  }
+  if (hit) {
+    st.latest = null;   // no place was revealed: nothing rises again
+    render();
+  }
+}
+
+function onDeleted(ev) {
+  if ((ev.data || {}).session_id !== id) return;
+  st.finished = false;
+  st.session = null;
+  st.places = new Map();
+  setText(el.waitingText, 'The host deleted this session: its results are gone.');
+  render();
+}
+
 async function boot() {
   if (!Number.isInteger(id) || id <= 0) {
     st.finished = false;
@@ -160,6 +187,8 @@ async function boot() {
   document.title = `memeter · results of session ${id}`;
   channel.on('results_revealed', onRevealed);
   channel.on('session_finished', onFinished);
+  channel.on('meme_renamed', onMemeRenamed);
+  channel.on('session_deleted', onDeleted);
   try {
     await load();
   } catch {
