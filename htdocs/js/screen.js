@@ -3,14 +3,13 @@
 // and the reveal from last place to first, driven by a presenter's clicker
 // (ArrowRight / PageDown / Space forward, ArrowLeft / PageUp back).
 // State lives in `st`; render() draws the view that fits it.
+import { AdminLogin } from './adminlogin.js';
 import { api, ApiError, getCsrf, setCsrf } from './api.js';
 import { $, fill, fmtScore, h, plural, setText } from './dom.js';
 import { qrSvg } from './qr.js';
 import { toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
 
-const HINT = 'memeter.admin';
-const CSRF = 'memeter.csrf';
 const NAMES_SHOWN = 60;         // chips that fit a projector; the rest is "+k more"
 const ROW_PX = { base: [40, 26], xl: [56, 32] };   // [comfortable, smallest] row heights
 
@@ -27,6 +26,7 @@ const st = {
   memeList: [],         // M of the session, for the open round's picture
   round: null,          // ROUND of a host-paced session
   clockOffset: 0,       // server clock minus ours, ms
+  keep: null,           // id of a finished session whose reveal is on screen
 };
 
 const el = {
@@ -95,7 +95,9 @@ async function syncClock() {
 
 async function load() {
   if (!st.clockOffset) await syncClock();
-  const s = await api.get('/api/admin/state');
+  // A reveal under way stays on screen when the host creates the next
+  // party's draft; the next session that starts takes over.
+  const s = await api.get(st.keep ? `/api/admin/state?session=${st.keep}` : '/api/admin/state');
   if (s.csrf) setCsrf(s.csrf);
   const changed = !st.session || !s.session || st.session.id !== s.session.id;
   st.session = s.session || null;
@@ -106,6 +108,8 @@ async function load() {
   st.raters = s.stats?.raters ?? 0;
   if (changed) st.names = new Map();
   if (st.session?.status === 'finished') await loadResults();
+  if (st.session?.status !== 'finished') st.keep = null;
+  else if (st.reveal.revealed > 0) st.keep = st.session.id;
   await loadRaters();
   render();
   channel?.noteStateSeq(s.seq);
@@ -127,6 +131,22 @@ function refreshRatersSoon() {
 function onSessionEvent(msg) {
   const s = msg.data;
   if (!s || (st.session && s.id !== st.session.id && s.status !== 'active' && msg.type !== 'session_created')) return;
+  if (msg.type === 'session_started' && s.id !== st.keep) st.keep = null;
+  // The session on screen ended: its reveal comes next, even if the host
+  // already made the next party's draft (the newest session).
+  if (msg.type === 'session_finished' && (!st.session || s.id === st.session.id)) st.keep = s.id;
+  load().catch(() => {});
+}
+
+// The session on screen was deleted (a draft, or a finished one, reveal
+// and all): show what the host has now, the lobby of the newest session
+// or "Get ready".
+function onSessionDeleted(msg) {
+  const id = msg.data?.session_id;
+  if (id === st.keep) st.keep = null;
+  if (!st.session || id !== st.session.id) return;
+  st.session = null;
+  st.reveal = { revealed: 0, total: 0, places: new Map(), latest: null };
   load().catch(() => {});
 }
 
@@ -246,6 +266,7 @@ function onRevealed(msg) {
   if (!st.session || d.session_id !== st.session.id) return;
   const before = st.reveal.revealed;
   applyResults(d);
+  st.keep = st.session.id;
   renderReveal();
   if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
 }
@@ -401,6 +422,7 @@ async function reveal(action) {
     const r = await api.post(`/api/admin/sessions/${st.session.id}/reveal`, { action });
     // The event may not have come yet: the answer says whether to fetch.
     if (r.revealed !== st.reveal.revealed) await loadResults();
+    st.keep = st.session.id;
     renderReveal();
     if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
   } catch (e) {
@@ -443,46 +465,17 @@ const sound = {
   },
 };
 
-// --- login ------------------------------------------------------------------
+// --- login (adminlogin.js) ---------------------------------------------------
 
-async function login(e) {
-  e.preventDefault();
-  setText(el.loginError, '');
-  const password = el.password.value;
-  if (!password) {
-    setText(el.loginError, 'Enter the admin password.');
-    el.password.focus();
-    return;
-  }
-  el.loginBtn.disabled = true;
-  try {
-    const r = await api.post('/api/admin/login', { password });
-    setCsrf(r.csrf);
-    sessionStorage.setItem(CSRF, r.csrf);
-    localStorage.setItem(HINT, '1');
-    el.password.value = '';
-    await enter();
-  } catch (err) {
-    setText(el.loginError, err.status === 401 || err.status === 403 ? 'That password is not right.' : err.message);
-    el.password.select();
-  } finally {
-    el.loginBtn.disabled = false;
-  }
-}
-
-function loggedOut(message = '') {
-  channel?.stop();
-  channel = null;
-  localStorage.removeItem(HINT);
-  setCsrf(null);
-  show('login');
-  badge.set('disconnected', 'logged out');
-  setText(el.loginError, message);
-  el.password.focus();
-}
+const auth = new AdminLogin({
+  form: el.loginForm, password: el.password, error: el.loginError, button: el.loginBtn,
+  badge, show, enter: () => enter(),
+  left: () => { channel?.stop(); channel = null; },
+});
+const loggedOut = (message) => auth.loggedOut(message);
 
 async function enter() {
-  if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
+  auth.restoreCsrf();
   channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
   window.__memeter = { channel, st };
   for (const t of ['session_created', 'session_started', 'session_finished']) channel.on(t, onSessionEvent);
@@ -495,6 +488,8 @@ async function enter() {
   channel.on('presence', onPresence);
   channel.on('round_changed', onRound);
   channel.on('reactions', onReactions);
+  channel.on('session_deleted', onSessionDeleted);
+  channel.on('meme_renamed', () => load().catch(() => {}));
   await loadConfig();
   try {
     await load();
@@ -526,7 +521,6 @@ function onKey(e) {
 }
 
 function wire() {
-  el.loginForm.addEventListener('submit', login);
   el.sound.addEventListener('click', () => {
     sound.toggle();
     el.sound.blur();
@@ -542,12 +536,7 @@ function wire() {
 
 function boot() {
   wire();
-  if (localStorage.getItem(HINT) === '1') enter();
-  else {
-    show('login');
-    badge.set('disconnected', 'not logged in');
-    el.password.focus();
-  }
+  auth.start();
 }
 
 boot();
