@@ -347,15 +347,15 @@ function stageFor(p, total) {
   const podium = p.place <= 3;
   const heading = winner ? 'And the winner is…' : podium ? `${ordinal(p.place)} place` : `Place ${p.place} of ${total}`;
   return [
-    h('p', { class: `font-black ${winner ? 'text-5xl text-pop-yellow xl:text-8xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl' : 'text-3xl text-white/80 xl:text-5xl'}` }, heading),
+    h('p', { class: `font-black leading-tight ${winner ? 'text-5xl text-pop-yellow xl:text-8xl low:text-6xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl low:text-5xl' : 'text-3xl text-white/80 xl:text-5xl low:text-4xl'}` }, heading),
     h('img', {
       src: p.meme.phone_url || p.meme.url, alt: p.meme.title, width: p.meme.width || 800, height: p.meme.height || 600,
       class: `min-h-0 w-auto max-w-full flex-1 rounded-2xl bg-black/40 object-contain shadow-2xl ${winner ? 'ring-8 ring-pop-yellow' : ''}`,
     }),
-    h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl' }, p.meme.title),
+    h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl low:text-4xl' }, p.meme.title),
     h('p', { class: 'flex items-baseline gap-4' },
-      h('span', { class: 'text-5xl font-black tabular-nums text-pop-yellow xl:text-8xl' }, fmtScore(p.avg)),
-      h('span', { class: 'text-xl font-semibold text-white/70 xl:text-3xl' }, plural(p.count, 'rating'))),
+      h('span', { class: 'text-5xl font-black tabular-nums text-pop-yellow xl:text-8xl low:text-6xl' }, fmtScore(p.avg)),
+      h('span', { class: 'text-xl font-semibold text-white/70 xl:text-3xl low:text-2xl' }, plural(p.count, 'rating'))),
   ];
 }
 
@@ -387,6 +387,9 @@ function layoutBoard(n) {
   el.board.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
   el.board.style.gridAutoFlow = 'column';
   el.board.dataset.compact = cols > 2 ? 'true' : 'false';
+  // More than one column: the ranking takes the wider side, so titles
+  // stay readable (the heights, and so the columns, stay the same).
+  el.views.reveal.dataset.wide = cols > 1 ? 'true' : 'false';
   el.board.dataset.small = row < maxRow * 0.8 ? 'true' : 'false';
 }
 
@@ -414,8 +417,24 @@ function renderReveal() {
 
 // --- the reveal -------------------------------------------------------------------
 
-async function reveal(action) {
-  if (!st.session || st.session.status !== 'finished' || st.busy) return;
+// A clicker pressed twice quickly means two steps: presses made while a
+// step is on its way wait their turn (a few at most).
+const REVEAL_QUEUE = 4;
+const revealQueue = [];
+function reveal(action) {
+  if (!st.session || st.session.status !== 'finished') return;
+  if (revealQueue.length < REVEAL_QUEUE) revealQueue.push(action);
+  if (!st.busy) drainReveal();
+}
+
+async function drainReveal() {
+  while (revealQueue.length && st.session?.status === 'finished') {
+    await revealStep(revealQueue.shift());
+  }
+  revealQueue.length = 0;
+}
+
+async function revealStep(action) {
   st.busy = true;
   const before = st.reveal.revealed;
   try {
@@ -426,6 +445,7 @@ async function reveal(action) {
     renderReveal();
     if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
   } catch (e) {
+    revealQueue.length = 0;
     if (e instanceof ApiError && e.status === 401) loggedOut('Your login has ended.');
     else toast(e.message, { tone: 'error' });
   } finally {
