@@ -317,22 +317,43 @@ function renderLive() {
   setText(el.joined, String(joined), true);
   setText(el.ratings, String(st.ratings), true);
   setText(el.memes, String(st.memes));
-  const names = [...st.names.values()];
-  const shown = names.slice(-NAMES_SHOWN);
-  const have = [...el.names.children].map((li) => li.textContent);
-  if (shown.join('\n') !== have.join('\n')) {
-    const fresh = new Set(shown.filter((n) => !have.includes(n)));
-    fill(el.names, ...shown.map((n) => h('li', {
-      class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${fresh.has(n) ? 'animate-rise' : ''}`,
-    }, n)));
-  }
-  const more = names.length - shown.length;
-  el.namesMore.hidden = more <= 0;
-  if (more > 0) setText(el.namesMore, `and ${more} more`);
+  renderNames([...st.names.values()]);
   renderRound();
-  if (!names.length) {
+  if (!st.names.size) {
+    lastNames = '';
     fill(el.names, h('li', { class: 'text-xl text-white/70 xl:text-3xl' },
       joined ? `${plural(joined, 'rater')} in the room` : 'Names appear here as people join.'));
+  }
+}
+
+// The lobby's name chips: the newest always in view; the oldest that do
+// not fit the card whole make way and are counted in "and k more" (a
+// chip half cut off at the card's edge would look broken on a projector).
+let lastNames = '';
+function renderNames(names) {
+  const key = `${innerWidth}x${innerHeight}\n${names.join('\n')}`;
+  if (key === lastNames || el.names.hidden || el.namesCard.hidden) return;
+  lastNames = key;
+  const have = new Set([...el.names.children].map((li) => li.textContent));
+  const shown = names.slice(-NAMES_SHOWN);
+  fill(el.names, ...shown.map((n) => h('li', {
+    class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${have.has(n) ? '' : 'animate-rise'}`,
+  }, n)));
+  let more = names.length - shown.length;
+  const fits = () => {
+    const last = el.names.lastElementChild;
+    // Offsets, not client rects: a chip still rising is transformed.
+    return !last || last.offsetTop - el.names.offsetTop + last.offsetHeight <= el.names.clientHeight;
+  };
+  const sayMore = () => {
+    el.namesMore.hidden = more <= 0;
+    setText(el.namesMore, more > 0 ? `and ${more} more` : '');
+  };
+  sayMore();
+  while (el.names.childElementCount > 1 && !fits()) {
+    el.names.firstElementChild.remove();
+    more++;
+    sayMore();
   }
 }
 
@@ -551,7 +572,10 @@ function wire() {
     el.fullscreen.blur();
   });
   document.addEventListener('keydown', onKey);
-  window.addEventListener('resize', () => { if (!el.views.reveal.hidden) renderBoard(); });
+  window.addEventListener('resize', () => {
+    if (!el.views.reveal.hidden) renderBoard();
+    else if (!el.views.live.hidden) renderLive();
+  });
 }
 
 function boot() {
