@@ -310,7 +310,7 @@ function renderLive() {
   if (el.views.live.hidden) return;
   renderQr();
   const [pillText, pillCls, text] = PHASE[st.session?.status] || PHASE.none;
-  el.phasePill.className = `pill w-fit text-lg xl:text-2xl ${pillCls}`;
+  el.phasePill.className = `pill w-fit text-lg xl:text-2xl low:text-lg ${pillCls}`;
   setText(el.phasePill, pillText);
   setText(el.phaseText, text);
   const joined = Math.max(st.names.size, st.raters);
