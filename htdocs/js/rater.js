@@ -124,7 +124,7 @@ async function load() {
     if (e.status === 403 && e.code === 'joining_locked') {
       st.loaded = false;
       showScreen('waiting');
-      setText(el.waitingText, 'Joining is locked: the host is not letting anyone new in right now. Try again later.');
+      setText(el.waitingText, 'Joining is locked: the host is not letting anyone new in right now. This page gets you in by itself as soon as joining opens again.');
       return 0;
     }
     throw e;
