@@ -492,6 +492,8 @@ function onSessionStarted(ev) {
   const d = ev.data || {};
   const { memes, ...session } = d;
   const isNew = !st.session || st.session.id !== session.id;
+  // A draft the phone was waiting for starts: that is news too.
+  const opened = isNew || st.session.status !== 'active';
   st.session = session;
   if (Array.isArray(memes)) st.memes = memes;
   if (isNew) {
@@ -503,6 +505,8 @@ function onSessionStarted(ev) {
     st.activity = {};
     ratedAt.clear();
     overlayQueue();
+  }
+  if (opened) {
     toast("Let's go! Rating is open", { tone: 'success', detail: `${session.name} · ${plural(st.memes.length, 'meme')}` });
     notifier.notify('memeter: rating is open', `${session.name} has started. Come back and rate!`);
   }
