@@ -1,5 +1,6 @@
 #include "activity.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,7 @@ activity_apply(struct activity *a, const struct source_event *ev,
 int
 activity_event(struct activity *a, const struct source_event *ev)
 {
+	struct json_tokener *tok;
 	struct json_object *o;
 	int changed;
 
@@ -185,7 +187,13 @@ activity_event(struct activity *a, const struct source_event *ev)
 	default:
 		return 0;
 	}
-	if ((o = json_tokener_parse(ev->data)) == NULL)
+	/* data is data_len bytes: a source need not end it with a NUL. */
+	if (ev->data == NULL || ev->data_len > INT_MAX ||
+	    (tok = json_tokener_new()) == NULL)
+		return 0;
+	o = json_tokener_parse_ex(tok, ev->data, (int)ev->data_len);
+	json_tokener_free(tok);
+	if (o == NULL)
 		return 0;
 	changed = activity_apply(a, ev, o);
 	json_object_put(o);
