@@ -91,6 +91,17 @@ function revealOutOfView(page) {
   });
 }
 
+// The reveal's own entrance animations have ended (a place still rising
+// is moved by its transform) and the layout is done.
+function settleReveal(page) {
+  return page.evaluate(() => Promise.race([
+    Promise.all(document.querySelector('#view-reveal').getAnimations({ subtree: true })
+      .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity)
+      .map((a) => a.finished.catch(() => {}))),
+    new Promise((r) => setTimeout(r, 3000)),
+  ]).then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))));
+}
+
 test('stage: setup a self-paced party with a long ranking', async (ctx) => {
   const api = await AdminApi.login(ctx.base, ctx.password);
   ctx.shared.stage = { api };
@@ -288,7 +299,7 @@ test('stage: the reveal by key presses on /screen keeps every revealed place in 
   const checkBoth = async (k) => {
     for (const size of [LAPTOP, PROJECTOR]) {
       await setViewport(screen, size);
-      await settle(screen);
+      await settleReveal(screen);
       assertEq(await screen.locator('#board > li').count(), k, `places on the board after ${k}`);
       for (const p of await revealOutOfView(screen)) problems.push(`${size.width}x${size.height} after ${k}: ${p}`);
     }
