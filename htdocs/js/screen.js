@@ -65,7 +65,14 @@ async function loadRaters() {
   if (!st.session) return;
   try {
     const list = await api.get(`/api/admin/sessions/${st.session.id}/raters`);
-    st.names = new Map(list.map((r) => [r.id, r.name]));
+    // In the order they joined, as far as this page saw it: the server
+    // sorts by progress and name, but the lobby shows the newest last
+    // (and always in view).
+    const now = new Map(list.map((r) => [r.id, r.name]));
+    const names = new Map();
+    for (const id of st.names.keys()) if (now.has(id)) names.set(id, now.get(id));
+    for (const [id, name] of now) if (!names.has(id)) names.set(id, name);
+    st.names = names;
     st.online = list.filter((r) => r.online).length;
   } catch {
     /* names still arrive with the ratings */
