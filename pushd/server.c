@@ -46,6 +46,7 @@
 #include <libwebsockets.h>
 
 #include "acceptor.h"
+#include "activity.h"
 #include "client.h"
 #include "config.h"
 #include "envelope.h"
@@ -121,6 +122,8 @@ struct server {
 				 sul_sweep, sul_stop, sul_cluster, sul_reactions,
 				 sul_accept;
 	struct reactions	 reactions;	/* summed, to admins 4 a second */
+	struct activity		 activity;	/* "others rating now", users */
+	lws_sorted_usec_list_t	 sul_activity;
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
 	int			 stopping, done, status;
@@ -354,6 +357,42 @@ reaction_received(struct server *s, int64_t session_id, int emoji)
 	    emoji, now_us())) < 0)
 		return;
 	lws_sul_schedule(s->ctx, 0, &s->sul_reactions, reactions_timer, wait);
+}
+
+/* --- "others are rating now" (activity.h) ------------------------------- */
+
+static void activity_schedule(struct server *);
+
+static void
+activity_timer(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_activity);
+	int64_t now = now_us();
+
+	if (activity_tick(&s->activity, activity_clock_ms(), now) == 1)
+		client_flush_group(&s->hub, EVENT_GROUP_USER, now);
+	activity_schedule(s);	/* pairs left: they expire */
+}
+
+static void
+activity_schedule(struct server *s)
+{
+	int64_t wait;
+
+	if (s->ctx == NULL || s->stopping ||
+	    (wait = activity_next(&s->activity, now_us())) < 0)
+		return;
+	lws_sul_schedule(s->ctx, 0, &s->sul_activity, activity_timer, wait);
+}
+
+/* fanout's observer: every event read, live or caught up. */
+static void
+activity_observe(const struct source_event *ev, void *arg)
+{
+	struct server *s = arg;
+
+	if (activity_event(&s->activity, ev))
+		activity_schedule(s);
 }
 
 /* An edge: publish our counts, learn everyone's (source_redis.h). */
@@ -1181,6 +1220,10 @@ server_setup(struct server *s, const struct config *cfg, int sigfd,
 	if (fanout_init(&s->fan, (size_t)cfg->send_queue, head,
 	    SERVER_COALESCE_MS * LWS_US_PER_MS) == -1)
 		return -1;
+	activity_init(&s->activity);
+	s->hub.activity = &s->activity;
+	s->fan.observe = activity_observe;
+	s->fan.observe_arg = s;
 	if (hangup <= ping) {
 		log_warnx("%s: hangup_seconds %d <= ping_seconds %d; using %d",
 		    __func__, hangup, ping, ping * 2);
@@ -1237,6 +1280,7 @@ server_teardown(struct server *s)
 	    s->notify_fd >= 0)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
+	activity_free(&s->activity);
 	client_hub_free(&s->hub);
 	peer_table_free(&s->peers);
 }

@@ -114,7 +114,7 @@ export class LiveChannel {
   }
 
   // Typed handlers: a data event type, '*' (every data event), 'hello',
-  // 'presence', 'resync' or 'status' ({state, detail}).
+  // 'presence', 'activity', 'reactions', 'resync' or 'status' ({state, detail}).
   on(type, fn) {
     if (!this.handlers.has(type)) this.handlers.set(type, new Set());
     this.handlers.get(type).add(fn);
@@ -281,6 +281,9 @@ export class LiveChannel {
         break;
       case 'reactions':     // not data: no seq, nothing to resume
         this.emit('reactions', msg);
+        break;
+      case 'activity':      // "others are rating now" (phones), no seq
+        this.emit('activity', msg.data || {});
         break;
       case 'resync':
         this.emit('resync', msg);
