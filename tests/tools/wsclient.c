@@ -25,6 +25,7 @@
  * stack tests make their own).
  */
 #include <getopt.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,8 @@ static struct {
 	int		 pause;		/* seconds */
 	const char	*send;		/* text, unmasked, bad-utf8 */
 	int		 tls;
-} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0, NULL, 0 };
+	int		 stamp;		/* each line starts with its arrival time */
+} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0, NULL, 0, 0 };
 
 static struct {
 	long		 got;
@@ -101,6 +103,14 @@ on_receive(struct lws *wsi, const void *in, size_t len)
 	st.msglen += len;
 	if (!lws_is_final_fragment(wsi))
 		return 0;
+	/* Stamped here, not by a reader down a pipe: a loaded machine
+	 * would bunch the lines in the pipe and the times with them. */
+	if (opt.stamp) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("%lld.%06ld\t", (long long)ts.tv_sec, ts.tv_nsec / 1000);
+	}
 	fwrite(st.msg, 1, st.msglen, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -215,7 +225,7 @@ usage(void)
 	fprintf(stderr, "usage: wsclient --port P --path PATH [--host H] "
 	    "[--cookie C] [--origin URL] [--count N] [--timeout S] "
 	    "[--no-read] [--pause S] [--send text|unmasked|bad-utf8] "
-	    "[--tls]\n");
+	    "[--tls] [--stamp]\n");
 	exit(2);
 }
 
@@ -234,6 +244,7 @@ parse_args(int argc, char *argv[])
 		{ "pause", required_argument, NULL, 'w' },
 		{ "send", required_argument, NULL, 's' },
 		{ "tls", no_argument, NULL, 'T' },
+		{ "stamp", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -251,6 +262,7 @@ parse_args(int argc, char *argv[])
 		case 'w': opt.pause = atoi(optarg); break;
 		case 's': opt.send = optarg; break;
 		case 'T': opt.tls = 1; break;
+		case 'S': opt.stamp = 1; break;
 		default: usage();
 		}
 	}
