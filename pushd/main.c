@@ -13,28 +13,14 @@
 #include <sys/syscall.h>
 
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "master.h"
+#include "progstart.h"
 #include "rxguard.h"
 #include "server.h"
-#include "version.h"
-
-static void __attribute__((noreturn))
-usage(FILE *out, int status)
-{
-	fprintf(out, "usage: memeter-pushd [-c config] [-V] [-h]\n"
-	    "\n"
-	    "  -c config  configuration file (default: $MEMETER_CONFIG or %s)\n"
-	    "  -V         print the version and exit\n"
-	    "  -h         print this help and exit\n", config_default_path());
-	exit(status);
-}
 
 /*
  * libwebsockets reads its sockets with recv(2); this definition in the
@@ -58,33 +44,9 @@ int
 main(int argc, char *argv[])
 {
 	struct config cfg;
-	const char *path = NULL;
-	enum log_level level;
-	char err[512];
-	int ch, sigfd, status;
+	int sigfd, status;
 
-	log_init("memeter-pushd");
-	while ((ch = getopt(argc, argv, "c:hV")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case 'V':
-			printf("memeter-pushd %s\n", MEMETER_VERSION);
-			return 0;
-		default:
-			usage(stderr, 2);
-		}
-	}
-	if (optind != argc)
-		usage(stderr, 2);
-	if (config_load(&cfg, path != NULL ? path : config_default_path(),
-	    path != NULL, err, sizeof(err)) == -1)
-		fatalx("config: %s", err);
-	if (log_parse_level(cfg.log_level, &level) == 0)
-		log_set_level(level);
+	progstart("memeter-pushd", argc, argv, &cfg);
 	if (cfg.pushd_processes > 1)
 		status = master_run(&cfg);
 	else {
