@@ -712,6 +712,35 @@ pool_tcp_listen(const struct config *cfg, int backlog)
 	return fd;
 }
 
+/*
+ * A TCP socket from systemd (a writer's ListenStream=10.0.0.1:9000 for
+ * its edges) is guarded by fcgi_allow as our own fcgi_listen is: without
+ * it any host that reaches the port would skip nginx.
+ */
+static int
+pool_inherited_tcp_allow(const struct config *cfg, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		log_warn("%s: getsockname", __func__);
+		return -1;
+	}
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+		return 0;
+	if (cfg->fcgi_allow[0] == '\0') {
+		log_warnx("%s: the socket from systemd is TCP: set fcgi_allow "
+		    "(the nginx hosts that may connect)", __func__);
+		return -1;
+	}
+	if (setenv("FCGI_WEB_SERVER_ADDRS", cfg->fcgi_allow, 1) == -1) {
+		log_warn("%s: setenv", __func__);
+		return -1;
+	}
+	return 0;
+}
+
 /* The FastCGI socket: systemd's if it handed us one, else our own. */
 static int
 pool_open_listener(struct pool *pool)
@@ -744,6 +773,8 @@ pool_open_listener(struct pool *pool)
 		    __func__, fd);
 		return -1;
 	}
+	if (pool_inherited_tcp_allow(pool->cfg, fd) == -1)
+		return -1;
 	/* Only the workers we start may inherit it, and not as "theirs". */
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
 		log_warn("%s: fcntl", __func__);

@@ -235,7 +235,7 @@ memeter is installed as an edge: nginx passes /api/ to $EDGE_WRITER.  Next:
   1. in $SYSCONFDIR/memeter/memeter.conf set site_origin (the writer's) and
      redis_url (the relay's Redis); source = redis is set
   2. on the writer, add this box's address to the pool's allow-list
-     (FCGI_WEB_SERVER_ADDRS, or fcgi_allow), systemctl restart memeter-fcgi
+     (fcgi_allow in its memeter.conf), systemctl restart memeter-fcgi
   3. systemctl enable --now memeter-pushd   (not memeter-fcgi: no database here)
   4. copy the writer's media ($STATE/media) here (rsync, or NFS),
      include snippets/memeter.conf in a server block, nginx -t, reload

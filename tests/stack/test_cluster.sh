@@ -268,10 +268,10 @@ check "the pool answers an allowed peer (edge1)" test "$(fcgi_probe "$NS_E1")" -
 check "the pool closes on a peer not allowed (the client host)" test "$(fcgi_probe "$NS_C")" -eq 0
 
 # The writer under systemd (docs/OPERATIONS.md, "Edges"): memeter-fcgi.socket
-# holds a TCP socket (fd 3, LISTEN_FDS=1, LISTEN_PID) and the service sets
-# libfcgi's FCGI_WEB_SERVER_ADDRS; fcgi_listen is not used then.
+# holds a TCP socket (fd 3, LISTEN_FDS=1, LISTEN_PID); fcgi_allow guards it
+# as it guards fcgi_listen, which is not used then.
 run pool_sd "$NS_W" "$W" env MEMETER_CONTROL_SOCKET="$W/control-sd.sock" \
-    FCGI_WEB_SERVER_ADDRS="$IP_W,$IP_E1" python3 -c '
+    python3 -c '
 import os, socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -283,7 +283,7 @@ os.set_inheritable(3, True)
 os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
 os.execv(sys.argv[2], sys.argv[2:])' "$IP_W" "$MEMETER_BIN/memeter-fcgi"
 _sd_answers() { [ "$(fcgi_probe "$NS_E1" 9001)" -gt 0 ]; }
-check "a socket-activated pool on TCP answers an edge in FCGI_WEB_SERVER_ADDRS" _poll 10 _sd_answers
+check "a socket-activated pool on TCP answers an edge in fcgi_allow" _poll 10 _sd_answers
 check "and closes on a peer not in it (the client host)" test "$(fcgi_probe "$NS_C" 9001)" -eq 0
 check "and it served on systemd's socket, not on fcgi_listen" grep -q "socket fd 3 from systemd" "$W/logs/pool_sd.log"
 halt pool_sd
