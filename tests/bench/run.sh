@@ -44,6 +44,12 @@ MEMES=${BENCH_MEMES:-60}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-2}
 POOL_WORKERS=${BENCH_POOL_WORKERS:-4}
 ROUNDS=${BENCH_ROUNDS:-2}
+# Every process here may hold at most 20,000 files: the load client runs as
+# CLIENT_PROCS processes (the idle and fan-out clients spread over them,
+# latencies merged over every sample) from SOURCES loopback addresses
+# (127.0.0.1..N, each its own ephemeral ports).
+CLIENT_PROCS=${BENCH_CLIENT_PROCS:-2}
+SOURCES=${BENCH_SOURCES:-4}
 
 full_size=0
 [ "$LEVELS" = 1000,5000,10000 ] && [ "$FANOUT" = 10000,1000 ] && full_size=1
@@ -157,7 +163,7 @@ nchan_push() {
         -p "nchan:http://127.0.0.1:$NCHAN_PORT/pub?id=bench" -r open \
         -l "$LEVELS" -f "$FANOUT" -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
         -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
-        -P "nginx=$NCHAN_WORKERS"
+        -j "$CLIENT_PROCS" -b "$SOURCES" -P "nginx=$NCHAN_WORKERS"
 }
 
 # --- memeter --------------------------------------------------------------
