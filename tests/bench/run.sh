@@ -315,60 +315,88 @@ pushd_pids() {
 }
 
 # pushd_restart [VAR=VALUE...]: the stack's pushd again, with these in its
-# environment (the config reads MEMETER_<KEY>).
+# environment (the config reads MEMETER_<KEY>).  With none, as the stack
+# starts it (on its Unix socket, for nginx); with some, the caller waits
+# for what they ask for.
 pushd_restart() {
-    local pid keep=() kv names=()
+    local pid keep=() kv names=() rc=0
     stack_kill "$STACK_PUSHD_PID"
     for pid in "${STACK_PIDS[@]}"; do
         [ "$pid" = "$STACK_PUSHD_PID" ] || keep+=("$pid")
     done
     STACK_PIDS=("${keep[@]}")
+    if [ "$#" = 0 ]; then
+        rm -f "$STACK_DIR/pushd.sock"
+        stack_start_pushd
+        return
+    fi
     for kv in "$@"; do export "${kv?}"; names+=("${kv%%=*}"); done
-    stack_start_pushd
-    local rc=$?
-    [ "${#names[@]}" -gt 0 ] && unset "${names[@]}"
+    "$MEMETER_BIN/memeter-pushd" >>"$STACK_DIR/logs/pushd.log" 2>&1 &
+    STACK_PUSHD_PID=$!
+    STACK_PIDS+=("$STACK_PUSHD_PID")
+    unset "${names[@]}"
     return "$rc"
 }
 
 # Waits until N sockets listen on 127.0.0.1:PORT (one per pushd process
-# with SO_REUSEPORT, so that none of them misses its share of clients).
+# with SO_REUSEPORT, so that none of them misses its share of clients);
+# one listener shared by all of them does too, after a while.
 wait_listeners() {
-    local port=$1 want=$2 i n
+    local port=$1 want=$2 i n=0
     for ((i = 0; i < 500; i++)); do
         n=$(ss -Hltn "sport = :$port" 2>/dev/null | wc -l)
         [ "$n" -ge "$want" ] && return 0
         kill -0 "$STACK_PUSHD_PID" 2>/dev/null || break
         sleep 0.02
     done
-    echo "bench: $n of $want pushd listeners on :$port; pushd log:" >&2
+    if [ "$n" -ge 1 ] && kill -0 "$STACK_PUSHD_PID" 2>/dev/null; then
+        say "pushd: $n listener(s) on :$port for $want processes (one shared socket?)"
+        return 0
+    fi
+    echo "bench: pushd did not listen on :$port; its log:" >&2
     tail -5 "$STACK_DIR/logs/pushd.log" >&2
     return 1
 }
 
+# How this build serves WebSockets without nginx: pushd_listen (the direct
+# listener, beside the Unix socket), else pushd_port (127.0.0.1 only,
+# instead of the Unix socket: the same lws path, the diagnostic's), and
+# whether pushd_processes can make it several processes.
 DIRECT_PROCS=${BENCH_DIRECT_PROCS:-1,2}
-DIRECT_SUPPORTED=""	# why not, when not: set by direct_check
+DIRECT_KEY=""
+MULTI=""
 direct_check() {
-    if ! supports pushd_listen; then
-        DIRECT_SUPPORTED="pushd_listen not supported by this build"
-    elif ! supports pushd_processes; then
-        DIRECT_SUPPORTED="pushd_processes not supported by this build"
-    else
-        DIRECT_SUPPORTED=yes
+    if supports pushd_listen; then DIRECT_KEY=pushd_listen
+    elif supports pushd_port; then DIRECT_KEY=pushd_port
     fi
-    [ "$DIRECT_SUPPORTED" = yes ] || say "memeter direct: $DIRECT_SUPPORTED; its rows are left out"
+    supports pushd_processes && MULTI=yes
+    say "memeter direct: ${DIRECT_KEY:-not supported by this build} (pushd_processes: ${MULTI:-not supported by this build})"
+}
+# direct_why PROCS: why the direct column with PROCS pushd has no figures
+# ("" when it can have some).
+direct_why() {
+    if [ -z "$DIRECT_KEY" ]; then echo "pushd_listen not supported by this build"
+    elif [ "$1" -gt 1 ] && [ -z "$MULTI" ]; then echo "pushd_processes not supported by this build"
+    fi
 }
 
-# memeter_direct FILE PROCS: fan-out straight to pushd_listen with
-# pushd_processes = PROCS (no nginx on the push path); server = every
-# pushd process.  Leaves the stack's pushd as it was.
+# memeter_direct FILE PROCS: fan-out straight to pushd (no nginx on the
+# push path) with PROCS pushd processes; server = every pushd process.
+# Leaves the stack's pushd as it was.
 memeter_direct() {
-    local file=$1 procs=$2 dport rc max_level fo
+    local file=$1 procs=$2 dport rc max_level fo env=()
     dport=$(stack_free_port)
     max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
     fo=$(fitting "$FANOUT" 1 "$procs" "$FD_CAP")
-    pushd_restart "MEMETER_PUSHD_LISTEN=127.0.0.1:$dport" "MEMETER_PUSHD_PROCESSES=$procs" || return 1
+    if [ "$DIRECT_KEY" = pushd_listen ]; then
+        env=("MEMETER_PUSHD_LISTEN=127.0.0.1:$dport")
+    else
+        env=("MEMETER_PUSHD_PORT=$dport")
+    fi
+    [ -n "$MULTI" ] && env+=("MEMETER_PUSHD_PROCESSES=$procs")
+    pushd_restart "${env[@]}" || return 1
     wait_listeners "$dport" "$procs" || return 1
-    say "memeter direct: pushd_listen 127.0.0.1:$dport, $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"
+    say "memeter direct ($DIRECT_KEY 127.0.0.1:$dport), $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"
     run_wsload "$file" push -u "ws://127.0.0.1:$dport/ws/user" -O "$BASE" \
         -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$fo" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "" -t "$HOLD_MS" \
@@ -629,10 +657,10 @@ make_push_table() {
     # name:label per column
     cols=("nchan:Nchan" "memeter:memeter, nginx")
     for p in ${DIRECT_PROCS//,/ }; do cols+=("direct-$p:memeter direct, $p pushd"); done
-    BEST=memeter BEST_LABEL="memeter, nginx"
-    if [ "$DIRECT_SUPPORTED" = yes ] && [ -n "$(rounds "direct-${DIRECT_PROCS##*,}")" ]; then
-        BEST="direct-${DIRECT_PROCS##*,}" BEST_LABEL="direct, ${DIRECT_PROCS##*,} pushd"
-    fi
+    BEST=memeter BEST_LABEL="nginx"
+    for p in ${DIRECT_PROCS//,/ }; do
+        [ -n "$(rounds "direct-$p")" ] && BEST="direct-$p" BEST_LABEL="direct, $p pushd"
+    done
     PUSH_HEAD="| figure |"
     for c in "${cols[@]}"; do PUSH_HEAD+=" ${c#*:} |"; done
     PUSH_HEAD+=" memeter / Nchan ($BEST_LABEL) | target | met |"
@@ -643,7 +671,7 @@ make_push_table() {
     # cell NAME: what a column shows when it has no figure.
     absent() {
         case $1 in
-        direct-*) [ "$DIRECT_SUPPORTED" = yes ] && echo "-" || echo "not supported by this build" ;;
+        direct-*) local why; why=$(direct_why "${1#direct-}"); echo "${why:--}" ;;
         *) echo "-" ;;
         esac
     }
@@ -722,7 +750,7 @@ make_push_table() {
             mapfile -t files < <(rounds "$name")
             f=$(cpu_pick "$fo" "${files[@]}" /dev/null)
             cv=$(cpu_fanout "$f" "$fo" all)
-            if [ -z "$cv" ]; then crow+=("-"); continue; fi
+            if [ -z "$cv" ]; then crow+=("$(absent "$name")"); continue; fi
             parts=""
             [ "$name" = memeter ] && parts=" (pushd $(cpu_fanout "$f" "$fo" pushd) + nginx $(cpu_fanout "$f" "$fo" nginx))"
             crow+=("$cv$parts$(round_of "$f")")
@@ -915,8 +943,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     if [ "$only" != memeter ]; then nchan_push "$OUT/nchan$sfx.txt" || exit 1; fi
     if [ "$only" != nchan ]; then
         if ! skipped nginx; then memeter_push "$OUT/memeter$sfx.txt" || exit 1; fi
-        if [ "$DIRECT_SUPPORTED" = yes ] && ! skipped listen; then
+        if ! skipped listen; then
             for p in ${DIRECT_PROCS//,/ }; do
+                [ -z "$(direct_why "$p")" ] || continue
                 memeter_direct "$OUT/direct-$p$sfx.txt" "$p" || exit 1
             done
         fi
