@@ -108,12 +108,16 @@ fits() {
         print (share * f + 64 <= lim) ? 1 : 0 }'
 }
 # fitting LIST FDS_PER_CLIENT PROCS LIMIT: the levels of LIST that fit.
+# The load client's processes must hold their shares too (an even split).
 fitting() {
     local n out=""
     for n in ${1//,/ }; do
-        [ "$(fits "$n" "$2" "$3" "$4")" = 1 ] && out+="${out:+,}$n"
+        [ "$(fits "$n" "$2" "$3" "$4")" = 1 ] && [ "$(client_fits "$n")" = 1 ] && out+="${out:+,}$n"
     done
     echo "$out"
+}
+client_fits() {
+    awk -v n="$1" -v p="$CLIENT_PROCS" -v lim="$FD_CAP" 'BEGIN { print (n / p + 64 <= lim) ? 1 : 0 }'
 }
 # The most clients that fit (for the table's note on a level left out).
 fit_max() {
@@ -683,8 +687,12 @@ make_push_table() {
         memeter) per=2 procs=$NGINX_WORKERS lim=$NGINX_FD_LIMIT ;;
         direct-*) per=1 procs=${1#direct-} lim=$FD_CAP ;;
         esac
+        if [ "$(client_fits "$2")" != 1 ]; then
+            echo "does not fit: $CLIENT_PROCS client processes of at most $FD_CAP files"
+            return 0
+        fi
         [ "$(fits "$2" "$per" "$procs" "$lim")" = 1 ] && return 0
-        echo "does not fit: $per file(s) a client in $procs process(es) of at most $lim files: ~$(fit_max "$per" "$procs" "$lim") clients"
+        echo "does not fit: $per file(s) a client over $procs process(es) of $lim: at most ~$(fit_max "$per" "$procs" "$lim")"
     }
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "" }'; }
 

@@ -1806,10 +1806,12 @@ push_report(const char *tag, struct ws_target *t, int n, double rate,
 	lat_summary(&g.lat, "", sum, sizeof(sum));
 	printf("%s n=%d ready=%d rate=%.0f events=%d deliveries=%" PRIu64
 	    " missing=%" PRId64 " delivered_per_s=%.0f msg_bytes=%.0f %s "
-	    "dropped=%d resyncs=%" PRIu64 " pub_failed=%" PRIu64 "\n", tag, n,
+	    "dropped=%d resyncs=%" PRIu64 " pub_failed=%" PRIu64 " samples=%zu"
+	    " unmatched=%" PRIu64 "\n", tag, n,
 	    total_ready(t), rate, sched.sent, g.msgs, (int64_t)(expect - g.msgs),
 	    secs > 0 ? (double)g.msgs / secs : 0.0, g.msgs ? (double)g.msgbytes /
-	    (double)g.msgs : 0.0, sum, total_dropped(t), g.resyncs, pub.failed);
+	    (double)g.msgs : 0.0, sum, total_dropped(t), g.resyncs, pub.failed,
+	    g.lat.n, g.unmatched);
 	fflush(stdout);
 }
 
