@@ -9,8 +9,16 @@
 # Sizes can be lowered for a quick look (BENCH_LEVELS=500 BENCH_FANOUT=500 ...);
 # docs/BENCHMARKS.md is only rewritten by a full-size run unless
 # BENCH_WRITE_DOC=1.  For development, BENCH_ONLY=memeter|nchan runs
-# one side, and BENCH_SKIP=direct,ratings,ratings1,reload,cpu skips parts
-# of memeter's (the doc is then not written).  BENCH_BASELINE_BIN=DIR adds
+# one side, and BENCH_SKIP=nginx,listen,proxymem,direct,ratings,ratings1,
+# reload,cpu,show,cluster skips parts of memeter's (the doc is then not
+# written): nginx = the push rounds through nginx, listen = the direct
+# path's (pushd_listen or pushd_port, with 1 and 2 pushd: BENCH_DIRECT_PROCS),
+# proxymem = the proxied path's memory with each /ws/ proxy_buffer_size of
+# BENCH_PROXY_BUFFERS (default: 4k and the one in conf/nginx), direct =
+# the "pushd alone" diagnostic, show and cluster = tests/bench/show.sh and
+# cluster.sh when they exist.  BENCH_CLIENT_PROCS (2) and BENCH_SOURCES (4)
+# size the load client; BENCH_WS_PROXY_BUFFER runs the whole stack with
+# another /ws/ proxy_buffer_size.  BENCH_BASELINE_BIN=DIR adds
 # the server CPU per rating of another build (the commit before a change)
 # next to this one's, in alternating rounds of the same run.
 set -u
@@ -20,6 +28,8 @@ case $build in
 /*) export MEMETER_BIN="$build/bin" ;;
 *) export MEMETER_BIN="$root/$build/bin" ;;
 esac
+# The source tree the binaries were built in (for the doc's record).
+MEMETER_SRC=$(cd "$MEMETER_BIN/../../.." 2>/dev/null && pwd)
 WSLOAD="$MEMETER_BIN/wsload"
 # shellcheck source=../../mk/stack.sh
 . "$root/mk/stack.sh"
@@ -125,6 +135,7 @@ fit_max() {
         share = (p > 1) ? s / p : 1; printf "%d", (lim - 64) / f / share }'
 }
 NGINX_FD_LIMIT=19000	# worker_connections (worker_rlimit_nofile is 19,500)
+DIAG_FANOUT=""
 
 # The worker pids of an nginx master, comma separated.
 nginx_workers() {
@@ -563,6 +574,7 @@ cpu_min() {
 # figures from the proxy's.
 bench_pushd_direct() {
     local pport pid rc max_level
+    DIAG_FANOUT=$(fitting "$FANOUT" 1 1 "$FD_CAP")
     pport=$(stack_free_port)
     max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
     MEMETER_PUSHD_PORT=$pport MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
@@ -575,9 +587,9 @@ bench_pushd_direct() {
     say "pushd alone on 127.0.0.1:$pport (pid $pid), no nginx"
     MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
         run_wsload "$OUT/direct.txt" push -u "ws://127.0.0.1:$pport/ws/user" -O "$BASE" \
-        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$FANOUT" \
+        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$DIAG_FANOUT" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "$RATES" -n "$RATE_CLIENTS" \
-        -s "$STEP_MS" -L 100 -t 500 -P "pushd=$pid"
+        -s "$STEP_MS" -L 100 -t 500 -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$pid"
     rc=$?
     stack_kill "$pid"
     return "$rc"
@@ -848,7 +860,7 @@ make_diag() {
     local d="$OUT/direct.txt" r1="$OUT/ratings1.txt" fo max_level e2e_ach e2e_lat
     DIAG=()
     max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
-    for fo in ${FANOUT//,/ }; do
+    for fo in ${DIAG_FANOUT//,/ }; do
         DIAG+=("| pushd alone (no nginx): fan-out to $fo, p50 / p99 / max | $(lat3 "$d" fanout "n=$fo") |")
     done
     DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(val "$d" sustained delivered_per_s) ($(val "$d" sustained best_rate) events/s) |")
@@ -884,6 +896,7 @@ machine() {
     echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null), libwebsockets $(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo '?'), SQLite $(sqlite3 --version | cut -d' ' -f1)"
     echo "- open files: $(ulimit -n) per process (hard $(ulimit -Hn))"
+    echo "- memeter build: $build$(git -C "$MEMETER_SRC" log -1 --format=' (commit %h, %s)' 2>/dev/null)"
     echo "- load average (1/5/15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~1 is other work sharing the 2 cores)"
 }
 
