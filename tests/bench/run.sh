@@ -264,6 +264,9 @@ memeter_start() {
     port=$(stack_free_port)
     stack_init "$BENCH_DIR/memeter" "$port"
     [ -n "${BENCH_WS_PROXY_BUFFER:-}" ] && ws_buffer_set "$BENCH_WS_PROXY_BUFFER"
+    # For trying server-level nginx directives (e.g. request_pool_size):
+    # appended to memeter's server{} snippet.
+    [ -n "${BENCH_NGINX_SERVER_EXTRA:-}" ] && printf '%s\n' "$BENCH_NGINX_SERVER_EXTRA" >> "$STACK_DIR/memeter-server.conf"
     make_library "$STACK_DIR/library"
     stack_start || return 1
     memeter_session || return 1
