@@ -412,6 +412,9 @@ memeter_direct() {
         env=("MEMETER_PUSHD_PORT=$dport")
     fi
     [ -n "$MULTI" ] && env+=("MEMETER_PUSHD_PROCESSES=$procs")
+    # The load client is a few addresses holding every WebSocket: the
+    # direct listener's per-address cap goes above it, as nginx's does.
+    supports pushd_ws_per_addr && env+=("MEMETER_PUSHD_WS_PER_ADDR=1000000")
     pushd_restart "${env[@]}" || return 1
     wait_listeners "$dport" "$procs" || return 1
     say "memeter direct ($DIRECT_KEY 127.0.0.1:$dport), $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"

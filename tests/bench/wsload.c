@@ -1475,18 +1475,27 @@ ctl_conn(int fd)
 	return c;
 }
 
+/* Queues a message header; len payload bytes must follow (ctl_put),
+ * then ctl_push. */
 static void
-ctl_send(struct conn *c, int type, int64_t arg, int64_t deadline,
-    const void *p1, size_t n1, const void *p2, size_t n2)
+ctl_begin(struct conn *c, int type, int64_t arg, int64_t deadline,
+    size_t len)
 {
-	struct ctl_msg m = { .type = (uint32_t)type, .len = (uint32_t)(n1 + n2),
+	struct ctl_msg m = { .type = (uint32_t)type, .len = (uint32_t)len,
 	    .arg = arg, .deadline = deadline };
 
 	buf_add(&c->out, &c->outlen, &c->outcap, &m, sizeof(m));
-	if (n1)
-		buf_add(&c->out, &c->outlen, &c->outcap, p1, n1);
-	if (n2)
-		buf_add(&c->out, &c->outlen, &c->outcap, p2, n2);
+}
+
+static void
+ctl_put(struct conn *c, const void *p, size_t n)
+{
+	buf_add(&c->out, &c->outlen, &c->outcap, p, n);
+}
+
+static void
+ctl_push(struct conn *c)
+{
 	if (conn_flush(c) == -1)
 		conn_close(c, 0);
 }
@@ -1575,7 +1584,8 @@ procs_call(int type, int64_t arg, int64_t deadline)
 {
 	for (int i = 1; i < procs.n; i++) {
 		procs.replied[i] = 0;
-		ctl_send(procs.ctl[i], type, arg, deadline, NULL, 0, NULL, 0);
+		ctl_begin(procs.ctl[i], type, arg, deadline, 0);
+		ctl_push(procs.ctl[i]);
 	}
 }
 
@@ -1627,8 +1637,9 @@ procs_resize(struct ws_target *t, int n, int64_t timeout, int spread)
 
 	for (int i = 1; i < procs.n; i++) {
 		procs.replied[i] = 0;
-		ctl_send(procs.ctl[i], CTL_RESIZE, spread ? procs_share(n, i) : 0,
-		    deadline, NULL, 0, NULL, 0);
+		ctl_begin(procs.ctl[i], CTL_RESIZE, spread ? procs_share(n, i) :
+		    0, deadline, 0);
+		ctl_push(procs.ctl[i]);
 	}
 	ws_target_resize(t, spread ? procs_share(n, 0) : n, timeout);
 	procs_wait(deadline + 5 * NS);
@@ -1670,8 +1681,13 @@ helper_reply(const struct ws_target *t, int call)
 	size_t ns = call == CTL_DRAIN ? procs.nsamples : 0;
 
 	st.nsamples = ns;
-	ctl_send(procs.ctl[0], CTL_REPLY, call, 0, &st, sizeof(st),
-	    procs.samples, ns * sizeof(*procs.samples));
+	ctl_begin(procs.ctl[0], CTL_REPLY, call, 0, sizeof(st) +
+	    ns * sizeof(*procs.samples));
+	ctl_put(procs.ctl[0], &st, sizeof(st));
+	if (ns > 0)
+		ctl_put(procs.ctl[0], procs.samples,
+		    ns * sizeof(*procs.samples));
+	ctl_push(procs.ctl[0]);
 	if (call == CTL_DRAIN)
 		procs.nsamples = 0;
 }
@@ -1754,6 +1770,8 @@ procs_end(void)
 {
 	for (int i = 1; i < procs.n; i++) {
 		conn_close(procs.ctl[i], 1);
+		free(procs.ctl[i]);
+		procs.ctl[i] = NULL;
 		(void)waitpid(procs.pid[i], NULL, 0);
 	}
 }
