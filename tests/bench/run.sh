@@ -617,6 +617,7 @@ lat3() { # FILE TAG SEL -> "p50 / p99 / max ms"
 
 # memval FILE N PROC: per-connection PSS growth of PROC at N connections.
 memval() {
+    [ -f "$1" ] || return 0
     awk -v n="n=$2" -v p="proc=$3" '$1 == "mem" && $2 == n && $3 == p {
         split($6, kv, "="); print kv[2] }' "$1"
 }
