@@ -8,10 +8,13 @@
  *                            404 not_found for an unknown id, 409
  *                            session_not_finished while it is a draft or
  *                            active (results exist only once it ended)
- *   GET /api/config          200 {"join_url","version"}: join_url is
+ *   GET /api/config          200 {"join_url","version","ws_url"}: join_url is
  *                            public_url, else the first origin of
  *                            site_origin, always ending in "/" when it
- *                            has no path (what the QR code encodes)
+ *                            has no path (what the QR code encodes);
+ *                            "ws_url": the WebSocket base the pages
+ *                            connect to (pushd's direct listener), null
+ *                            for their own origin (nginx's /ws/)
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,12 +54,19 @@ h_config(struct app *app, const struct http_request *req,
 {
 	struct json_object *o = json_object_new_object();
 	char url[sizeof(app->cfg->public_url) + sizeof(app->cfg->site_origin)];
+	size_t ws_len = strlen(app->cfg->ws_url);
 
 	(void)req;
+	/* Without its "/" (config_ws_url_ok allows no other path): the
+	 * pages append /ws/user. */
+	if (ws_len > 0 && app->cfg->ws_url[ws_len - 1] == '/')
+		ws_len--;
 	config_join_url(app->cfg, url, sizeof(url));
 	json_object_object_add(o, "join_url", json_object_new_string(url));
 	json_object_object_add(o, "version",
 	    json_object_new_string(MEMETER_VERSION));
+	json_object_object_add(o, "ws_url", ws_len > 0 ?
+	    json_object_new_string_len(app->cfg->ws_url, (int)ws_len) : NULL);
 	http_json(resp, 200, o);
 	return 0;
 }

@@ -14,6 +14,14 @@
 #   WS_PER_ADDR=500       WebSockets one address may hold (a party behind NAT)
 #   WS_MAX=1500           WebSockets in all; keep 2 x WS_MAX + 1024 within
 #                         nginx's worker_connections (docs/SECURITY.md)
+#   EDGE_WRITER=          set (host:port of the writer's pool on TCP, e.g.
+#                         10.0.0.1:9000): install an edge (docs/OPERATIONS.md,
+#                         "Edges"): nginx passes /api/ there, the sample
+#                         config says source = redis
+#   EDGE_REDIS=           with EDGE_WRITER: the edge's redis_url
+#                         (redis://10.0.0.2:6379); else the default
+#   WS_URL=               the config's ws_url, if pushd's direct listener
+#                         is used: the pages' CSP must allow connecting to it
 #
 # Config files the admin may have edited (memeter.conf and the nginx
 # files) are never overwritten: a differing new version is written next to
@@ -41,12 +49,35 @@ cd "$root"
 : "${NGINX_DIR:=$SYSCONFDIR/nginx}"
 : "${WS_PER_ADDR:=500}"
 : "${WS_MAX:=1500}"
+: "${EDGE_WRITER:=}"
+: "${EDGE_REDIS:=}"
+: "${WS_URL:=}"
 HTDOCS=$DATADIR/memeter/htdocs
 STATE=$LOCALSTATEDIR/lib/memeter
 RUN=$RUNSTATEDIR/memeter
 stage=$build/install
 
 say() { printf '%s\n' "$*"; }
+
+PROGRAMS="memeter-fcgi memeter-pushd memeter-relay"
+UNITS="memeter-relay.service memeter-pushd.service memeter-fcgi.service memeter-fcgi.socket"
+
+# The pool nginx passes /api/ to: its socket here, or an edge's writer.
+fcgi_upstream() {
+    if [ -n "$EDGE_WRITER" ]; then say "$EDGE_WRITER"; else say "unix:$RUN/fcgi.sock"; fi
+}
+
+# The sample config, and on an edge the keys that make it one.
+render_config() {
+    if [ -z "$EDGE_WRITER" ]; then
+        sed "$paths" conf/memeter.conf
+        return
+    fi
+    edge="s|^source = sqlite\$|source = redis|"
+    [ -n "$EDGE_REDIS" ] && edge="$edge
+s|^redis_url = .*|redis_url = $EDGE_REDIS|"
+    sed -e "$paths" -e "$edge" conf/memeter.conf
+}
 
 # Renders the files whose contents name installed paths into $stage.
 render() {
@@ -58,13 +89,13 @@ s|/etc/memeter/|$SYSCONFDIR/memeter/|g
 s|/etc/default/memeter|$SYSCONFDIR/default/memeter|g
 s|/var/lib/memeter|$STATE|g
 s|/run/memeter|$RUN|g"
-    sed "$paths" conf/memeter.conf > "$stage/memeter.conf"
+    render_config > "$stage/memeter.conf"
     for unit in conf/systemd/*; do
         sed "$paths" "$unit" > "$stage/systemd/${unit##*/}"
     done
     nginx="s|@HTDOCS@|$HTDOCS|g
 s|@MEDIA_DIR@|$STATE/media|g
-s|@FCGI_SOCKET@|$RUN/fcgi.sock|g
+s|@FCGI_UPSTREAM@|$(fcgi_upstream)|g
 s|@PUSHD_UPSTREAM@|unix:$RUN/pushd.sock|g
 s|@NGINX_DIR@|$NGINX_DIR|g
 s|@RATER_RATE@|20r/s|g
@@ -73,7 +104,8 @@ s|@LOGIN_RATE@|10r/m|g
 s|@LOGIN_BURST@|10|g
 s|@WS_PER_ADDR@|$WS_PER_ADDR|g
 s|@WS_MAX@|$WS_MAX|g
-s|@UPLOAD_MAX@|64m|g"
+s|@UPLOAD_MAX@|64m|g
+s|@WS_CONNECT_SRC@|${WS_URL:+ ${WS_URL%/}}|g"
     {
         say "# memeter (written by make install): the http{}-level part."
         say "# Debian's nginx.conf includes conf.d/*.conf in http{} already."
@@ -113,7 +145,11 @@ is_live() { [ -z "$DESTDIR" ] && [ "$(id -u)" -eq 0 ]; }
 
 do_install() {
     d=$DESTDIR
-    for p in memeter-fcgi memeter-pushd memeterctl; do
+    case $EDGE_WRITER in
+    ''|*:*) ;;
+    *) say "install: EDGE_WRITER=$EDGE_WRITER is not host:port (the writer's pool on TCP)" >&2; exit 2 ;;
+    esac
+    for p in $PROGRAMS memeterctl; do
         [ -x "$build/bin/$p" ] || { say "install: $build/bin/$p is missing: run make first" >&2; exit 1; }
     done
     [ -e htdocs/css/app.css ] ||
@@ -123,8 +159,9 @@ do_install() {
         "$d$UNITDIR" "$d$SYSUSERSDIR" "$d$SYSCONFDIR/memeter" \
         "$d$NGINX_DIR/conf.d" "$d$NGINX_DIR/snippets" "$d$NGINX_DIR/sites-available"
     install -m 0755 "$build/bin/memeterctl" "$d$BINDIR/memeterctl"
-    install -m 0755 "$build/bin/memeter-fcgi" "$d$SBINDIR/memeter-fcgi"
-    install -m 0755 "$build/bin/memeter-pushd" "$d$SBINDIR/memeter-pushd"
+    for p in $PROGRAMS; do
+        install -m 0755 "$build/bin/$p" "$d$SBINDIR/$p"
+    done
     # Pages: a fresh copy, so files removed upstream disappear too.
     rm -rf "$d$HTDOCS"
     install -d "$d$HTDOCS"
@@ -175,6 +212,10 @@ setup_live() {
     chgrp memeter "$SYSCONFDIR/memeter/memeter.conf"
     [ -d /run/systemd/system ] && systemctl daemon-reload
     check_nginx_connections
+    if [ -n "$EDGE_WRITER" ]; then
+        next_steps_edge
+        return
+    fi
     cat <<EOF
 memeter is installed.  Next:
   1. edit $SYSCONFDIR/memeter/memeter.conf (site_origin at least)
@@ -182,7 +223,24 @@ memeter is installed.  Next:
   3. systemctl enable --now memeter-fcgi.socket memeter-fcgi memeter-pushd
   4. add "include snippets/memeter.conf;" to your server block (or use
      $NGINX_DIR/sites-available/memeter), then nginx -t && systemctl reload nginx
+  With edges: the pool on TCP, redis_url, then systemctl enable --now
+  memeter-relay (OPERATIONS.md, "The writer: turning the relay on")
 See $DOCDIR/OPERATIONS.md.
+EOF
+}
+
+next_steps_edge() {
+    cat <<EOF
+memeter is installed as an edge: nginx passes /api/ to $EDGE_WRITER.  Next:
+  1. in $SYSCONFDIR/memeter/memeter.conf set site_origin (the writer's) and
+     redis_url (the relay's Redis); source = redis is set
+  2. on the writer, add this box's address to the pool's allow-list
+     (FCGI_WEB_SERVER_ADDRS, or fcgi_allow), systemctl restart memeter-fcgi
+  3. systemctl enable --now memeter-pushd   (not memeter-fcgi: no database here)
+  4. copy the writer's media ($STATE/media) here (rsync, or NFS),
+     include snippets/memeter.conf in a server block, nginx -t, reload
+  5. add this box to DNS or the load balancer
+See $DOCDIR/OPERATIONS.md, "Adding an edge".
 EOF
 }
 
@@ -190,11 +248,13 @@ do_uninstall() {
     d=$DESTDIR
     render
     if is_live && [ -d /run/systemd/system ]; then
-        systemctl disable --now memeter-pushd.service memeter-fcgi.service \
-            memeter-fcgi.socket 2>/dev/null || true
+        # shellcheck disable=SC2086
+        systemctl disable --now $UNITS 2>/dev/null || true
     fi
-    rm -f "$d$BINDIR/memeterctl" "$d$SBINDIR/memeter-fcgi" "$d$SBINDIR/memeter-pushd" \
-        "$d$MANDIR/man1/memeterctl.1" "$d$SYSUSERSDIR/memeter.conf"
+    for p in $PROGRAMS; do
+        rm -f "$d$SBINDIR/$p"
+    done
+    rm -f "$d$BINDIR/memeterctl" "$d$MANDIR/man1/memeterctl.1" "$d$SYSUSERSDIR/memeter.conf"
     for unit in "$stage"/systemd/*; do
         rm -f "$d$UNITDIR/${unit##*/}"
     done

@@ -13,9 +13,13 @@
 # STACK_RATER_RATE, STACK_RATER_BURST, STACK_LOGIN_RATE, STACK_LOGIN_BURST,
 # STACK_WS_PER_ADDR, STACK_WS_MAX (WebSockets per address and in all),
 # STACK_ACCESS_LOG (path or "off"), MEMETER_ADMIN_PASSWORD,
-# STACK_LISTEN (nginx's bind address; MEMETER_LISTEN, else 127.0.0.1) and
+# STACK_FCGI_UPSTREAM (nginx's pool: an edge's is the writer's host:port;
+# default unix: the folder's fcgi.sock), STACK_LISTEN (nginx's bind
+# address; MEMETER_LISTEN, else 127.0.0.1) and
 # STACK_PUBLIC_URL (config public_url: what raters open; MEMETER_PUBLIC_URL,
-# else none).  BASE, the address the stack's own tools use, stays on
+# else none), STACK_PUSHD_LISTEN and STACK_WS_URL (config pushd_listen
+# and ws_url: pushd's direct WebSocket listener and the URL the pages
+# use for it, which the pages' CSP then allows).  BASE, the address the stack's own tools use, stays on
 # loopback: 0.0.0.0 serves 127.0.0.1 too, a single other address is used
 # as it is.
 
@@ -60,6 +64,8 @@ library_dir = $STACK_DIR/library
 site_origin = $BASE
 public_url = $STACK_PUBLIC_URL
 workers = ${STACK_WORKERS:-2}
+pushd_listen = ${STACK_PUSHD_LISTEN:-}
+ws_url = ${STACK_WS_URL:-}
 log_level = ${STACK_LOG_LEVEL:-info}
 EOC
     local user_line=""
@@ -71,7 +77,7 @@ EOC
         -e "s|@LISTEN@|$STACK_LISTEN|g"
         -e "s|@HTDOCS@|$STACK_ROOT/htdocs|g"
         -e "s|@MEDIA_DIR@|$STACK_DIR/media|g"
-        -e "s|@FCGI_SOCKET@|$STACK_DIR/fcgi.sock|g"
+        -e "s|@FCGI_UPSTREAM@|${STACK_FCGI_UPSTREAM:-unix:$STACK_DIR/fcgi.sock}|g"
         -e "s|@PUSHD_UPSTREAM@|unix:$STACK_DIR/pushd.sock|g"
         -e "s|@NGINX_WORKERS@|${STACK_NGINX_WORKERS:-2}|g"
         -e "s|@NGINX_CONNECTIONS@|${STACK_NGINX_CONNECTIONS:-4096}|g"
@@ -84,6 +90,7 @@ EOC
         -e "s|@WS_PER_ADDR@|${STACK_WS_PER_ADDR:-500}|g"
         -e "s|@WS_MAX@|${STACK_WS_MAX:-1500}|g"
         -e "s|@UPLOAD_MAX@|64m|g"
+        -e "s|@WS_CONNECT_SRC@|${STACK_WS_URL:+ ${STACK_WS_URL%/}}|g"
         -e "s|@CONF@|$STACK_ROOT/conf|g"
     )
     # memeter-server.conf includes fastcgi_params relative to the config dir.

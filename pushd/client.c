@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "envelope.h"
 #include "event.h"
 #include "fanout.h"
@@ -295,6 +296,14 @@ client_reactions_due(const struct client_hub *h, const struct client *c)
 	    reactions_due(h->reactions, c->reactions_gen, time_monotonic_us());
 }
 
+/* "others are rating now" goes to users only; no seq, no replay. */
+static int
+client_activity_due(const struct client_hub *h, const struct client *c)
+{
+	return h->activity != NULL && c->group == EVENT_GROUP_USER &&
+	    c->hello_sent && activity_due(h->activity, c->activity_gen);
+}
+
 int
 client_has_work(const struct client_hub *h, const struct client *c)
 {
@@ -303,7 +312,8 @@ client_has_work(const struct client_hub *h, const struct client *c)
 	return c->ping_due || !c->hello_sent || c->resync ||
 	    c->state == CLIENT_REPLAY ||
 	    fanout_presence_due(h->fan, c->presence_gen) ||
-	    client_reactions_due(h, c) || c->tail < r->head;
+	    client_reactions_due(h, c) || client_activity_due(h, c) ||
+	    c->tail < r->head;
 }
 
 /* One message (or one move), in the order the protocol wants: hello,
@@ -336,6 +346,10 @@ client_step(struct client_hub *h, struct client *c, int64_t now_us)
 		rc = client_send(h, h->reactions->msg,
 		    (size_t)h->reactions->msg_len);
 		c->reactions_gen = h->reactions->gen;
+	} else if (client_activity_due(h, c)) {
+		rc = client_send(h, h->activity->msg,
+		    (size_t)h->activity->msg_len);
+		c->activity_gen = h->activity->gen;
 	} else {
 		if (c->state == CLIENT_REPLAY)
 			rc = client_replay(h, c, now_us);

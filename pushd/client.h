@@ -9,6 +9,7 @@
 #include "frame.h"
 
 struct reactions;
+struct activity;
 
 struct fanout;
 struct pushd_metrics;
@@ -67,6 +68,7 @@ struct client {
 	int64_t			 ping_us;	/* last PING sent */
 	uint32_t		 presence_gen;	/* presence last sent */
 	uint32_t		 reactions_gen;	/* reactions last sent (admins) */
+	uint32_t		 activity_gen;	/* activity last sent (users) */
 	int64_t			 progress_us;	/* last event, or last idle */
 	struct client_admin	*admin;		/* owned; admins only */
 };
@@ -104,6 +106,7 @@ struct client_hub {
 	int64_t			 stall_us;	/* 4008 after this long stuck */
 	int			 stopping;	/* closing everyone with 1001 */
 	struct reactions	*reactions;	/* NULL: none (unit tests) */
+	struct activity		*activity;	/* NULL: none (unit tests) */
 };
 
 void	 client_hub_init(struct client_hub *h, const struct client_io *io,

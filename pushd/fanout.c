@@ -105,6 +105,8 @@ read_one(const struct source_event *ev, void *arg)
 	struct read_state *rs = arg;
 	struct envelope_set e;
 
+	if (rs->f->observe != NULL)
+		rs->f->observe(ev, rs->f->observe_arg);
 	if (envelope_render(ev, EVENT_GROUP_ADMIN | EVENT_GROUP_USER, &e) == 0) {
 		rs->touched |= fanout_add(rs->f, rs->now_us, ev->seq, &e);
 		envelope_clear(&e);

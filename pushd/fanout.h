@@ -8,6 +8,7 @@
 #include "ring.h"
 
 struct source;
+struct source_event;
 
 /*
  * What every client of a group shares: its ring of rendered events (each
@@ -27,6 +28,9 @@ struct fanout {
 	int		 presence_raters, presence_admins;
 	int		 presence_pending; /* a newer one is about to be built */
 	int64_t		 presence_last_us;
+	/* Optional: shown every event read, in seq order (activity.h). */
+	void		(*observe)(const struct source_event *ev, void *arg);
+	void		*observe_arg;
 };
 
 /* Rings of ring_size messages starting after head; 0 or -1. */

@@ -3,6 +3,8 @@
  * nginx, reads the events table after each notify datagram from the
  * workers (and on a timer) and fans each event out to the clients that
  * may see it.  See server.c for the data flow and the close codes.
+ * With pushd_processes > 1 it is a master and that many children
+ * (master.h).
  *
  *   memeter-pushd [-c config] [-V] [-h]
  */
@@ -18,6 +20,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "master.h"
 #include "rxguard.h"
 #include "server.h"
 #include "version.h"
@@ -51,25 +54,6 @@ recv(int fd, void *buf, size_t len, int flags)
 	return n;
 }
 
-/* Signals become readable events on an fd the event loop watches. */
-static int
-signals_open(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		fatal("sigprocmask");
-	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
-	signal(SIGPIPE, SIG_IGN);
-	return fd;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -101,9 +85,13 @@ main(int argc, char *argv[])
 		fatalx("config: %s", err);
 	if (log_parse_level(cfg.log_level, &level) == 0)
 		log_set_level(level);
-	sigfd = signals_open();
-	status = pushd_serve(&cfg, sigfd);
-	close(sigfd);
+	if (cfg.pushd_processes > 1)
+		status = master_run(&cfg);
+	else {
+		sigfd = pushd_signals_open(0);
+		status = pushd_serve(&cfg, sigfd, NULL);
+		close(sigfd);
+	}
 	rxguard_table_free();
 	return status;
 }

@@ -63,9 +63,10 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	metrics_printf(&o, "memeter_pushd_refused_total{reason=\"origin\"} %"
 	    PRIu64 "\nmemeter_pushd_refused_total{reason=\"auth\"} %" PRIu64
 	    "\nmemeter_pushd_refused_total{reason=\"path\"} %" PRIu64
-	    "\nmemeter_pushd_refused_total{reason=\"request\"} %" PRIu64 "\n",
-	    m->refused_origin, m->refused_auth, m->refused_path,
-	    m->refused_request);
+	    "\nmemeter_pushd_refused_total{reason=\"request\"} %" PRIu64
+	    "\nmemeter_pushd_refused_total{reason=\"unavailable\"} %" PRIu64
+	    "\n", m->refused_origin, m->refused_auth, m->refused_path,
+	    m->refused_request, m->refused_unavailable);
 	metrics_counter(&o, "events_read_total", "Events read from the outbox.",
 	    m->events_read);
 	metrics_head(&o, "events_sent_total", "counter",
@@ -101,6 +102,17 @@ metrics_render(const struct pushd_metrics *m, char *buf, size_t len)
 	    "Last seq in the Redis stream an edge follows (0: not an edge).");
 	metrics_printf(&o, "memeter_pushd_stream_last_seq %" PRId64 "\n",
 	    m->stream_last_seq);
+	metrics_head(&o, "writer_head_seq", "gauge", "An edge: the outbox head "
+	    "the relay last reported (relay lag = this - stream_last_seq).");
+	metrics_printf(&o, "memeter_pushd_writer_head_seq %" PRId64 "\n",
+	    m->writer_head_seq);
+	metrics_head(&o, "relay_report_time_seconds", "gauge", "An edge: unix "
+	    "time of the relay's last report (0: none seen).");
+	metrics_printf(&o, "memeter_pushd_relay_report_time_seconds %" PRId64
+	    "\n", m->relay_report_time);
+	metrics_head(&o, "source_up", "gauge", "1 while the event source can be "
+	    "read (an edge: it follows the stream).");
+	metrics_printf(&o, "memeter_pushd_source_up %d\n", m->source_up);
 	metrics_head(&o, "ring_messages", "gauge", "Messages held per ring.");
 	metrics_printf(&o, "memeter_pushd_ring_messages{group=\"user\"} %zu\n"
 	    "memeter_pushd_ring_messages{group=\"admin\"} %zu\n",

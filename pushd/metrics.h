@@ -9,7 +9,8 @@
  * socket.  Names (all prefixed memeter_pushd_):
  *   clients{group}            gauge: open WebSockets per group
  *   connections_total         upgrades accepted
- *   refused_total{reason}     upgrades refused: origin, auth, path, request
+ *   refused_total{reason}     upgrades refused: origin, auth, path, request,
+ *                             unavailable (503: an edge cut off from Redis)
  *   events_read_total         events read from the outbox
  *   events_sent_total{group}  event frames written to clients
  *   messages_sent_total       all frames written (events, hello, presence, resync)
@@ -26,6 +27,12 @@
  *   head_seq                  gauge: last seq fanned out
  *   stream_last_seq           gauge: an edge: the Redis stream's last seq
  *                             (lag = this - head_seq); 0 on the writer
+ *   writer_head_seq           gauge: an edge: the outbox head the relay last
+ *                             reported (relay lag = this - stream_last_seq)
+ *   relay_report_time_seconds gauge: an edge: unix time of that report
+ *                             (stops moving when the relay is down)
+ *   source_up                 gauge: 1 while pushd can read its source (an
+ *                             edge: follows the stream), 0 cut off
  *   ring_messages{group}      gauge: messages held in each ring
  *   ring_bytes{group}         gauge: payload bytes held in each ring
  */
@@ -37,6 +44,7 @@ struct pushd_metrics {
 	uint64_t	 refused_auth;
 	uint64_t	 refused_path;
 	uint64_t	 refused_request;
+	uint64_t	 refused_unavailable;
 	uint64_t	 events_read;
 	uint64_t	 events_sent_user;
 	uint64_t	 events_sent_admin;
@@ -53,6 +61,9 @@ struct pushd_metrics {
 	uint64_t	 notify_datagrams;
 	int64_t		 head_seq;
 	int64_t		 stream_last_seq;
+	int64_t		 writer_head_seq;
+	int64_t		 relay_report_time;
+	int		 source_up;
 	size_t		 ring_messages_user;
 	size_t		 ring_messages_admin;
 	size_t		 ring_bytes_user;

@@ -5,6 +5,11 @@
  * share in fanout.c, where the events come from in source.c, and the
  * upgrade checks in upgrade.c; this file joins them to libwebsockets.
  *
+ * Browsers reach it through nginx (pushd_socket) and, when pushd_listen
+ * is set, directly too (listen.c); both serve the same checks, and the
+ * direct one caps the WebSockets of each peer address (peers.c) as
+ * nginx's limit_conn does on the proxied path.
+ *
  * The daemon's state is one struct server, the context's user data:
  * callbacks reach it through lws_context_user(), timers through their
  * lws_sorted_usec_list_t member.
@@ -26,7 +31,7 @@
 #include "server.h"
 
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,14 +45,19 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
+#include "acceptor.h"
+#include "activity.h"
 #include "client.h"
 #include "config.h"
 #include "envelope.h"
 #include "event.h"
 #include "fanout.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "linkmsg.h"
+#include "peers.h"
 #include "reactions.h"
 #include "rxguard.h"
 #include "source.h"
@@ -64,6 +74,20 @@
 #define SERVER_STOP_GRACE_MS	2000	/* SIGTERM: wait this long for closes */
 #define SERVER_SOURCE_WAIT_MS	10000	/* start: wait for the source */
 #define SERVER_CLUSTER_MS	1000	/* an edge: presence over all edges */
+#define SERVER_ACCEPT_BATCH	16	/* a child's own TCP listener, per wake */
+#define SERVER_ACCEPT_PAUSE_MS	100	/* out of descriptors: accept later */
+
+/*
+ * A child's listener (pushd_socket or pushd_port; a direct one may
+ * join): we accept, lws serves what we hand it (server_accept).
+ */
+struct server_listener {
+	int			 fd;
+	int			 shared;	/* every child polls this socket */
+	struct lws		*wsi;		/* its adoption (paused when full) */
+	struct lws_vhost	*vh;		/* where its connections go */
+};
+#define SERVER_LISTENERS	2
 
 /* Per-request data of the metrics endpoint. */
 struct metrics_req {
@@ -76,7 +100,9 @@ struct server {
 	struct lws_context	*ctx;
 	struct ev_loop		*loop;		/* epoll; NULL: lws's poll(2) */
 	struct lws_vhost	*vh_ws;
+	struct lws_vhost	*vh_direct;	/* pushd_listen: browsers, no nginx */
 	struct lws_vhost	*vh_metrics;
+	struct peer_table	 peers;		/* WebSockets per address on vh_direct */
 	struct source		 src;
 	struct fanout		 fan;
 	struct client_hub	 hub;
@@ -85,16 +111,36 @@ struct server {
 	int64_t			 fetch_due_us;	/* next fetch on the timer */
 	int			 hint_waiting;	/* a hint waits out the gap */
 	int			 edge;		/* source = redis */
-	int			 other_raters, other_admins; /* an edge: the others' */
+	int			 other_raters, other_admins; /* an edge: the others';
+						 * a child: its siblings' */
+	const struct pushd_child *child;	/* NULL: a lone pushd */
+	struct server_listener	 listeners[SERVER_LISTENERS]; /* a child's */
+	int			 nlisteners;
+	int			 link_fd;	/* a child: to the master, or -1 */
+	int			 told_raters, told_admins; /* to the master */
 	lws_sorted_usec_list_t	 sul_fetch, sul_coalesce, sul_presence,
-				 sul_sweep, sul_stop, sul_cluster, sul_reactions;
+				 sul_sweep, sul_stop, sul_cluster, sul_reactions,
+				 sul_accept;
 	struct reactions	 reactions;	/* summed, to admins 4 a second */
+	struct activity		 activity;	/* "others rating now", users */
+	lws_sorted_usec_list_t	 sul_activity;
 	lws_retry_bo_t		 retry;		/* all zero: no lws validity */
 	int			 notify_fd, sig_fd;
 	int			 stopping, done, status;
 	/* site_origin and public_url as one list: origin_accepted()'s rule. */
 	char			 origins[sizeof(((struct config *)0)->site_origin) +
 				    sizeof(((struct config *)0)->public_url) + 1];
+};
+
+/*
+ * A WebSocket's per-session data: the client, and for one on the direct
+ * listener the address its count in server.peers is under.  The client
+ * comes first: the callbacks take the pss as a struct client.
+ */
+struct push_pss {
+	struct client		 client;
+	struct peer_addr	 peer;
+	int			 peer_counted;	/* holds one in server.peers */
 };
 
 static int64_t
@@ -244,12 +290,33 @@ server_catch_up(struct server *s, const struct client *c)
 
 /* --- presence -------------------------------------------------------------- */
 
+/*
+ * A child of the master: our counts go to the master, which sums every
+ * child's and sends each the others' (server_link_readable).  On an
+ * edge the Redis presence hash already has a field per process.
+ */
+static void
+presence_tell_master(struct server *s)
+{
+	if (s->link_fd < 0 || s->edge ||
+	    (s->told_raters == s->m.clients_user &&
+	    s->told_admins == s->m.clients_admin))
+		return;
+	/* A full queue: the sweep tries again within a second. */
+	if (linkmsg_send_counts(s->link_fd, LINKMSG_COUNTS, 0, s->m.clients_user,
+	    s->m.clients_admin) == 0) {
+		s->told_raters = s->m.clients_user;
+		s->told_admins = s->m.clients_admin;
+	}
+}
+
 static void
 presence_timer(lws_sorted_usec_list_t *sul)
 {
 	struct server *s = lws_container_of(sul, struct server, sul_presence);
 	int64_t now = now_us();
 
+	presence_tell_master(s);
 	if (fanout_presence_build(&s->fan, now, s->other_raters +
 	    s->m.clients_user, s->other_admins + s->m.clients_admin) == -1)
 		return;
@@ -292,6 +359,42 @@ reaction_received(struct server *s, int64_t session_id, int emoji)
 	lws_sul_schedule(s->ctx, 0, &s->sul_reactions, reactions_timer, wait);
 }
 
+/* --- "others are rating now" (activity.h) ------------------------------- */
+
+static void activity_schedule(struct server *);
+
+static void
+activity_timer(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_activity);
+	int64_t now = now_us();
+
+	if (activity_tick(&s->activity, activity_clock_ms(), now) == 1)
+		client_flush_group(&s->hub, EVENT_GROUP_USER, now);
+	activity_schedule(s);	/* pairs left: they expire */
+}
+
+static void
+activity_schedule(struct server *s)
+{
+	int64_t wait;
+
+	if (s->ctx == NULL || s->stopping ||
+	    (wait = activity_next(&s->activity, now_us())) < 0)
+		return;
+	lws_sul_schedule(s->ctx, 0, &s->sul_activity, activity_timer, wait);
+}
+
+/* fanout's observer: every event read, live or caught up. */
+static void
+activity_observe(const struct source_event *ev, void *arg)
+{
+	struct server *s = arg;
+
+	if (activity_event(&s->activity, ev))
+		activity_schedule(s);
+}
+
 /* An edge: publish our counts, learn everyone's (source_redis.h). */
 static void
 cluster_timer(lws_sorted_usec_list_t *sul)
@@ -302,6 +405,9 @@ cluster_timer(lws_sorted_usec_list_t *sul)
 	(void)source_redis_presence(s->src.h, s->m.clients_user,
 	    s->m.clients_admin, &raters, &admins);
 	s->m.stream_last_seq = source_redis_stream_last(s->src.h);
+	source_redis_relay_report(s->src.h, &s->m.writer_head_seq,
+	    &s->m.relay_report_time);
+	s->m.source_up = source_redis_reachable(s->src.h);
 	raters -= s->m.clients_user;	/* ours change between ticks */
 	admins -= s->m.clients_admin;
 	if (raters != s->other_raters || admins != s->other_admins) {
@@ -321,6 +427,7 @@ sweep_timer(lws_sorted_usec_list_t *sul)
 	struct server *s = lws_container_of(sul, struct server, sul_sweep);
 
 	client_sweep(&s->hub, now_us(), time_unix_now());
+	presence_tell_master(s);
 	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_timer,
 	    SERVER_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -347,6 +454,8 @@ upgrade_request_of(struct server *s, struct lws *wsi,
 
 	memset(req, 0, sizeof(*req));
 	req->stopping = s->stopping;
+	req->head = s->fan.head;
+	req->source_down = s->edge && !source_redis_reachable(s->src.h);
 	if (lws_hdr_copy(wsi, hd->path, sizeof(hd->path),
 	    WSI_TOKEN_GET_URI) > 0)
 		req->path = hd->path;
@@ -377,9 +486,62 @@ refusal_counter(struct server *s, enum upgrade_verdict v)
 		return &s->m.refused_origin;
 	case UPGRADE_NO_ADMIN:
 		return &s->m.refused_auth;
+	case UPGRADE_UNAVAILABLE:
+		return &s->m.refused_unavailable;
 	default:
 		return &s->m.refused_request;
 	}
+}
+
+static int
+is_direct(const struct server *s, struct lws *wsi)
+{
+	return s->vh_direct != NULL && lws_get_vhost(wsi) == s->vh_direct;
+}
+
+/*
+ * Who asked, for the log: the peer itself on the direct listener, the
+ * address nginx puts in X-Forwarded-For on the proxied one.
+ */
+static void
+peer_name(struct server *s, struct lws *wsi, char *buf, size_t len)
+{
+	struct peer_addr a;
+
+	if (is_direct(s, wsi)) {
+		if (peer_addr_of_fd(lws_get_socket_fd(wsi), &a) == 0)
+			peer_addr_format(&a, buf, len);
+		else
+			snprintf(buf, len, "?");
+	} else if (lws_hdr_custom_copy(wsi, buf, (int)len,
+	    "x-forwarded-for:", 16) <= 0)
+		snprintf(buf, len, "nginx");
+}
+
+/* A direct peer at its cap gets 429, as nginx's limit_conn answers. */
+static int
+direct_peer_full(struct server *s, struct lws *wsi)
+{
+	struct peer_addr a;
+
+	if (!is_direct(s, wsi) ||
+	    peer_addr_of_fd(lws_get_socket_fd(wsi), &a) == -1)
+		return 0;
+	return peer_table_count(&s->peers, &a) >= s->cfg->pushd_ws_per_addr;
+}
+
+static int
+refuse_upgrade(struct server *s, struct lws *wsi, unsigned int status,
+    const char *why)
+{
+	char peer[INET6_ADDRSTRLEN + 8];
+
+	peer_name(s, wsi, peer, sizeof(peer));
+	log_info("refused upgrade (%u) from %s%s: %s", status, peer,
+	    is_direct(s, wsi) ? " (direct)" : "", why);
+	if (lws_return_http_status(wsi, status, NULL))
+		return -1;
+	return 1;
 }
 
 /* HTTP_CONFIRM_UPGRADE: the headers are parsed, nothing is answered yet. */
@@ -394,17 +556,34 @@ confirm_upgrade(struct server *s, struct lws *wsi)
 	upgrade_request_of(s, wsi, &hd, &req);
 	v = upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant);
+	if (v == UPGRADE_OK && direct_peer_full(s, wsi)) {
+		s->m.refused_request++;
+		return refuse_upgrade(s, wsi, 429, "too many WebSockets from "
+		    "this address (pushd_ws_per_addr)");
+	}
 	if (v == UPGRADE_OK)
 		return 0;
 	if (v == UPGRADE_BAD_ORIGIN)
 		log_info("origin %.80s is not %s", req.origin != NULL ?
 		    req.origin : "(too long)", s->origins);
 	(*refusal_counter(s, v))++;
-	log_info("refused upgrade (%u): %s", upgrade_status(v),
-	    upgrade_reason(v));
-	if (lws_return_http_status(wsi, upgrade_status(v), NULL))
+	return refuse_upgrade(s, wsi, upgrade_status(v), upgrade_reason(v));
+}
+
+/* A direct client takes its place under its address, or is refused (a
+ * race with another upgrade from there since confirm_upgrade). */
+static int
+direct_peer_take(struct server *s, struct lws *wsi, struct push_pss *pss)
+{
+	if (!is_direct(s, wsi))
+		return 0;
+	if (peer_addr_of_fd(lws_get_socket_fd(wsi), &pss->peer) == -1)
 		return -1;
-	return 1;
+	if (peer_table_take(&s->peers, &pss->peer,
+	    s->cfg->pushd_ws_per_addr) != 0)
+		return -1;
+	pss->peer_counted = 1;
+	return 0;
 }
 
 /*
@@ -421,6 +600,8 @@ client_prepare(struct server *s, struct lws *wsi, struct client *c)
 	upgrade_request_of(s, wsi, &hd, &req);
 	if (upgrade_check(&req, s->origins, admin_lookup, &s->src,
 	    &grant) != UPGRADE_OK)
+		return -1;
+	if (direct_peer_take(s, wsi, (struct push_pss *)c) == -1)
 		return -1;
 	c->group = grant.group;
 	c->has_since = grant.has_since;
@@ -558,6 +739,136 @@ signal_on_readable(struct server *s)
 	}
 }
 
+/* --- a child of the master ------------------------------------------------- */
+
+static void server_metrics_gauges(struct server *);
+
+/* The master renders the sum of its children's metrics. */
+static void
+server_link_metrics(struct server *s, uint32_t id)
+{
+	struct linkmsg_msg msg;
+
+	server_metrics_gauges(s);
+	memset(&msg, 0, sizeof(msg));
+	msg.type = LINKMSG_METRICS;
+	msg.id = id;
+	msg.m = s->m;
+	(void)linkmsg_send(s->link_fd, &msg);
+}
+
+/* The master's messages (peer.h).  -1 when it is gone: lws then closes
+ * the link, and we stop as on SIGTERM. */
+static int
+server_link_readable(struct server *s)
+{
+	struct linkmsg_msg msg;
+	int rc;
+
+	while ((rc = linkmsg_receive(s->link_fd, &msg)) > 0) {
+		if (msg.type == LINKMSG_OTHERS && !s->edge &&
+		    (msg.raters != s->other_raters ||
+		    msg.admins != s->other_admins)) {
+			s->other_raters = msg.raters;
+			s->other_admins = msg.admins;
+			presence_changed(s);
+		} else if (msg.type == LINKMSG_METRICS_ASK)
+			server_link_metrics(s, msg.id);
+	}
+	if (rc != LINKMSG_CLOSED)
+		return 0;
+	log_warnx("process %d: the master is gone; stopping",
+	    s->child->index);
+	s->link_fd = -1;	/* lws closes it */
+	server_stop(s);
+	return -1;
+}
+
+static void
+accept_resume(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, sul_accept);
+
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 1);
+}
+
+static void
+server_adopt(int conn, void *arg)
+{
+	struct server_listener *l = arg;
+
+	/* lws closes conn when it cannot take it. */
+	if (lws_adopt_socket_vhost(l->vh, conn) == NULL)
+		log_warnx("%s: lws did not take a connection", __func__);
+}
+
+/*
+ * A connection waits on a listener.  A shared one is every child's: we
+ * take one per wake so the others get their turn (the least busy wakes
+ * first).  Out of descriptors, we stop polling our listeners for a
+ * moment rather than wake again at once; the connection waits in the
+ * backlog.
+ */
+static void
+server_accept(struct server *s, struct server_listener *l)
+{
+	if (acceptor_take(l->fd, l->shared ? 1 : SERVER_ACCEPT_BATCH,
+	    server_adopt, l) != -1)
+		return;
+	for (int i = 0; i < s->nlisteners; i++)
+		lws_rx_flow_control(s->listeners[i].wsi, 0);
+	lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume,
+	    SERVER_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+}
+
+/*
+ * A child starts polling a listening socket (it owns fd from now on,
+ * closed or not); its connections go to vh.  shared: the same socket
+ * is every child's (the master's pushd_socket), else this child's own
+ * (acceptor_tcp, SO_REUSEPORT).  0 or -1.
+ */
+static int
+server_listener_add(struct server *s, struct lws_vhost *vh, int fd,
+    int shared)
+{
+	struct server_listener *l;
+	lws_sock_file_fd_type u;
+
+	if (fd < 0 || s->nlisteners == SERVER_LISTENERS) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	l = &s->listeners[s->nlisteners++];
+	l->fd = fd;
+	l->shared = shared;
+	l->vh = vh;
+	u.filefd = fd;
+	if ((l->wsi = lws_adopt_descriptor_vhost(s->vh_ws,
+	    LWS_ADOPT_RAW_FILE_DESC, u, "memeter-push", NULL)) == NULL) {
+		log_warnx("%s: cannot adopt listener fd %d", __func__, fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A raw descriptor we adopted is readable. */
+static int
+server_raw_readable(struct server *s, int fd)
+{
+	if (fd == s->notify_fd)
+		notify_on_readable(s);
+	else if (fd == s->sig_fd)
+		signal_on_readable(s);
+	else if (fd == s->link_fd)
+		return server_link_readable(s);
+	for (int i = 0; i < s->nlisteners; i++)
+		if (fd == s->listeners[i].fd)
+			server_accept(s, &s->listeners[i]);
+	return 0;
+}
+
 /* --- lws callbacks --------------------------------------------------------- */
 
 static int
@@ -609,16 +920,17 @@ callback_push(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* A connection refused after FILTER_PROTOCOL_CONNECTION never
 		 * sees CLOSED; what client_prepare allocated goes here. */
 		if (c != NULL) {
+			struct push_pss *pss = (struct push_pss *)c;
+
 			free(c->admin);
 			c->admin = NULL;
+			if (pss->peer_counted)
+				peer_table_give(&s->peers, &pss->peer);
+			pss->peer_counted = 0;
 		}
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
-		if (lws_get_socket_fd(wsi) == s->notify_fd)
-			notify_on_readable(s);
-		else if (lws_get_socket_fd(wsi) == s->sig_fd)
-			signal_on_readable(s);
-		return 0;
+		return server_raw_readable(s, lws_get_socket_fd(wsi));
 	default:
 		return 0;
 	}
@@ -687,7 +999,7 @@ callback_metrics(struct lws *wsi, enum lws_callback_reasons reason,
 #define SERVER_TX_PACKET	(4 * CLIENT_WRITE_BYTES)
 
 static const struct lws_protocols push_protocols[] = {
-	{ "memeter-push", callback_push, sizeof(struct client),
+	{ "memeter-push", callback_push, sizeof(struct push_pss),
 	    SERVER_RX_BUFFER, 0, NULL, SERVER_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
@@ -713,54 +1025,6 @@ server_lws_log(int level, const char *line)
 		log_info("lws: %.*s", (int)n, line);
 }
 
-static struct lws_vhost *
-listen_unix(struct server *s, const char *name, const char *path,
-    const struct lws_protocols *protocols, const lws_retry_bo_t *retry,
-    uint64_t options)
-{
-	struct lws_context_creation_info info;
-	struct lws_vhost *vh;
-
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.protocols = protocols;
-	info.port = 0;
-	info.iface = path;
-	info.options = LWS_SERVER_OPTION_UNIX_SOCK |
-	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | options;
-	info.retry_and_idle_policy = retry;
-	if (path[0] != '@')
-		(void)unlink(path);	/* stale after a crash */
-	if ((vh = lws_create_vhost(s->ctx, &info)) == NULL) {
-		log_warnx("%s: cannot listen on %s", __func__, path);
-		return NULL;
-	}
-	if (path[0] != '@' && chmod(path, 0660) == -1)
-		log_warn("%s: chmod %s", __func__, path);
-	return vh;
-}
-
-static struct lws_vhost *
-listen_tcp(struct server *s, const char *name, int port,
-    const struct lws_protocols *protocols, const lws_retry_bo_t *retry,
-    uint64_t options)
-{
-	struct lws_context_creation_info info;
-	struct lws_vhost *vh;
-
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.protocols = protocols;
-	info.port = port;
-	info.iface = "127.0.0.1";
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
-	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | options;
-	info.retry_and_idle_policy = retry;
-	if ((vh = lws_create_vhost(s->ctx, &info)) == NULL)
-		log_warnx("%s: cannot listen on 127.0.0.1:%d", __func__, port);
-	return vh;
-}
-
 static int
 adopt_fd(struct server *s, int fd)
 {
@@ -772,6 +1036,83 @@ adopt_fd(struct server *s, int fd)
 		log_warnx("%s: cannot adopt fd %d", __func__, fd);
 		return -1;
 	}
+	return 0;
+}
+
+/* A lone pushd binds its listeners and the notify socket. */
+static int
+server_sockets(struct server *s)
+{
+	const struct config *cfg = s->cfg;
+
+	s->vh_ws = cfg->pushd_port > 0 ?
+	    listen_loopback(s->ctx, "memeter", cfg->pushd_port, push_protocols,
+	    &s->retry, 0) :
+	    listen_unix(s->ctx, "memeter", cfg->pushd_socket, push_protocols,
+	    &s->retry, 0);
+	if (s->vh_ws == NULL)
+		return -1;
+	if (cfg->pushd_listen[0] != '\0' && (s->vh_direct = listen_direct(
+	    s->ctx, "direct", cfg, push_protocols, &s->retry, 0)) == NULL)
+		return -1;
+	if ((s->vh_metrics = listen_unix(s->ctx, "metrics", cfg->metrics_socket,
+	    metrics_protocols, NULL, 0)) == NULL)
+		return -1;
+	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
+	    adopt_fd(s, s->notify_fd) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A child's direct listener: the TLS vhost without a socket, and its own
+ * SO_REUSEPORT socket on pushd_listen, so the kernel spreads browsers
+ * over the children.
+ */
+static int
+server_child_direct(struct server *s)
+{
+	char host[64];
+	int port;
+
+	if (config_parse_listen(s->cfg->pushd_listen, host, sizeof(host),
+	    &port) == -1 || (s->vh_direct = listen_direct_unbound(s->ctx,
+	    "direct", s->cfg, push_protocols, &s->retry, 0)) == NULL)
+		return -1;
+	return server_listener_add(s, s->vh_direct, acceptor_tcp(host, port),
+	    0);
+}
+
+/*
+ * A child of the master: its vhost has no listener of its own
+ * (server_accept() hands it the connections of the shared one), the
+ * notify datagrams come relayed, and the metrics go to the master.
+ */
+static int
+server_child_sockets(struct server *s)
+{
+	const struct pushd_child *ch = s->child;
+	struct lws_context_creation_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "memeter";
+	info.protocols = push_protocols;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.retry_and_idle_policy = &s->retry;
+	if ((s->vh_ws = lws_create_vhost(s->ctx, &info)) == NULL) {
+		log_warnx("%s: lws_create_vhost failed", __func__);
+		return -1;
+	}
+	if (server_listener_add(s, s->vh_ws, ch->listen_fd >= 0 ?
+	    ch->listen_fd : acceptor_tcp("127.0.0.1", s->cfg->pushd_port),
+	    ch->listen_fd >= 0) == -1)
+		return -1;
+	if (s->cfg->pushd_listen[0] != '\0' && server_child_direct(s) == -1)
+		return -1;
+	s->notify_fd = ch->notify_fd;
+	s->link_fd = ch->link_fd;
+	if (adopt_fd(s, s->notify_fd) == -1 || adopt_fd(s, s->link_fd) == -1)
+		return -1;
 	return 0;
 }
 
@@ -793,7 +1134,11 @@ context_create(struct server *s)
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.options |= listen_context_options(s->cfg);
 	info.port = CONTEXT_PORT_NO_LISTEN;
+	/* Bounds every upgrade request (the direct listener has no nginx to
+	 * refuse a huge one first). */
+	info.max_http_header_data = LISTEN_MAX_HEADER_BYTES;
 	info.user = s;
 	if ((s->loop = ev_loop_new(EVBACKEND_EPOLL)) != NULL) {
 		foreign_loops[0] = s->loop;
@@ -847,7 +1192,8 @@ source_start(struct server *s, int64_t *head)
 }
 
 static int
-server_setup(struct server *s, const struct config *cfg, int sigfd)
+server_setup(struct server *s, const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	int ping = cfg->ping_seconds, hangup = cfg->hangup_seconds;
 	int64_t head;
@@ -856,7 +1202,8 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	s->cfg = cfg;
 	snprintf(s->origins, sizeof(s->origins), "%s %s", cfg->site_origin,
 	    cfg->public_url);
-	s->notify_fd = s->sig_fd = -1;
+	s->notify_fd = s->sig_fd = s->link_fd = -1;
+	s->child = child;
 	client_hub_init(&s->hub, &server_io, &s->fan, &s->src, &s->m);
 	reactions_init(&s->reactions);
 	s->hub.reactions = &s->reactions;
@@ -869,9 +1216,14 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	}
 	if (source_start(s, &head) == -1)
 		return -1;
+	s->m.source_up = 1;
 	if (fanout_init(&s->fan, (size_t)cfg->send_queue, head,
 	    SERVER_COALESCE_MS * LWS_US_PER_MS) == -1)
 		return -1;
+	activity_init(&s->activity);
+	s->hub.activity = &s->activity;
+	s->fan.observe = activity_observe;
+	s->fan.observe_arg = s;
 	if (hangup <= ping) {
 		log_warnx("%s: hangup_seconds %d <= ping_seconds %d; using %d",
 		    __func__, hangup, ping, ping * 2);
@@ -884,18 +1236,7 @@ server_setup(struct server *s, const struct config *cfg, int sigfd)
 	lws_set_log_level(LLL_ERR | LLL_WARN, server_lws_log);
 	if (context_create(s) == -1)
 		return -1;
-	s->vh_ws = cfg->pushd_port > 0 ?
-	    listen_tcp(s, "memeter", cfg->pushd_port, push_protocols,
-	    &s->retry, 0) :
-	    listen_unix(s, "memeter", cfg->pushd_socket, push_protocols,
-	    &s->retry, 0);
-	if (s->vh_ws == NULL)
-		return -1;
-	if ((s->vh_metrics = listen_unix(s, "metrics", cfg->metrics_socket,
-	    metrics_protocols, NULL, 0)) == NULL)
-		return -1;
-	if ((s->notify_fd = notify_receiver_open(cfg->notify_socket)) == -1 ||
-	    adopt_fd(s, s->notify_fd) == -1)
+	if ((child != NULL ? server_child_sockets(s) : server_sockets(s)) == -1)
 		return -1;
 	s->sig_fd = sigfd;
 	if (adopt_fd(s, sigfd) == -1)
@@ -931,14 +1272,22 @@ server_teardown(struct server *s)
 		ev_loop_destroy(s->loop);
 	s->loop = NULL;
 	close_if_open(s->notify_fd);
-	if (s->cfg->notify_socket[0] != '\0' && s->notify_fd >= 0)
+	close_if_open(s->link_fd);
+	for (int i = 0; i < s->nlisteners; i++)
+		close_if_open(s->listeners[i].fd);
+	/* A child's notify_fd is the master's relay; the socket is its. */
+	if (s->child == NULL && s->cfg->notify_socket[0] != '\0' &&
+	    s->notify_fd >= 0)
 		(void)unlink(s->cfg->notify_socket);
 	fanout_free(&s->fan);
+	activity_free(&s->activity);
 	client_hub_free(&s->hub);
+	peer_table_free(&s->peers);
 }
 
 int
-pushd_serve(const struct config *cfg, int sigfd)
+pushd_serve(const struct config *cfg, int sigfd,
+    const struct pushd_child *child)
 {
 	struct server *s;
 	int status;
@@ -947,17 +1296,23 @@ pushd_serve(const struct config *cfg, int sigfd)
 		log_warn("%s: calloc", __func__);
 		return 1;
 	}
-	if (server_setup(s, cfg, sigfd) == -1) {
+	if (server_setup(s, cfg, sigfd, child) == -1) {
 		server_teardown(s);
 		free(s);
 		return 1;
 	}
-	if (cfg->pushd_port > 0)
+	if (child != NULL)
+		log_info("process %d of %d: serving %s%s", child->index,
+		    cfg->pushd_processes, child->listen_fd >= 0 ?
+		    "the shared listener " : "127.0.0.1 with SO_REUSEPORT",
+		    child->listen_fd >= 0 ? cfg->pushd_socket : "");
+	else if (cfg->pushd_port > 0)
 		log_info("listening on 127.0.0.1:%d", cfg->pushd_port);
 	else
 		log_info("listening on %s", cfg->pushd_socket);
-	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s",
-	    s->fan.head, cfg->send_queue, cfg->metrics_socket);
+	log_info("head seq %" PRId64 ", %d messages per ring, metrics on %s%s",
+	    s->fan.head, cfg->send_queue, cfg->metrics_socket,
+	    child != NULL ? " (the master's)" : "");
 	log_info("event loop: %s", s->loop != NULL ? "epoll" : "poll");
 	if (s->loop != NULL)
 		ev_run(s->loop, 0);

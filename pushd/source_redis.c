@@ -38,12 +38,14 @@ struct source_redis {
 	char			 key[STREAM_KEY_MAX];
 	char			 key_admin[STREAM_KEY_MAX];
 	char			 key_presence[STREAM_KEY_MAX];
+	char			 key_relay[STREAM_KEY_MAX];
 	char			 node[96];	/* this edge in the presence hash */
 	redisContext		*sync;
 	int64_t			 sync_retry_us;	/* down: not before this */
 	redisAsyncContext	*ac;
 	struct ev_loop		*loop;
 	ev_timer		 watchdog;
+	int			 following;	/* the XREAD connection is up */
 	int			 reading;	/* an XREAD is out */
 	int64_t			 read_sent_us;
 	void			 (*ready)(void *);
@@ -52,6 +54,7 @@ struct source_redis {
 	int64_t			 head;		/* last seq read */
 	int64_t			 first, first_at_us;
 	int64_t			 stream_last;
+	int64_t			 relay_head, relay_at;	/* the relay's report */
 };
 
 static int64_t
@@ -242,7 +245,8 @@ redis_open(const char *where)
 	    (int)sizeof(s->key) ||
 	    stream_key(s->key_admin, sizeof(s->key_admin), s->key, "admin") ||
 	    stream_key(s->key_presence, sizeof(s->key_presence), s->key,
-	    "presence") || window_init(&s->win, REDIS_WINDOW_EVENTS) == -1) {
+	    "presence") ||
+	    stream_key(s->key_relay, sizeof(s->key_relay), s->key, "relay") || window_init(&s->win, REDIS_WINDOW_EVENTS) == -1) {
 		log_warnx("%s: \"%s\" is not \"redis://host:port stream\"",
 		    __func__, where);
 		free(s);
@@ -440,9 +444,10 @@ on_connect(const redisAsyncContext *ac, int status)
 		log_debug("%s: redis %s:%d: %s", __func__, s->host, s->port,
 		    ac->errstr);
 		s->ac = NULL;	/* hiredis frees it */
-		s->reading = 0;
+		s->reading = s->following = 0;
 		return;
 	}
+	s->following = 1;
 	log_info("following stream %s on redis %s:%d after seq %" PRId64,
 	    s->key, s->host, s->port, s->head);
 }
@@ -458,7 +463,7 @@ on_disconnect(const redisAsyncContext *ac, int status)
 		log_warnx("redis %s:%d: %s; reconnecting", s->host, s->port,
 		    ac->errstr);
 	s->ac = NULL;
-	s->reading = 0;
+	s->reading = s->following = 0;
 }
 
 static void
@@ -502,7 +507,7 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 		s->ac->data = NULL;
 		redisAsyncFree(s->ac);
 		s->ac = NULL;
-		s->reading = 0;
+		s->reading = s->following = 0;
 	}
 }
 
@@ -520,6 +525,16 @@ source_redis_follow(void *h, struct ev_loop *loop, void (*ready)(void *),
 	ev_timer_start(loop, &s->watchdog);
 	follow_connect(s);
 	return 0;
+}
+
+int
+source_redis_reachable(void *h)
+{
+	struct source_redis *s = h;
+
+	if (s->loop != NULL)
+		return s->following;
+	return sync_conn(s) != NULL;
 }
 
 /* --- presence and lag ------------------------------------------------------ */
@@ -540,13 +555,25 @@ presence_add(const char *value, int64_t now, int *raters, int *admins)
 	return 0;
 }
 
+/* HMGET <stream>:relay outbox_head at, as the relay wrote it (relay.c). */
+static void
+relay_report_take(struct source_redis *s, const redisReply *rep)
+{
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING ||
+	    rep->element[1]->type != REDIS_REPLY_STRING)
+		return;		/* not reported yet: keep what we had */
+	s->relay_head = strtoll(rep->element[0]->str, NULL, 10);
+	s->relay_at = strtoll(rep->element[1]->str, NULL, 10);
+}
+
 int
 source_redis_presence(void *h, int raters, int admins, int *sum_raters,
     int *sum_admins)
 {
 	struct source_redis *s = h;
 	redisContext *c;
-	redisReply *rep[3] = { NULL, NULL, NULL };
+	redisReply *rep[4] = { NULL, NULL, NULL, NULL };
 	int64_t now = time_unix_now();
 	int rc = -1, r = 0, a = 0;
 	char value[64];
@@ -561,7 +588,8 @@ source_redis_presence(void *h, int raters, int admins, int *sum_raters,
 	redisAppendCommand(c, "HSET %s %s %s", s->key_presence, s->node, value);
 	redisAppendCommand(c, "HGETALL %s", s->key_presence);
 	redisAppendCommand(c, "XREVRANGE %s + - COUNT 1", s->key);
-	for (int i = 0; i < 3; i++) {
+	redisAppendCommand(c, "HMGET %s outbox_head at", s->key_relay);
+	for (int i = 0; i < 4; i++) {
 		if (redisGetReply(c, &p) != REDIS_OK || p == NULL) {
 			sync_drop(s);
 			goto done;
@@ -587,8 +615,9 @@ source_redis_presence(void *h, int raters, int admins, int *sum_raters,
 		s->stream_last = stream_id_seq(
 		    rep[2]->element[0]->element[0]->str,
 		    rep[2]->element[0]->element[0]->len);
+	relay_report_take(s, rep[3]);
 done:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		freeReplyObject(rep[i]);
 	return rc;
 }
@@ -597,4 +626,11 @@ int64_t
 source_redis_stream_last(void *h)
 {
 	return ((struct source_redis *)h)->stream_last;
+}
+
+void
+source_redis_relay_report(void *h, int64_t *outbox_head, int64_t *at)
+{
+	*outbox_head = ((struct source_redis *)h)->relay_head;
+	*at = ((struct source_redis *)h)->relay_at;
 }

@@ -23,6 +23,11 @@ extern const struct source_ops source_redis;
 int	 source_redis_follow(void *h, struct ev_loop *loop,
 	    void (*ready)(void *), void *arg);
 
+/* 1 while the edge can read the stream (following it with XREAD; without
+ * a loop, the synchronous connection is up), 0 while Redis is out of
+ * reach: what it holds is all it can serve until it reconnects. */
+int	 source_redis_reachable(void *h);
+
 /*
  * Publishes this edge's counts (with a time: STREAM_PRESENCE_TTL) and
  * sums every live edge's into *raters and *admins (this edge's own
@@ -36,5 +41,9 @@ int	 source_redis_presence(void *h, int raters, int admins, int *sum_raters,
 /* The stream's last seq as of the last source_redis_presence() (0 when
  * not known): an edge lags by this minus its head. */
 int64_t	 source_redis_stream_last(void *h);
+
+/* The relay's last report, as of the last source_redis_presence(): the
+ * outbox head it saw and when (unix seconds); both 0 before the first. */
+void	 source_redis_relay_report(void *h, int64_t *outbox_head, int64_t *at);
 
 #endif

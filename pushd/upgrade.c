@@ -43,19 +43,24 @@ upgrade_origin_ok(const char *origin, const char *site)
 	return origin == NULL || origin_in_list(origin, site);
 }
 
-/* The admin cookie names a live session: 1, with the grant's admin part. */
+/*
+ * The admin cookie names a live session: 1, with the grant's admin part;
+ * 0 not; -1 the lookup cannot tell now.
+ */
 static int
 admin_ok(const char *cookie, upgrade_admin_fn admin, void *arg,
     struct upgrade_grant *grant)
 {
 	char token[256];
+	int rc;
 
 	if (cookie == NULL ||
 	    cookie_get(cookie, COOKIE_ADMIN, token, sizeof(token)) == -1)
 		return 0;
 	token_sha256(token, strlen(token), grant->admin_hash);
-	return admin(arg, grant->admin_hash, &grant->admin_session_id,
-	    &grant->admin_expires_at) == 1;
+	rc = admin(arg, grant->admin_hash, &grant->admin_session_id,
+	    &grant->admin_expires_at);
+	return rc == 1 ? 1 : rc == -1 ? -1 : 0;
 }
 
 enum upgrade_verdict
@@ -76,9 +81,24 @@ upgrade_check(const struct upgrade_request *req, const char *site_origin,
 			return UPGRADE_BAD_SINCE;
 		grant->has_since = 1;
 	}
-	if (grant->group == EVENT_GROUP_ADMIN &&
-	    !admin_ok(req->cookie, admin, arg, grant))
-		return UPGRADE_NO_ADMIN;
+	/*
+	 * The client saw events this node does not have and cannot fetch:
+	 * a 101 would say hello with an older head, which a page takes for
+	 * another database and answers with a reload and a reconnect, in a
+	 * loop.  A 503 makes it poll REST and retry, here or elsewhere.
+	 */
+	if (req->source_down && grant->has_since && grant->since > req->head)
+		return UPGRADE_UNAVAILABLE;
+	if (grant->group == EVENT_GROUP_ADMIN) {
+		switch (admin_ok(req->cookie, admin, arg, grant)) {
+		case 1:
+			break;
+		case -1:
+			return UPGRADE_UNAVAILABLE;
+		default:
+			return UPGRADE_NO_ADMIN;
+		}
+	}
 	return UPGRADE_OK;
 }
 
@@ -98,6 +118,8 @@ upgrade_status(enum upgrade_verdict v)
 		return 400;
 	case UPGRADE_NO_ADMIN:
 		return 401;
+	case UPGRADE_UNAVAILABLE:
+		return 503;
 	}
 	return 500;
 }
@@ -118,6 +140,8 @@ upgrade_reason(enum upgrade_verdict v)
 		return "bad since";
 	case UPGRADE_NO_ADMIN:
 		return "no valid admin session";
+	case UPGRADE_UNAVAILABLE:
+		return "the event source cannot be read now";
 	}
 	return "?";
 }

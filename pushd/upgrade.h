@@ -7,8 +7,8 @@
 /*
  * The checks on a WebSocket upgrade request, apart from libwebsockets:
  * the server copies the headers out and this decides.  Order matters
- * (the first failing check answers): stopping, path, Origin, since, the
- * admin cookie.
+ * (the first failing check answers): stopping, path, Origin, since, a
+ * since this pushd cannot reach now, the admin cookie.
  */
 struct upgrade_request {
 	const char	*path;		/* request path, no query */
@@ -17,6 +17,10 @@ struct upgrade_request {
 	const char	*since;		/* the since= argument, NULL if absent */
 	const char	*cookie;	/* Cookie header, NULL if absent */
 	int		 stopping;	/* pushd is stopping */
+	/* An edge that cannot read its stream now (Redis unreachable):
+	 * it serves what it holds, up to head, and nothing newer. */
+	int		 source_down;
+	int64_t		 head;		/* the last seq this pushd has */
 };
 
 enum upgrade_verdict {
@@ -26,6 +30,7 @@ enum upgrade_verdict {
 	UPGRADE_BAD_ORIGIN,	/* 403 */
 	UPGRADE_BAD_SINCE,	/* 400 */
 	UPGRADE_NO_ADMIN,	/* 401 */
+	UPGRADE_UNAVAILABLE,	/* 503: cannot check or serve it now; retry */
 };
 
 /* What an accepted upgrade asked for. */
@@ -41,7 +46,9 @@ struct upgrade_grant {
 
 /*
  * Looks up an admin session by its token hash: 1 valid (fills
- * *session_id, *expires_at), 0 not (or not any more), -1 error.
+ * *session_id, *expires_at), 0 not (or not any more), -1 cannot tell now
+ * (an edge's Redis is unreachable, or has no list yet): the upgrade gets
+ * 503, not 401, so the page retries instead of asking for a login.
  */
 typedef int (*upgrade_admin_fn)(void *arg, const unsigned char hash[32],
     int64_t *session_id, int64_t *expires_at);

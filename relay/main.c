@@ -14,18 +14,15 @@
  * and it restarts without dropping anybody's WebSocket.
  */
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "progstart.h"
 #include "relay.h"
 #include "store/store.h"
 #include "timeutil.h"
-#include "version.h"
 
 #define RELAY_POLL_MS		5	/* idle: look at the outbox this often */
 #define RELAY_RETRY_MS		500	/* Redis down: try again after */
@@ -39,17 +36,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	relay_stop = 1;
-}
-
-static void __attribute__((noreturn))
-usage(FILE *out, int status)
-{
-	fprintf(out, "usage: memeter-relay [-c config] [-V] [-h]\n"
-	    "\n"
-	    "  -c config  configuration file (default: $MEMETER_CONFIG or %s)\n"
-	    "  -V         print the version and exit\n"
-	    "  -h         print this help and exit\n", config_default_path());
-	exit(status);
 }
 
 static void
@@ -104,33 +90,8 @@ main(int argc, char *argv[])
 	struct relay r;
 	struct store *st;
 	struct sigaction sa;
-	const char *path = NULL;
-	enum log_level level;
-	char err[512];
-	int ch;
 
-	log_init("memeter-relay");
-	while ((ch = getopt(argc, argv, "c:hV")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case 'V':
-			printf("memeter-relay %s\n", MEMETER_VERSION);
-			return 0;
-		default:
-			usage(stderr, 2);
-		}
-	}
-	if (optind != argc)
-		usage(stderr, 2);
-	if (config_load(&cfg, path != NULL ? path : config_default_path(),
-	    path != NULL, err, sizeof(err)) == -1)
-		fatalx("config: %s", err);
-	if (log_parse_level(cfg.log_level, &level) == 0)
-		log_set_level(level);
+	progstart("memeter-relay", argc, argv, &cfg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: sleeps end at once */
 	sigaction(SIGTERM, &sa, NULL);

@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +32,12 @@ static const struct config_key config_keys[] = {
 	STR(notify_socket,	"/run/memeter/notify.sock"),
 	STR(pushd_socket,	"/run/memeter/pushd.sock"),
 	INT(pushd_port,		"0", 0, 65535),
+	STR(pushd_listen,	""),
+	STR(pushd_tls_cert,	""),
+	STR(pushd_tls_key,	""),
+	INT(pushd_ws_per_addr,	"500", 1, 1000000),
+	STR(ws_url,		""),
+	INT(pushd_processes,	"1", 1, 64),
 	STR(metrics_socket,	"/run/memeter/metrics.sock"),
 	STR(control_socket,	"/run/memeter/control.sock"),
 	STR(media_dir,		"/var/lib/memeter/media"),
@@ -54,6 +63,8 @@ static const struct config_key config_keys[] = {
 	STR(fcgi_allow,		""),
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static int config_check_direct(const struct config *, char *, size_t);
 
 static const struct config_key *
 config_find(const char *name)
@@ -214,6 +225,123 @@ config_load(struct config *cfg, const char *path, int must_exist, char *err,
 	if (cfg->hangup_seconds <= cfg->ping_seconds) {
 		snprintf(err, errlen, "hangup_seconds: must be greater than "
 		    "ping_seconds (%d)", cfg->ping_seconds);
+		return -1;
+	}
+	return config_check_direct(cfg, err, errlen);
+}
+
+int
+config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon, *h = s;
+	struct in6_addr addr;
+	size_t n;
+	char *end;
+	long p;
+
+	if (s[0] == '[') {	/* [v6]:port */
+		if ((colon = strstr(s, "]:")) == NULL)
+			return -1;
+		h = s + 1;
+		n = (size_t)(colon - h);
+		colon++;
+	} else {
+		if ((colon = strchr(s, ':')) == NULL || strchr(colon + 1, ':'))
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || p < 1 ||
+	    p > 65535)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	/* An address, not a name (nothing to resolve at start); IPv6 only
+	 * in brackets, brackets only for IPv6. */
+	if (inet_pton(s[0] == '[' ? AF_INET6 : AF_INET, host, &addr) != 1)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int
+config_ws_url_ok(const char *url)
+{
+	const char *host, *end, *port;
+	size_t n;
+
+	if (strncmp(url, "ws://", 5) == 0)
+		host = url + 5;
+	else if (strncmp(url, "wss://", 6) == 0)
+		host = url + 6;
+	else
+		return 0;
+	n = strcspn(host, "/?#");
+	end = host + n;
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return 0;	/* the pages add /ws/user: no path of its own */
+	if (host[0] == '[') {
+		const char *rb = memchr(host, ']', n);
+
+		if (rb == NULL || rb == host + 1)
+			return 0;
+		port = rb + 1 < end ? rb + 1 : NULL;
+		if (port != NULL && *port != ':')
+			return 0;
+	} else {
+		port = memchr(host, ':', n);
+		if (port == host)
+			return 0;
+	}
+	if (n == 0 || memchr(host, '@', n) != NULL)
+		return 0;
+	for (const char *p = host; p < (port != NULL ? port : end); p++)
+		if (!isalnum((unsigned char)*p) && strchr(host[0] == '[' ?
+		    "[]:." : "-.", *p) == NULL)
+			return 0;
+	if (port != NULL) {
+		const char *d = port + 1;
+		long v = 0;
+
+		if (d == end)
+			return 0;
+		for (; d < end; d++) {
+			if (!isdigit((unsigned char)*d) || (v = v * 10 +
+			    (*d - '0')) > 65535)
+				return 0;
+		}
+		if (v == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The direct WebSocket listener's keys, which only make sense together. */
+static int
+config_check_direct(const struct config *cfg, char *err, size_t errlen)
+{
+	char host[64];
+	int port;
+
+	if (cfg->pushd_listen[0] != '\0' && config_parse_listen(
+	    cfg->pushd_listen, host, sizeof(host), &port) == -1) {
+		snprintf(err, errlen, "pushd_listen: \"%s\" is not ADDRESS:PORT "
+		    "(an IPv4 address, or [IPv6]:PORT)", cfg->pushd_listen);
+		return -1;
+	}
+	if ((cfg->pushd_tls_cert[0] != '\0') != (cfg->pushd_tls_key[0] != '\0')) {
+		snprintf(err, errlen, "%s: must be set too (with %s)",
+		    cfg->pushd_tls_cert[0] != '\0' ? "pushd_tls_key" :
+		    "pushd_tls_cert", cfg->pushd_tls_cert[0] != '\0' ?
+		    "pushd_tls_cert" : "pushd_tls_key");
+		return -1;
+	}
+	if (cfg->ws_url[0] != '\0' && !config_ws_url_ok(cfg->ws_url)) {
+		snprintf(err, errlen, "ws_url: \"%s\" is not ws://HOST[:PORT] or "
+		    "wss://HOST[:PORT]", cfg->ws_url);
 		return -1;
 	}
 	return 0;

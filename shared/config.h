@@ -15,6 +15,12 @@ struct config {
 	char	notify_socket[512];	/* pushd's datagram socket (workers send) */
 	char	pushd_socket[512];	/* pushd's WebSocket listener (nginx proxies) */
 	int	pushd_port;		/* >0: pushd listens on 127.0.0.1:port instead */
+	char	pushd_listen[128];	/* ADDRESS:PORT: pushd also serves browsers there */
+	char	pushd_tls_cert[512];	/* PEM: with the key, pushd_listen is wss */
+	char	pushd_tls_key[512];
+	int	pushd_ws_per_addr;	/* WebSockets per peer address on pushd_listen */
+	char	ws_url[256];		/* the pages' WebSocket base; "" = their origin */
+	int	pushd_processes;	/* pushd: >1: a master and this many children */
 	char	metrics_socket[512];	/* pushd's Prometheus endpoint */
 	char	control_socket[512];	/* the pool master's status socket */
 	char	media_dir[512];		/* uploaded and library images, served by nginx */
@@ -55,6 +61,17 @@ int config_load(struct config *cfg, const char *path, int must_exist,
  * bad value. */
 int config_set(struct config *cfg, const char *key, const char *value,
     char *err, size_t errlen);
+
+/*
+ * Splits pushd_listen's "a.b.c.d:port" or "[v6]:port" into the address
+ * (into host, hostlen bytes) and the port (1..65535): 0, or -1 when it is
+ * neither.
+ */
+int config_parse_listen(const char *s, char *host, size_t hostlen, int *port);
+
+/* 1 if url is ws:// or wss://, a host, an optional port, and no path but
+ * an empty one or "/". */
+int config_ws_url_ok(const char *url);
 
 /* The config file path: $MEMETER_CONFIG, else the installed default. */
 const char *config_default_path(void);

@@ -2,7 +2,8 @@
 // upload, statistics cards and the meme grid (updated in place with a
 // highlight), the live activity feed, the join QR code, reveal and export.
 // State lives in `st`; each part has one render function.
-import { api, ApiError, getCsrf, request, setCsrf, upload } from './api.js';
+import { AdminLogin } from './adminlogin.js';
+import { api, ApiError, getCsrf, request, setCsrf, siteConfig, upload } from './api.js';
 import { $, flashEl, fill, fmtScore, fmtTime, h, plural, setText } from './dom.js';
 import { histogramChart } from './charts.js';
 import { Participants } from './participants.js';
@@ -10,8 +11,6 @@ import { qrSvg } from './qr.js';
 import { toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
 
-const HINT = 'memeter.admin';       // "logged in once": avoids a 401 on first visit
-const CSRF = 'memeter.csrf';
 
 const st = {
   session: null,
@@ -465,7 +464,7 @@ function isLoopbackUrl(url) {
 
 async function loadConfig() {
   try {
-    const c = await api.get('/api/config');
+    const c = await siteConfig();
     if (c && typeof c.join_url === 'string' && c.join_url) joinUrlFromServer = c.join_url;
   } catch {
     /* keep this page's origin */
@@ -826,57 +825,18 @@ async function viewSession(id) {
   }
 }
 
-// --- login ------------------------------------------------------------------
+// --- login (adminlogin.js) ---------------------------------------------------
 
-async function login(e) {
-  e.preventDefault();
-  setText(el.loginError, '');
-  const password = el.password.value;
-  if (!password) {
-    setText(el.loginError, 'Enter the admin password.');
-    el.password.focus();
-    return;
-  }
-  el.loginBtn.disabled = true;
-  try {
-    const r = await api.post('/api/admin/login', { password });
-    setCsrf(r.csrf);
-    sessionStorage.setItem(CSRF, r.csrf);
-    localStorage.setItem(HINT, '1');
-    el.password.value = '';
-    await enter();
-  } catch (err) {
-    setText(el.loginError, err.status === 401 || err.status === 403 ? 'That password is not right.' : err.message);
-    el.password.select();
-  } finally {
-    el.loginBtn.disabled = false;
-  }
-}
-
-function loggedOut(message = '') {
-  channel?.stop();
-  channel = null;
-  localStorage.removeItem(HINT);
-  sessionStorage.removeItem(CSRF);
-  setCsrf(null);
-  show('login');
-  badge.set('disconnected', 'logged out');
-  setText(el.loginError, message);
-  el.password.focus();
-}
-
-async function logout() {
-  try {
-    await api.post('/api/admin/logout');
-  } catch {
-    /* logged out locally either way */
-  }
-  loggedOut('');
-}
+const auth = new AdminLogin({
+  form: el.loginForm, password: el.password, error: el.loginError, button: el.loginBtn,
+  badge, show: (v) => show(v), enter: () => enter(),
+  left: () => { channel?.stop(); channel = null; },
+});
+const loggedOut = (message) => auth.loggedOut(message);
 
 // The dashboard after a login or with a remembered one.
 async function enter() {
-  if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
+  auth.restoreCsrf();
   channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
   window.__memeter = { channel, st, participants };
   channel.on('session_created', onSessionCreated);
@@ -927,8 +887,7 @@ function wire() {
     localStorage.setItem(HIDE, localStorage.getItem(HIDE) === '1' ? '0' : '1');
     applyHide();
   });
-  el.loginForm.addEventListener('submit', login);
-  el.logout.addEventListener('click', logout);
+  el.logout.addEventListener('click', () => auth.logout());
   el.createForm.addEventListener('submit', createSession);
   el.start.addEventListener('click', startSession);
   el.finish.addEventListener('click', finishSession);
@@ -973,12 +932,7 @@ function boot() {
   wire();
   renderQr();
   loadConfig();
-  if (localStorage.getItem(HINT) === '1') enter();
-  else {
-    show('login');
-    badge.set('disconnected', 'not logged in');
-    el.password.focus();
-  }
+  auth.start();
 }
 
 boot();

@@ -67,6 +67,20 @@ export const api = {
   patch: (path, body, opts) => request('PATCH', path, body, opts),
 };
 
+// GET /api/config, fetched once per page load and shared by whoever asks
+// (the join URL, the WebSocket base).  A failed fetch is forgotten, so
+// the next caller tries again.
+let siteConfigPromise = null;
+export function siteConfig() {
+  if (!siteConfigPromise) {
+    siteConfigPromise = api.get('/api/config').catch((e) => {
+      siteConfigPromise = null;
+      throw e;
+    });
+  }
+  return siteConfigPromise;
+}
+
 // Multipart upload with progress (fetch cannot report upload progress).
 // onProgress(fraction 0..1).  Resolves to the parsed JSON body.
 export function upload(path, files, onProgress) {

@@ -5,6 +5,7 @@
 import { api, ApiError } from './api.js';
 import { $, h, fill, fmtScore, mood, plural, setText } from './dom.js';
 import { RatingQueue } from './queue.js';
+import { BackgroundNotifier } from './notify.js';
 import { pin, toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
 
@@ -17,6 +18,7 @@ const st = {
   skipped: [],           // meme ids, oldest skip first
   totals: { ratings: 0, raters: 0 },
   revealing: false,
+  activity: {},          // meme_id -> raters who rated it in the last 20 s
 };
 const ui = {
   screen: 'loading',
@@ -46,11 +48,13 @@ const el = {
   dialog: $('#rename'), renameForm: $('#rename-form'), renameInput: $('#rename-input'),
   renameError: $('#rename-error'), renameCancel: $('#rename-cancel'),
   roundTimer: $('#round-timer'), reactionBar: $('#reaction-bar'),
+  activityLine: $('#activity-line'), waitingActivity: $('#waiting-activity'),
 };
 
 pin(el.queueChip);
 const badge = new ConnectionBadge($('#badge'));
 const channel = new LiveChannel({ path: '/ws/user', badge, poll: () => load(), resync: () => load() });
+const notifier = new BackgroundNotifier({ wrap: $('#notify-wrap'), button: $('#notify-me'), text: $('#notify-text') });
 window.__memeter = { channel, queue, st };
 
 // --- state ------------------------------------------------------------------
@@ -120,7 +124,7 @@ async function load() {
     if (e.status === 403 && e.code === 'joining_locked') {
       st.loaded = false;
       showScreen('waiting');
-      setText(el.waitingText, 'Joining is locked: the host is not letting anyone new in right now. Try again later.');
+      setText(el.waitingText, 'Joining is locked: the host is not letting anyone new in right now. This page gets you in by itself as soon as joining opens again.');
       return 0;
     }
     throw e;
@@ -183,6 +187,7 @@ function render() {
   else if (want === 'rate') renderRate(nextMeme());
   else if (want === 'done') renderSummary(el.doneList, true);
   else if (want === 'finished') renderFinished();
+  renderActivity();
 }
 
 function showScreen(name) {
@@ -246,6 +251,39 @@ function renderWaiting() {
     ? `“${last.name}” is about to start. This page updates by itself — keep it open.`
     : "The host hasn't started a session yet. This page updates by itself — keep it open.");
   el.waitingLast.hidden = true;
+}
+
+// "k others are rating this meme now".  pushd counts the raters of each
+// meme in the last 20 s, this phone among them if it rated the meme in
+// that time: it knows when it did (a second more than the server's
+// window, so the line errs low, never shows a phantom "other").
+const ACTIVITY_SELF_MS = 21000;
+const ratedAt = new Map();   // meme_id -> Date.now() of this phone's rating
+function othersRating(memeId) {
+  if (!memeId || !sessionActive()) return 0;
+  let k = Number(st.activity[memeId]) || 0;
+  const at = ratedAt.get(memeId);
+  if (at !== undefined && Date.now() - at < ACTIVITY_SELF_MS) k -= 1;
+  return Math.max(0, k);
+}
+function activityText(k) {
+  return k === 1 ? '1 other is rating this meme now' : `${k} others are rating this meme now`;
+}
+function showActivity(node, memeId) {
+  const k = othersRating(memeId);
+  node.hidden = k === 0;
+  setText(node, k ? activityText(k) : '');
+}
+function renderActivity() {
+  showActivity(el.activityLine, ui.screen === 'rate' ? ui.memeId : null);
+  // Host-paced, between a vote and the next meme: who else is still on it.
+  showActivity(el.waitingActivity, ui.screen === 'waiting' && hostPaced() ? openRoundMeme()?.id : null);
+}
+
+function onActivity(d) {
+  if (!st.session || d.session_id !== st.session.id || typeof d.memes !== 'object' || !d.memes) return;
+  st.activity = d.memes;
+  renderActivity();
 }
 
 function setScore(v) {
@@ -422,6 +460,7 @@ function submit() {
   const score = Number(el.range.value);
   const offline = navigator.onLine === false;
   queue.add({ meme_id: m.id, score, session_id: st.session.id, offline });
+  ratedAt.set(m.id, Date.now());
   st.ratings[m.id] = score;
   st.skipped = st.skipped.filter((id) => id !== m.id);
   ui.dirty = false;
@@ -453,6 +492,8 @@ function onSessionStarted(ev) {
   const d = ev.data || {};
   const { memes, ...session } = d;
   const isNew = !st.session || st.session.id !== session.id;
+  // A draft the phone was waiting for starts: that is news too.
+  const opened = isNew || st.session.status !== 'active';
   st.session = session;
   if (Array.isArray(memes)) st.memes = memes;
   if (isNew) {
@@ -461,8 +502,13 @@ function onSessionStarted(ev) {
     ui.rerate = null;
     st.totals = { ratings: 0, raters: 0 };
     st.revealing = false;
+    st.activity = {};
+    ratedAt.clear();
     overlayQueue();
+  }
+  if (opened) {
     toast("Let's go! Rating is open", { tone: 'success', detail: `${session.name} · ${plural(st.memes.length, 'meme')}` });
+    notifier.notify('memeter: rating is open', `${session.name} has started. Come back and rate!`);
   }
   render();
 }
@@ -610,6 +656,7 @@ function wire() {
   channel.on('memes_removed', onMemesRemoved);
   channel.on('session_deleted', onSessionDeleted);
   channel.on('round_changed', onRound);
+  channel.on('activity', onActivity);
   channel.on('rater_kicked', (ev) => {
     if (st.me && ev.data?.rater?.id === st.me.id) load().catch(() => {});
   });
@@ -636,7 +683,12 @@ function onRound(ev) {
   if (!st.session || r.session_id !== st.session.id) return;
   const ts = Date.parse(ev.ts);
   if (!Number.isNaN(ts)) clockOffset = ts - Date.now();
+  const prev = st.round;
   st.round = r;
+  if (r.state === 'open' && r.meme_id && (!prev || prev.state !== 'open' || prev.meme_id !== r.meme_id)) {
+    const m = st.memes.find((x) => x.id === r.meme_id);
+    notifier.notify('memeter: vote now', `${m ? `“${m.title}”` : 'The next meme'} is open for voting.`);
+  }
   render();
 }
 
@@ -654,6 +706,7 @@ function tickRound() {
   const open = !!m;
   if (roundWasOpen && !open && !ui.dirty) render();
   roundWasOpen = open;
+  renderActivity();   // this phone's own rating leaves the window
 }
 
 async function react(emoji, button) {

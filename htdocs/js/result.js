@@ -119,7 +119,7 @@ function renderRest() {
       ? h('li', { class: `flex h-16 items-center gap-3 rounded-2xl px-3 xl:h-20 ${latest ? 'animate-rise bg-pop-yellow/15 ring-2 ring-pop-yellow' : 'bg-white/5'}` },
         h('span', { class: 'min-w-[3.5rem] shrink-0 text-2xl font-black tabular-nums text-white/70 xl:min-w-[4.5rem] xl:text-3xl' }, `#${place}`),
         h('img', { src: p.meme.thumb_url || p.meme.url, alt: p.meme.title, width: 56, height: 56, class: 'h-12 w-12 shrink-0 rounded-lg bg-black/40 object-cover xl:h-14 xl:w-14' }),
-        h('span', { class: 'min-w-0 flex-1 truncate text-lg font-bold xl:text-xl 2xl:text-2xl', title: p.meme.title }, p.meme.title),
+        h('span', { class: 'line-clamp-2 min-w-0 flex-1 text-base font-bold leading-tight [overflow-wrap:anywhere] sm:text-lg xl:text-xl 2xl:text-2xl', title: p.meme.title }, p.meme.title),
         h('span', { class: 'hidden shrink-0 whitespace-nowrap text-sm text-white/60 sm:inline xl:hidden 2xl:inline 2xl:text-lg' }, plural(p.count, 'rating')),
         h('span', { class: 'min-w-[4rem] shrink-0 text-right text-2xl font-black tabular-nums text-pop-yellow xl:min-w-[5rem] xl:text-3xl' }, fmtScore(p.avg)))
       : h('li', { class: 'flex h-16 items-center gap-3 rounded-2xl border-2 border-dashed border-white/10 px-3 text-white/30 xl:h-20' },
@@ -129,7 +129,10 @@ function renderRest() {
   }
   if (!rows.length) rows.push(h('li', { class: 'text-white/50' }, 'Only the podium this time.'));
   fill(el.rest, rows);
-  const latestRow = st.latest && st.latest >= 4 ? el.rest.children[st.latest - 4] : null;
+  // Follow the reveal: the newest place comes into view (on a phone the
+  // page scrolls; the podium's turn brings the podium back).
+  const latestRow = st.latest && st.latest >= 4 ? el.rest.children[st.latest - 4]
+    : st.latest ? el.podium : null;
   latestRow?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
@@ -150,6 +153,33 @@ function onFinished(ev) {
   if ((ev.data || {}).id === id) load().catch(() => {});
 }
 
+// After the session finished its results only change by the reveal
+// (ratings and kicks touch the active session alone); what else can
+// change under an open page is a meme's title and the session itself.
+function onMemeRenamed(ev) {
+  const d = ev.data || {};
+  let hit = false;
+  for (const p of st.places.values()) {
+    if (p.meme && p.meme.id === d.meme_id && typeof d.title === 'string') {
+      p.meme.title = d.title;
+      hit = true;
+    }
+  }
+  if (hit) {
+    st.latest = null;   // no place was revealed: nothing rises again
+    render();
+  }
+}
+
+function onDeleted(ev) {
+  if ((ev.data || {}).session_id !== id) return;
+  st.finished = false;
+  st.session = null;
+  st.places = new Map();
+  setText(el.waitingText, 'The host deleted this session: its results are gone.');
+  render();
+}
+
 async function boot() {
   if (!Number.isInteger(id) || id <= 0) {
     st.finished = false;
@@ -160,6 +190,8 @@ async function boot() {
   document.title = `memeter · results of session ${id}`;
   channel.on('results_revealed', onRevealed);
   channel.on('session_finished', onFinished);
+  channel.on('meme_renamed', onMemeRenamed);
+  channel.on('session_deleted', onDeleted);
   try {
     await load();
   } catch {

@@ -3,14 +3,13 @@
 // and the reveal from last place to first, driven by a presenter's clicker
 // (ArrowRight / PageDown / Space forward, ArrowLeft / PageUp back).
 // State lives in `st`; render() draws the view that fits it.
-import { api, ApiError, getCsrf, setCsrf } from './api.js';
+import { AdminLogin } from './adminlogin.js';
+import { api, ApiError, getCsrf, setCsrf, siteConfig } from './api.js';
 import { $, fill, fmtScore, h, plural, setText } from './dom.js';
 import { qrSvg } from './qr.js';
 import { toast } from './toast.js';
 import { ConnectionBadge, LiveChannel } from './websocket.js';
 
-const HINT = 'memeter.admin';
-const CSRF = 'memeter.csrf';
 const NAMES_SHOWN = 60;         // chips that fit a projector; the rest is "+k more"
 const ROW_PX = { base: [40, 26], xl: [56, 32] };   // [comfortable, smallest] row heights
 
@@ -27,6 +26,7 @@ const st = {
   memeList: [],         // M of the session, for the open round's picture
   round: null,          // ROUND of a host-paced session
   clockOffset: 0,       // server clock minus ours, ms
+  keep: null,           // id of a finished session whose reveal is on screen
 };
 
 const el = {
@@ -54,7 +54,7 @@ function show(view) {
 
 async function loadConfig() {
   try {
-    const c = await api.get('/api/config');
+    const c = await siteConfig();
     if (c && typeof c.join_url === 'string' && c.join_url) st.joinUrl = c.join_url;
   } catch {
     /* an older server: the page's own origin is the join URL */
@@ -65,7 +65,14 @@ async function loadRaters() {
   if (!st.session) return;
   try {
     const list = await api.get(`/api/admin/sessions/${st.session.id}/raters`);
-    st.names = new Map(list.map((r) => [r.id, r.name]));
+    // In the order they joined, as far as this page saw it: the server
+    // sorts by progress and name, but the lobby shows the newest last
+    // (and always in view).
+    const now = new Map(list.map((r) => [r.id, r.name]));
+    const names = new Map();
+    for (const id of st.names.keys()) if (now.has(id)) names.set(id, now.get(id));
+    for (const [id, name] of now) if (!names.has(id)) names.set(id, name);
+    st.names = names;
     st.online = list.filter((r) => r.online).length;
   } catch {
     /* names still arrive with the ratings */
@@ -95,7 +102,9 @@ async function syncClock() {
 
 async function load() {
   if (!st.clockOffset) await syncClock();
-  const s = await api.get('/api/admin/state');
+  // A reveal under way stays on screen when the host creates the next
+  // party's draft; the next session that starts takes over.
+  const s = await api.get(st.keep ? `/api/admin/state?session=${st.keep}` : '/api/admin/state');
   if (s.csrf) setCsrf(s.csrf);
   const changed = !st.session || !s.session || st.session.id !== s.session.id;
   st.session = s.session || null;
@@ -106,6 +115,8 @@ async function load() {
   st.raters = s.stats?.raters ?? 0;
   if (changed) st.names = new Map();
   if (st.session?.status === 'finished') await loadResults();
+  if (st.session?.status !== 'finished') st.keep = null;
+  else if (st.reveal.revealed > 0) st.keep = st.session.id;
   await loadRaters();
   render();
   channel?.noteStateSeq(s.seq);
@@ -127,6 +138,22 @@ function refreshRatersSoon() {
 function onSessionEvent(msg) {
   const s = msg.data;
   if (!s || (st.session && s.id !== st.session.id && s.status !== 'active' && msg.type !== 'session_created')) return;
+  if (msg.type === 'session_started' && s.id !== st.keep) st.keep = null;
+  // The session on screen ended: its reveal comes next, even if the host
+  // already made the next party's draft (the newest session).
+  if (msg.type === 'session_finished' && (!st.session || s.id === st.session.id)) st.keep = s.id;
+  load().catch(() => {});
+}
+
+// The session on screen was deleted (a draft, or a finished one, reveal
+// and all): show what the host has now, the lobby of the newest session
+// or "Get ready".
+function onSessionDeleted(msg) {
+  const id = msg.data?.session_id;
+  if (id === st.keep) st.keep = null;
+  if (!st.session || id !== st.session.id) return;
+  st.session = null;
+  st.reveal = { revealed: 0, total: 0, places: new Map(), latest: null };
   load().catch(() => {});
 }
 
@@ -246,6 +273,7 @@ function onRevealed(msg) {
   if (!st.session || d.session_id !== st.session.id) return;
   const before = st.reveal.revealed;
   applyResults(d);
+  st.keep = st.session.id;
   renderReveal();
   if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
 }
@@ -289,29 +317,50 @@ function renderLive() {
   if (el.views.live.hidden) return;
   renderQr();
   const [pillText, pillCls, text] = PHASE[st.session?.status] || PHASE.none;
-  el.phasePill.className = `pill w-fit text-lg xl:text-2xl ${pillCls}`;
+  el.phasePill.className = `pill w-fit text-lg xl:text-2xl low:text-lg ${pillCls}`;
   setText(el.phasePill, pillText);
   setText(el.phaseText, text);
   const joined = Math.max(st.names.size, st.raters);
   setText(el.joined, String(joined), true);
   setText(el.ratings, String(st.ratings), true);
   setText(el.memes, String(st.memes));
-  const names = [...st.names.values()];
-  const shown = names.slice(-NAMES_SHOWN);
-  const have = [...el.names.children].map((li) => li.textContent);
-  if (shown.join('\n') !== have.join('\n')) {
-    const fresh = new Set(shown.filter((n) => !have.includes(n)));
-    fill(el.names, ...shown.map((n) => h('li', {
-      class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${fresh.has(n) ? 'animate-rise' : ''}`,
-    }, n)));
-  }
-  const more = names.length - shown.length;
-  el.namesMore.hidden = more <= 0;
-  if (more > 0) setText(el.namesMore, `and ${more} more`);
+  renderNames([...st.names.values()]);
   renderRound();
-  if (!names.length) {
+  if (!st.names.size) {
+    lastNames = '';
     fill(el.names, h('li', { class: 'text-xl text-white/70 xl:text-3xl' },
       joined ? `${plural(joined, 'rater')} in the room` : 'Names appear here as people join.'));
+  }
+}
+
+// The lobby's name chips: the newest always in view; the oldest that do
+// not fit the card whole make way and are counted in "and k more" (a
+// chip half cut off at the card's edge would look broken on a projector).
+let lastNames = '';
+function renderNames(names) {
+  const key = `${innerWidth}x${innerHeight}\n${names.join('\n')}`;
+  if (key === lastNames || el.names.hidden || el.namesCard.hidden) return;
+  lastNames = key;
+  const have = new Set([...el.names.children].map((li) => li.textContent));
+  const shown = names.slice(-NAMES_SHOWN);
+  fill(el.names, ...shown.map((n) => h('li', {
+    class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${have.has(n) ? '' : 'animate-rise'}`,
+  }, n)));
+  let more = names.length - shown.length;
+  const fits = () => {
+    const last = el.names.lastElementChild;
+    // Offsets, not client rects: a chip still rising is transformed.
+    return !last || last.offsetTop - el.names.offsetTop + last.offsetHeight <= el.names.clientHeight;
+  };
+  const sayMore = () => {
+    el.namesMore.hidden = more <= 0;
+    setText(el.namesMore, more > 0 ? `and ${more} more` : '');
+  };
+  sayMore();
+  while (el.names.childElementCount > 1 && !fits()) {
+    el.names.firstElementChild.remove();
+    more++;
+    sayMore();
   }
 }
 
@@ -326,15 +375,15 @@ function stageFor(p, total) {
   const podium = p.place <= 3;
   const heading = winner ? 'And the winner is…' : podium ? `${ordinal(p.place)} place` : `Place ${p.place} of ${total}`;
   return [
-    h('p', { class: `font-black ${winner ? 'text-5xl text-pop-yellow xl:text-8xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl' : 'text-3xl text-white/80 xl:text-5xl'}` }, heading),
+    h('p', { class: `font-black leading-tight ${winner ? 'text-5xl text-pop-yellow xl:text-8xl low:text-6xl' : podium ? 'text-4xl text-pop-pink xl:text-7xl low:text-5xl' : 'text-3xl text-white/80 xl:text-5xl low:text-4xl'}` }, heading),
     h('img', {
       src: p.meme.phone_url || p.meme.url, alt: p.meme.title, width: p.meme.width || 800, height: p.meme.height || 600,
       class: `min-h-0 w-auto max-w-full flex-1 rounded-2xl bg-black/40 object-contain shadow-2xl ${winner ? 'ring-8 ring-pop-yellow' : ''}`,
     }),
-    h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl' }, p.meme.title),
+    h('p', { class: 'line-clamp-2 max-w-full text-3xl font-black leading-tight xl:text-6xl low:text-4xl' }, p.meme.title),
     h('p', { class: 'flex items-baseline gap-4' },
-      h('span', { class: 'text-5xl font-black tabular-nums text-pop-yellow xl:text-8xl' }, fmtScore(p.avg)),
-      h('span', { class: 'text-xl font-semibold text-white/70 xl:text-3xl' }, plural(p.count, 'rating'))),
+      h('span', { class: 'text-5xl font-black tabular-nums text-pop-yellow xl:text-8xl low:text-6xl' }, fmtScore(p.avg)),
+      h('span', { class: 'text-xl font-semibold text-white/70 xl:text-3xl low:text-2xl' }, plural(p.count, 'rating'))),
   ];
 }
 
@@ -366,6 +415,9 @@ function layoutBoard(n) {
   el.board.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
   el.board.style.gridAutoFlow = 'column';
   el.board.dataset.compact = cols > 2 ? 'true' : 'false';
+  // More than one column: the ranking takes the wider side, so titles
+  // stay readable (the heights, and so the columns, stay the same).
+  el.views.reveal.dataset.wide = cols > 1 ? 'true' : 'false';
   el.board.dataset.small = row < maxRow * 0.8 ? 'true' : 'false';
 }
 
@@ -393,17 +445,35 @@ function renderReveal() {
 
 // --- the reveal -------------------------------------------------------------------
 
-async function reveal(action) {
-  if (!st.session || st.session.status !== 'finished' || st.busy) return;
+// A clicker pressed twice quickly means two steps: presses made while a
+// step is on its way wait their turn (a few at most).
+const REVEAL_QUEUE = 4;
+const revealQueue = [];
+function reveal(action) {
+  if (!st.session || st.session.status !== 'finished') return;
+  if (revealQueue.length < REVEAL_QUEUE) revealQueue.push(action);
+  if (!st.busy) drainReveal();
+}
+
+async function drainReveal() {
+  while (revealQueue.length && st.session?.status === 'finished') {
+    await revealStep(revealQueue.shift());
+  }
+  revealQueue.length = 0;
+}
+
+async function revealStep(action) {
   st.busy = true;
   const before = st.reveal.revealed;
   try {
     const r = await api.post(`/api/admin/sessions/${st.session.id}/reveal`, { action });
     // The event may not have come yet: the answer says whether to fetch.
     if (r.revealed !== st.reveal.revealed) await loadResults();
+    st.keep = st.session.id;
     renderReveal();
     if (st.reveal.revealed > before && st.reveal.latest) sound.play(st.reveal.latest);
   } catch (e) {
+    revealQueue.length = 0;
     if (e instanceof ApiError && e.status === 401) loggedOut('Your login has ended.');
     else toast(e.message, { tone: 'error' });
   } finally {
@@ -443,46 +513,17 @@ const sound = {
   },
 };
 
-// --- login ------------------------------------------------------------------
+// --- login (adminlogin.js) ---------------------------------------------------
 
-async function login(e) {
-  e.preventDefault();
-  setText(el.loginError, '');
-  const password = el.password.value;
-  if (!password) {
-    setText(el.loginError, 'Enter the admin password.');
-    el.password.focus();
-    return;
-  }
-  el.loginBtn.disabled = true;
-  try {
-    const r = await api.post('/api/admin/login', { password });
-    setCsrf(r.csrf);
-    sessionStorage.setItem(CSRF, r.csrf);
-    localStorage.setItem(HINT, '1');
-    el.password.value = '';
-    await enter();
-  } catch (err) {
-    setText(el.loginError, err.status === 401 || err.status === 403 ? 'That password is not right.' : err.message);
-    el.password.select();
-  } finally {
-    el.loginBtn.disabled = false;
-  }
-}
-
-function loggedOut(message = '') {
-  channel?.stop();
-  channel = null;
-  localStorage.removeItem(HINT);
-  setCsrf(null);
-  show('login');
-  badge.set('disconnected', 'logged out');
-  setText(el.loginError, message);
-  el.password.focus();
-}
+const auth = new AdminLogin({
+  form: el.loginForm, password: el.password, error: el.loginError, button: el.loginBtn,
+  badge, show, enter: () => enter(),
+  left: () => { channel?.stop(); channel = null; },
+});
+const loggedOut = (message) => auth.loggedOut(message);
 
 async function enter() {
-  if (!getCsrf()) setCsrf(sessionStorage.getItem(CSRF));
+  auth.restoreCsrf();
   channel = new LiveChannel({ path: '/ws/admin', badge, poll: () => load(), resync: () => load() });
   window.__memeter = { channel, st };
   for (const t of ['session_created', 'session_started', 'session_finished']) channel.on(t, onSessionEvent);
@@ -495,6 +536,8 @@ async function enter() {
   channel.on('presence', onPresence);
   channel.on('round_changed', onRound);
   channel.on('reactions', onReactions);
+  channel.on('session_deleted', onSessionDeleted);
+  channel.on('meme_renamed', () => load().catch(() => {}));
   await loadConfig();
   try {
     await load();
@@ -526,7 +569,6 @@ function onKey(e) {
 }
 
 function wire() {
-  el.loginForm.addEventListener('submit', login);
   el.sound.addEventListener('click', () => {
     sound.toggle();
     el.sound.blur();
@@ -537,17 +579,15 @@ function wire() {
     el.fullscreen.blur();
   });
   document.addEventListener('keydown', onKey);
-  window.addEventListener('resize', () => { if (!el.views.reveal.hidden) renderBoard(); });
+  window.addEventListener('resize', () => {
+    if (!el.views.reveal.hidden) renderBoard();
+    else if (!el.views.live.hidden) renderLive();
+  });
 }
 
 function boot() {
   wire();
-  if (localStorage.getItem(HINT) === '1') enter();
-  else {
-    show('login');
-    badge.set('disconnected', 'not logged in');
-    el.password.focus();
-  }
+  auth.start();
 }
 
 boot();

@@ -11,6 +11,13 @@
 // the page keeps working, and it drives the connection badge.  Real time can
 // be switched off entirely (?realtime=off or localStorage memeter.realtime =
 // "off"): the page then only polls.
+//
+// Where it connects: GET /api/config's ws_url (pushd's direct listener,
+// e.g. wss://memes.example.org:8443) when the server gives one, else the
+// page's own origin (nginx's /ws/).  A page that cannot load the config
+// connects to its own origin meanwhile: nginx's /ws/ always works.
+
+import { siteConfig } from './api.js';
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 8000;
@@ -19,6 +26,25 @@ const WATCHDOG_MS = 15000;
 const SILENCE_MS = 45000;
 const HELLO_TIMEOUT_MS = 10000;
 const HEAD_SLACK = 2;
+
+// The WebSocket base URL without a trailing slash; null until known.
+let wsBase = null;
+
+function sameOriginBase() {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`;
+}
+
+async function loadWsBase() {
+  if (wsBase !== null) return wsBase;
+  try {
+    const c = await siteConfig();
+    const u = c && typeof c.ws_url === 'string' ? c.ws_url : '';
+    wsBase = /^wss?:\/\/[^/?#]+\/?$/.test(u) ? u.replace(/\/$/, '') : sameOriginBase();
+  } catch {
+    return sameOriginBase();   // not remembered: asked again next time
+  }
+  return wsBase;
+}
 
 export function realtimeEnabled() {
   try {
@@ -88,7 +114,7 @@ export class LiveChannel {
   }
 
   // Typed handlers: a data event type, '*' (every data event), 'hello',
-  // 'presence', 'resync' or 'status' ({state, detail}).
+  // 'presence', 'activity', 'reactions', 'resync' or 'status' ({state, detail}).
   on(type, fn) {
     if (!this.handlers.has(type)) this.handlers.set(type, new Set());
     this.handlers.get(type).add(fn);
@@ -154,7 +180,17 @@ export class LiveChannel {
     this.emit('status', { state, detail });
   }
 
+  // The first connect learns the WebSocket base (one /api/config per
+  // page load), the later ones have it at once.
   connect() {
+    if (wsBase === null && !this.stopped && this.realtime) {
+      loadWsBase().then(() => this.connectNow());
+      return;
+    }
+    this.connectNow();
+  }
+
+  connectNow() {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     if (this.stopped || !this.realtime) return;
@@ -169,9 +205,8 @@ export class LiveChannel {
       return;
     }
     this.closeSocket();
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const since = this.seq === null ? '' : `?since=${this.seq}`;
-    const url = `${proto}//${location.host}${this.path}${since}`;
+    const url = `${wsBase || sameOriginBase()}${this.path}${since}`;
     let ws;
     try {
       ws = new WebSocket(url);
@@ -246,6 +281,9 @@ export class LiveChannel {
         break;
       case 'reactions':     // not data: no seq, nothing to resume
         this.emit('reactions', msg);
+        break;
+      case 'activity':      // "others are rating now" (phones), no seq
+        this.emit('activity', msg.data || {});
         break;
       case 'resync':
         this.emit('resync', msg);

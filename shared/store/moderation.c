@@ -17,9 +17,10 @@ static const char SQL_KICK_RATINGS[] =
 static const char SQL_KICK_SKIPS[] =
     "DELETE FROM skips WHERE rater_id=?1 AND session_id=?2";
 /* The cookie's hash is replaced by random bytes nobody holds a token
- * for: the row stays for the ratings of other sessions. */
+ * for: the row stays for the ratings of other sessions.  Nobody is seen
+ * as it any more, so it leaves the lists of who is online at once. */
 static const char SQL_KICK_TOKEN[] =
-    "UPDATE raters SET token_hash=randomblob(32) WHERE id=?1";
+    "UPDATE raters SET token_hash=randomblob(32),last_seen=NULL WHERE id=?1";
 static const char SQL_LOCK[] = "UPDATE sessions SET locked=?2 WHERE id=?1";
 /* The session a newcomer would join: the active one, else the newest
  * draft (guests who scan early). */

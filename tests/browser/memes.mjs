@@ -77,3 +77,15 @@ export async function makeMemes(chrome, libraryDir, uploadDir) {
 export function makeLongTitled(chrome, dir) {
   return render(chrome, LONG_TITLES, dir);
 }
+
+// n more memes (Stage_pick_01.png ...) for a ranking longer than a
+// projector's column; returns [{path, title}].
+export function makeMany(chrome, dir, n) {
+  const colours = [['#ff4f9a', '#3d3885'], ['#4cc9f0', '#0f766e'], ['#ffd23f', '#be185d'], ['#3df5a7', '#7c3aed'], ['#fb923c', '#1e1b45']];
+  const faces = ['joy', 'meh', 'smug', 'panic'];
+  const list = Array.from({ length: n }, (_, i) => ({
+    file: `Stage_pick_${String(i + 1).padStart(2, '0')}.png`, w: 480, h: 360,
+    bg: colours[i % colours.length], top: `Pick ${i + 1}`, bottom: 'of the night', face: faces[i % faces.length],
+  }));
+  return render(chrome, list, dir);
+}

@@ -4,7 +4,7 @@
 # them), addresses in 10.231.0.0/24 that exist only in there:
 #   writer 10.231.0.1   nginx + pool (fcgi_listen over TCP) + SQLite + relay
 #   redis  10.231.0.2   redis-server, no persistence
-#   edge1  10.231.0.11  nginx (memeter-edge.conf) + pushd (source = redis)
+#   edge1  10.231.0.11  nginx (/api/ to the writer) + pushd (source = redis)
 #   edge2  10.231.0.12  the same
 #   client 10.231.0.100 the WebSocket clients and the raters
 # Checks: clients on both edges get every event in order with the seqs of
@@ -14,7 +14,11 @@
 # relay killed mid-stream: nothing lost, it catches up, no id twice;
 # presence is summed over the edges; admin auth on an edge follows the
 # writer's sessions (logout closes with 4001); the pool's TCP listener
-# answers allowed peers only.
+# answers allowed peers only; Redis stopped: an edge answers /ws/admin
+# with 503 (it cannot check the cookie), serves /ws/user up to the seq it
+# holds and 503 beyond, says so in its metrics, and recovers by itself
+# when Redis is back; the edges' metrics carry the relay's and their own
+# lag.
 #
 # Skips (and says why) without root, ip netns or redis-server.  Tears
 # everything down in a trap, on failure too, and checks nothing is left.
@@ -113,7 +117,7 @@ teardown() {
         wait "${WS_PID[$name]}" 2>/dev/null
     done
     [ -n "${LOAD_PID:-}" ] && { kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }
-    for name in nginx_e1 nginx_e2 pushd_e1 pushd_e2 nginx_w relay pool redis; do
+    for name in nginx_e1 nginx_e2 pushd_e1 pushd_e2 nginx_w relay pool pool_sd redis; do
         halt "$name"
     done
     if ls "$T_DIR"/*/logs/asan.* "$T_DIR"/*/logs/ubsan.* >/dev/null 2>&1; then
@@ -183,21 +187,22 @@ redis_stream = $STREAM
 EOC
 }
 
+# Every nginx passes /api/ to the writer's pool over TCP (the writer's
+# own too); the http{} level is the same template everywhere.
+export STACK_FCGI_UPSTREAM=$IP_W:9000
 W=$T_DIR/writer
 host_init "$W" "$IP_W"
 cat >> "$W/memeter.conf" <<EOC
 fcgi_listen = $IP_W:9000
 fcgi_allow = $IP_W,$IP_E1,$IP_E2
 EOC
-sed -i "s|server unix:$W/fcgi.sock;|server $IP_W:9000;|" "$W/memeter-http.conf"
 
 edge_init() {
     local dir=$1 addr=$2
     host_init "$dir" "$addr"
     echo "source = redis" >> "$dir/memeter.conf"
-    sed -e "s|@WRITER_FCGI@|$IP_W:9000|" -e "s|@PUSHD_UPSTREAM@|unix:$dir/pushd.sock|" \
-        -e "s|@RATER_RATE@|2000r/s|" -e "s|@LOGIN_RATE@|10r/m|" \
-        "$ROOT/conf/nginx/memeter-edge.conf.in" > "$dir/memeter-http.conf"
+    grep -q "server $IP_W:9000;" "$dir/memeter-http.conf" ||
+        { echo "$T_NAME: $dir/memeter-http.conf does not pass to the writer" >&2; exit 1; }
 }
 E1=$T_DIR/edge1 E2=$T_DIR/edge2
 edge_init "$E1" "$IP_E1"
@@ -238,14 +243,15 @@ check "edge1 passes /api/ to the writer" _poll 20 _answers "$IP_E1"
 check "edge2 passes /api/ to the writer" _poll 20 _answers "$IP_E2"
 
 # --- the pool's allow-list ----------------------------------------------------
-# One FastCGI request for /api/health; prints how many bytes came back.
+# fcgi_probe NS [PORT]: one FastCGI request for /api/health from NS to the
+# writer's pool; prints how many bytes came back.
 fcgi_probe() {
-    ip netns exec "$1" python3 - "$IP_W" <<'PY'
+    ip netns exec "$1" python3 - "$IP_W" "${2:-9000}" <<'PY'
 import socket, struct, sys
 def rec(t, body): return struct.pack(">BBHHBx", 1, t, 1, len(body), 0) + body
 def nv(k, v): return bytes([len(k), len(v)]) + k + v
 p = nv(b"REQUEST_METHOD", b"GET") + nv(b"REQUEST_URI", b"/api/health") + nv(b"SCRIPT_NAME", b"/api/health")
-s = socket.create_connection((sys.argv[1], 9000), timeout=5)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
 s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, p) + rec(4, b"") + rec(5, b""))
 n = 0
 try:
@@ -260,6 +266,27 @@ PY
 }
 check "the pool answers an allowed peer (edge1)" test "$(fcgi_probe "$NS_E1")" -gt 0
 check "the pool closes on a peer not allowed (the client host)" test "$(fcgi_probe "$NS_C")" -eq 0
+
+# The writer under systemd (docs/OPERATIONS.md, "Edges"): memeter-fcgi.socket
+# holds a TCP socket (fd 3, LISTEN_FDS=1, LISTEN_PID) and the service sets
+# libfcgi's FCGI_WEB_SERVER_ADDRS; fcgi_listen is not used then.
+run pool_sd "$NS_W" "$W" env MEMETER_CONTROL_SOCKET="$W/control-sd.sock" \
+    FCGI_WEB_SERVER_ADDRS="$IP_W,$IP_E1" python3 -c '
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 9001))
+s.listen(64)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])' "$IP_W" "$MEMETER_BIN/memeter-fcgi"
+_sd_answers() { [ "$(fcgi_probe "$NS_E1" 9001)" -gt 0 ]; }
+check "a socket-activated pool on TCP answers an edge in FCGI_WEB_SERVER_ADDRS" _poll 10 _sd_answers
+check "and closes on a peer not in it (the client host)" test "$(fcgi_probe "$NS_C" 9001)" -eq 0
+check "and it served on systemd's socket, not on fcgi_listen" grep -q "socket fd 3 from systemd" "$W/logs/pool_sd.log"
+halt pool_sd
 
 # --- a party, through the writer and the edges -------------------------------
 CURL=(ip netns exec "$NS_C" curl -sS --max-time 10 -H "Origin: $ORIGIN")
@@ -449,13 +476,22 @@ ids_are_seqs() {
       "$(db "SELECT seq FROM events ORDER BY seq" | tr '\n' ' ')" ]
 }
 check "the stream holds each outbox seq exactly once, as <seq>-0" ids_are_seqs
-_lag_zero() {
-    local m
-    m=$(ip netns exec "$NS_E2" curl -s --max-time 2 --unix-socket "$E2/metrics.sock" http://pushd/metrics)
-    [ "$(awk '$1 == "memeter_pushd_stream_last_seq" { print $2 }' <<<"$m")" = "$(head_seq)" ] &&
-    [ "$(awk '$1 == "memeter_pushd_head_seq" { print $2 }' <<<"$m")" = "$(head_seq)" ]
+# metric EDGE_NS EDGE_DIR NAME: one value of an edge's pushd metrics.
+metric() {
+    ip netns exec "$1" curl -s --max-time 2 --unix-socket "$2/metrics.sock" http://pushd/metrics |
+        awk -v n="$3" '$1 == n { print $2 }'
 }
-check "edge2's metrics: stream_last_seq = head_seq = the outbox head" _poll 5 _lag_zero
+_lag_zero() {
+    local h; h=$(head_seq)
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_stream_last_seq)" = "$h" ] &&
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_head_seq)" = "$h" ] &&
+    [ "$(metric "$NS_E2" "$E2" memeter_pushd_writer_head_seq)" = "$h" ]
+}
+check "edge2's metrics: writer_head_seq = stream_last_seq = head_seq = the outbox head" _poll 5 _lag_zero
+_report_fresh() {
+    [ $(( $(date +%s) - $(metric "$NS_E2" "$E2" memeter_pushd_relay_report_time_seconds) )) -le 3 ]
+}
+check "edge2's metrics: the relay reported within 3 s" _poll 5 _report_fresh
 
 # --- 5: admin logout on the writer closes the edges' admin sockets ----------
 admin POST "$IP_W" /api/admin/logout >/dev/null
@@ -465,3 +501,48 @@ check "and edge2's" _poll 6 _closed_4001 a5
 ws_admin a6 "$IP_E1" 0
 _refused() { grep -q '^wsclient: refused status=' "$T_DIR/$1.err"; }
 check "a logged-out token is refused on an edge" _poll 6 _refused a6
+
+# --- 6: Redis out of reach: admins get 503, users what the edge holds ---------
+"${CURL[@]}" -c "$T_DIR/admin2.jar" -H 'Content-Type: application/json' \
+    --data-binary "{\"password\":\"$MEMETER_ADMIN_PASSWORD\"}" \
+    "http://$IP_W/api/admin/login" > "$T_DIR/login2.json"
+TOKEN=$(awk '$6 == "mr_admin" { print $7 }' "$T_DIR/admin2.jar")
+TOKEN_HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+check "a new admin session is published for the edges" _poll 20 _published
+# answer HOST PATH [COOKIE]: 101 if the upgrade succeeded (a hello came),
+# else the status the edge refused it with.
+answer() {
+    local out
+    out=$(ip netns exec "$NS_C" "$MEMETER_BIN/wsclient" --host "$1" --port 80 --path "$2" \
+        --origin "$ORIGIN" --count 1 --timeout 4 ${3:+--cookie "$3"} 2>&1 >/dev/null)
+    if grep -q '^wsclient: open' <<<"$out"; then echo 101; else
+        sed -n 's/^wsclient: refused status=\([0-9]*\).*/\1/p' <<<"$out"; fi
+}
+_edge_up() { [ "$(metric "$NS_E1" "$E1" memeter_pushd_source_up)" = 1 ]; }
+_answer_is() { [ "$(answer "$2" "$3" "${4:-}")" = "$1" ]; }
+S3=$(head_seq)
+check "before: edge1 follows its stream (source_up 1)" _edge_up
+check "before: edge1 upgrades the admin" _answer_is 101 "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN"
+halt redis
+_edge_cut_off() {
+    [ "$(metric "$NS_E1" "$E1" 'memeter_pushd_refused_total{reason="unavailable"}')" -ge 1 ] &&
+    [ "$(metric "$NS_E1" "$E1" memeter_pushd_source_up)" = 0 ]
+}
+out=$(answer "$IP_E1" "/ws/admin?since=$S3" "mr_admin=$TOKEN")
+check "Redis down: /ws/admin on edge1 answers 503, not 401 ($out)" test "$out" = 503
+check "and edge1's metrics say so: refused unavailable, source_up 0" _poll 3 _edge_cut_off
+ws_user u7 "$IP_E1" "$S3"
+check "Redis down: /ws/user up to what the edge holds still upgrades" _poll 10 _open u7
+load "$IP_W" 5
+load_wait
+S4=$(head_seq)
+check "the writer goes on without Redis" test "$S4" -gt "$S3"
+out=$(answer "$IP_E2" "/ws/user?since=$S4" "")
+check "Redis down: /ws/user since a seq the edge lacks answers 503 ($out)" test "$out" = 503
+redis_start
+check "redis is back" _poll 10 _redis_up
+check "edge1's source_up is 1 again by itself" _poll 10 _edge_up
+check "edge1 upgrades the admin again by itself" _poll 20 _answer_is 101 "$IP_E1" "/ws/admin?since=$S4" "mr_admin=$TOKEN"
+check "edge2 serves the since it lacked" _poll 20 _answer_is 101 "$IP_E2" "/ws/user?since=$S4"
+check_gapless "the user kept through the outage got its events, no gap" "$S3" user "$T_DIR/u7.out"
+ws_stop u7

@@ -29,7 +29,7 @@ make_install() {
 # --- the tree ---------------------------------------------------------------------
 make_install install
 check "make install DESTDIR=... succeeds" test $? = 0
-for f in bin/memeterctl sbin/memeter-fcgi sbin/memeter-pushd; do
+for f in bin/memeterctl sbin/memeter-fcgi sbin/memeter-pushd sbin/memeter-relay; do
     check "$PREFIX/$f is installed, mode 755" test "$(stat -c %a "$P/$f" 2>/dev/null)" = 755
 done
 for f in share/memeter/htdocs/index.html share/memeter/htdocs/admin.html \
@@ -37,7 +37,7 @@ for f in share/memeter/htdocs/index.html share/memeter/htdocs/admin.html \
     share/man/man1/memeterctl.1 share/doc/memeter/OPERATIONS.md \
     share/doc/memeter/memeter.conf.example lib/sysusers.d/memeter.conf \
     lib/systemd/system/memeter-fcgi.service lib/systemd/system/memeter-fcgi.socket \
-    lib/systemd/system/memeter-pushd.service; do
+    lib/systemd/system/memeter-pushd.service lib/systemd/system/memeter-relay.service; do
     check "$PREFIX/$f is installed" test -s "$P/$f"
 done
 (cd "$STACK_ROOT/htdocs" && find . -type f ! -name input.css ! -name '.*' | sort) > "$T_DIR/src.list"
@@ -59,6 +59,8 @@ check "installed memeterctl --help" bash -c '"$0" --help >/dev/null' "$P/bin/mem
 check "installed memeter-fcgi --help" bash -c '"$0" --help >/dev/null' "$P/sbin/memeter-fcgi"
 check "installed memeter-pushd shows its usage with -c" \
     bash -c '"$0" --help 2>&1 | grep -q "usage: .*memeter-pushd.*-c"' "$P/sbin/memeter-pushd"
+check "installed memeter-relay -h shows its usage with -c" \
+    bash -c '"$0" -h 2>&1 | grep -q "usage: memeter-relay \[-c config\]"' "$P/sbin/memeter-relay"
 
 # --- the sample config: every key, with its default ------------------------------------
 (cd "$T_DIR" && MEMETER_CONFIG=/dev/null "$P/bin/memeterctl" config | tail -n +2) > "$T_DIR/defaults"
@@ -77,7 +79,7 @@ check "every key is written out and commented (${missing:-all})" test -z "$missi
 # A bad value stops every program at start, naming the key (file and line,
 # or the environment variable).
 printf 'db_path = %s/x.db\nping_seconds = 30\nhangup_seconds = 10\n' "$T_DIR" > "$T_DIR/bad.conf"
-for prog in sbin/memeter-fcgi sbin/memeter-pushd; do
+for prog in sbin/memeter-fcgi sbin/memeter-pushd sbin/memeter-relay; do
     out=$("$P/$prog" -c "$T_DIR/bad.conf" 2>&1); rc=$?
     check "$prog refuses hangup_seconds <= ping_seconds, naming it ($rc)" \
         bash -c '[ "$0" != 0 ] && grep -q "hangup_seconds" <<<"$1"' "$rc" "$out"
@@ -100,12 +102,21 @@ check "fcgi: takes its socket from memeter-fcgi.socket" grep -qx 'Requires=memet
 check "socket: the configured fcgi_socket" grep -qx 'ListenStream=/run/memeter/fcgi.sock' "$U/memeter-fcgi.socket"
 check "socket: not restarted with the service (no PartOf=)" bash -c '! grep -q "^PartOf=" "$0"' "$U/memeter-fcgi.socket"
 check "pushd: restarts on failure" grep -qx 'Restart=on-failure' "$U/memeter-pushd.service"
-for unit in memeter-fcgi.service memeter-pushd.service; do
+check "relay: ExecStart is the installed binary with the installed config" \
+    grep -qx "ExecStart=$PREFIX/sbin/memeter-relay -c /etc/memeter/memeter.conf" "$U/memeter-relay.service"
+check "relay: restarts on failure" grep -qx 'Restart=on-failure' "$U/memeter-relay.service"
+check "relay: needs no local Redis (redis_url may be another box)" \
+    bash -c '! grep -qiE "^(After|Requires|Wants|BindsTo)=.*redis" "$0"' "$U/memeter-relay.service"
+check "relay: may reach Redis over IP" grep -qE '^RestrictAddressFamilies=.*AF_INET( |$)' "$U/memeter-relay.service"
+for unit in memeter-fcgi.service memeter-pushd.service memeter-relay.service; do
     for opt in User=memeter NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
-        PrivateDevices=yes CapabilityBoundingSet= RuntimeDirectory=memeter 'StateDirectory=memeter.*' \
-        SystemCallFilter=@system-service; do
+        PrivateDevices=yes CapabilityBoundingSet= 'StateDirectory=memeter.*' \
+        SystemCallFilter=@system-service MemoryDenyWriteExecute=yes RestrictNamespaces=yes; do
         check "$unit: $opt" grep -qx "$opt" "$U/$unit"
     done
+done
+for unit in memeter-fcgi.service memeter-pushd.service; do
+    check "$unit: RuntimeDirectory=memeter (the sockets)" grep -qx RuntimeDirectory=memeter "$U/$unit"
 done
 check "sysusers: the memeter user, nginx in its group" \
     bash -c 'grep -q "^u memeter " "$0" && grep -q "^m www-data memeter" "$0"' "$P/lib/sysusers.d/memeter.conf"
@@ -115,7 +126,7 @@ for f in "$U"/*; do
 done
 if command -v systemd-analyze >/dev/null; then
     out=$(cd "$T_DIR/units" && systemd-analyze verify --man=no ./memeter-fcgi.socket \
-        ./memeter-fcgi.service ./memeter-pushd.service 2>&1)
+        ./memeter-fcgi.service ./memeter-pushd.service ./memeter-relay.service 2>&1)
     check "systemd-analyze verify accepts the units (${out:-clean})" test -z "$out"
 fi
 
@@ -245,11 +256,55 @@ check "memeterctl status sees the installed pool" test "$(jq -r .pool.pid <<<"$o
 check "memeterctl status sees the installed pushd" test "$(jq -r .ok <<<"$out")" = true
 check "one log line per request, with status and time" \
     grep -qE 'info memeter-fcgi\[[0-9]+\]: GET /api/health 200 [0-9.]+ ms' "$R/logs/fcgi.log"
+# The installed relay with the installed config, to a Redis on loopback.
+_relay_at_head() {
+    [ "$(redis-cli -p "$RPORT" --raw XREVRANGE memeter:events + - COUNT 1 2>/dev/null | head -1)" = \
+      "$(sqlite3 "$R/state/memeter.db" "SELECT max(seq) FROM events")-0" ]
+}
+_redis_up() { [ "$(redis-cli -p "$RPORT" PING 2>/dev/null)" = PONG ]; }
+_poll() { local i; for ((i = 0; i < $1 * 50; i++)); do "${@:2}" && return 0; sleep 0.02; done; return 1; }
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    RPORT=$(stack_free_port)
+    redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --dir "$R" \
+        >>"$R/logs/redis.log" 2>&1 &
+    STACK_PIDS+=("$!")
+    _poll 10 _redis_up
+    MEMETER_REDIS_URL=redis://127.0.0.1:$RPORT "$P/sbin/memeter-relay" -c "$R/memeter.conf" \
+        >>"$R/logs/relay.log" 2>&1 &
+    STACK_PIDS+=("$!")
+    check "the installed relay appends the outbox to Redis up to its head" _poll 20 _relay_at_head
+fi
 kill -HUP "$STACK_POOL_PID"
 check "SIGHUP (ExecReload) reloads the installed pool" \
     bash -c 'for i in $(seq 200); do [ "$("$@" --json status | jq -r .pool.generation)" = 2 ] && exit 0; sleep 0.05; done; exit 1' \
     _ "${CTL[@]}"
 stack_stop
+
+# --- an edge: EDGE_WRITER=host:port make install --------------------------------------------
+EDEST="$T_DIR/edge-dest"
+make --no-print-directory -C "$STACK_ROOT" V="$VARIANT" DESTDIR="$EDEST" \
+    EDGE_WRITER=10.0.0.1:9000 EDGE_REDIS=redis://10.0.0.2:6379 install >>"$T_DIR/make.log" 2>&1
+check "make install EDGE_WRITER=10.0.0.1:9000 (an edge) succeeds" test $? = 0
+EH="$EDEST/etc/nginx/conf.d/memeter.conf"
+check "edge: nginx passes /api/ to the writer's pool" grep -q '^    server 10.0.0.1:9000;$' "$EH"
+check "edge: the local pushd stays the upstream of /ws/" grep -q '^    server unix:/run/memeter/pushd.sock;$' "$EH"
+check "writer: its own pool socket" grep -q '^    server unix:/run/memeter/fcgi.sock;$' "$DEST/etc/nginx/conf.d/memeter.conf"
+# One template: the maps, zones and CSP of both are the same lines.
+check "edge and writer http.conf differ in the pool's address only" bash -c \
+    '[ "$(diff "$0" "$1" | grep -c "^[<>]")" = 2 ]' "$EH" "$DEST/etc/nginx/conf.d/memeter.conf"
+check "edge: the sample config says source = redis" grep -qx 'source = redis' "$EDEST/etc/memeter/memeter.conf"
+check "edge: with the given redis_url" grep -qx 'redis_url = redis://10.0.0.2:6379' "$EDEST/etc/memeter/memeter.conf"
+check "edge: memeterctl reads that config" bash -c \
+    '"$0" -c "$1" config | grep -qE "^source += redis"' "$EDEST$PREFIX/bin/memeterctl" "$EDEST/etc/memeter/memeter.conf"
+check "edge: the relay and pushd units are installed" \
+    test -s "$EDEST$PREFIX/lib/systemd/system/memeter-pushd.service" -a -s "$EDEST$PREFIX/lib/systemd/system/memeter-relay.service"
+sed -e "s|$DEST/etc/nginx/conf.d/memeter.conf|$EH|" -e "s|$DEST/etc/nginx/snippets/|$EDEST/etc/nginx/snippets/|" \
+    "$N/existing.conf" > "$N/edge.conf"
+out=$(nginx -t -c "$N/edge.conf" 2>&1)
+check "nginx -t: the edge's http.conf with the snippet" test $? = 0
+out=$(make --no-print-directory -C "$STACK_ROOT" V="$VARIANT" DESTDIR="$T_DIR/bad-dest" \
+    EDGE_WRITER=10.0.0.1 install 2>&1)
+check "EDGE_WRITER without a port is refused, saying so" grep -q "not host:port" <<<"$out"
 
 # --- upgrade keeps edited config; uninstall ---------------------------------------------------------
 echo "workers = 3" >> "$DEST/etc/memeter/memeter.conf"
@@ -259,9 +314,10 @@ check "and puts the new one next to it" test -s "$DEST/etc/memeter/memeter.conf.
 touch "$DEST/var/lib/memeter/memeter.db"
 make_install uninstall
 check "make uninstall succeeds" test $? = 0
-for f in bin/memeterctl sbin/memeter-fcgi sbin/memeter-pushd share/memeter share/man/man1/memeterctl.1 \
-    share/doc/memeter lib/systemd/system/memeter-fcgi.service lib/systemd/system/memeter-fcgi.socket \
-    lib/systemd/system/memeter-pushd.service lib/sysusers.d/memeter.conf; do
+for f in bin/memeterctl sbin/memeter-fcgi sbin/memeter-pushd sbin/memeter-relay share/memeter \
+    share/man/man1/memeterctl.1 share/doc/memeter lib/systemd/system/memeter-fcgi.service \
+    lib/systemd/system/memeter-fcgi.socket lib/systemd/system/memeter-pushd.service \
+    lib/systemd/system/memeter-relay.service lib/sysusers.d/memeter.conf; do
     check "uninstall removes $PREFIX/$f" test ! -e "$P/$f"
 done
 for f in conf.d/memeter.conf snippets/memeter.conf sites-available/memeter; do
@@ -269,5 +325,6 @@ for f in conf.d/memeter.conf snippets/memeter.conf sites-available/memeter; do
 done
 check "uninstall keeps the edited memeter.conf" grep -qx "workers = 3" "$DEST/etc/memeter/memeter.conf"
 check "uninstall keeps the data" test -e "$DEST/var/lib/memeter/memeter.db"
+
 [ "$T_FAILED" -gt 0 ] && tail -20 "$T_DIR/make.log" >&2
 t_done

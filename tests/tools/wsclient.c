@@ -4,7 +4,7 @@
  *
  *   wsclient --port P --path '/ws/user?since=0' [--host H] [--cookie C]
  *            [--origin URL] [--count N] [--timeout S] [--no-read]
- *            [--pause S] [--send text|unmasked|bad-utf8]
+ *            [--pause S] [--send text|unmasked|bad-utf8] [--tls]
  *
  * Prints every text message it receives as one line on stdout (flushed at
  * once, so a test can follow it).  Status lines go to stderr:
@@ -21,6 +21,8 @@
  * --send sends one text frame after the upgrade: "text" a proper one,
  * "unmasked" one without the mask a client must set (RFC 6455 5.1),
  * "bad-utf8" a masked one whose payload is not UTF-8 (RFC 6455 8.1).
+ * --tls connects with TLS (wss), taking a self-signed certificate (the
+ * stack tests make their own).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -41,7 +43,8 @@ static struct {
 	int		 no_read;
 	int		 pause;		/* seconds */
 	const char	*send;		/* text, unmasked, bad-utf8 */
-} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0, NULL };
+	int		 tls;
+} opt = { "127.0.0.1", 0, NULL, NULL, NULL, 0, 10, 0, 0, NULL, 0 };
 
 static struct {
 	long		 got;
@@ -211,7 +214,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: wsclient --port P --path PATH [--host H] "
 	    "[--cookie C] [--origin URL] [--count N] [--timeout S] "
-	    "[--no-read] [--pause S] [--send text|unmasked|bad-utf8]\n");
+	    "[--no-read] [--pause S] [--send text|unmasked|bad-utf8] "
+	    "[--tls]\n");
 	exit(2);
 }
 
@@ -229,6 +233,7 @@ parse_args(int argc, char *argv[])
 		{ "no-read", no_argument, NULL, 'R' },
 		{ "pause", required_argument, NULL, 'w' },
 		{ "send", required_argument, NULL, 's' },
+		{ "tls", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -245,6 +250,7 @@ parse_args(int argc, char *argv[])
 		case 'R': opt.no_read = 1; break;
 		case 'w': opt.pause = atoi(optarg); break;
 		case 's': opt.send = optarg; break;
+		case 'T': opt.tls = 1; break;
 		default: usage();
 		}
 	}
@@ -269,6 +275,8 @@ main(int argc, char *argv[])
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	if (opt.tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if ((st.ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "wsclient: lws_create_context failed\n");
 		return 2;
@@ -285,6 +293,9 @@ main(int argc, char *argv[])
 	    opt.origin + 7 : opt.origin;
 	ci.protocol = NULL;
 	ci.local_protocol_name = "wsclient";
+	if (opt.tls)
+		ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
+		    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
 	if (lws_client_connect_via_info(&ci) == NULL) {
 		fprintf(stderr, "wsclient: connect failed\n");
 		finish(2);

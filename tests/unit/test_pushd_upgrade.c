@@ -89,7 +89,8 @@ origins(void **state)
 	assert_false(upgrade_origin_ok("", "http://127.0.0.1:8080"));
 }
 
-/* The admin lookup of the tests: the session of token "good" only. */
+/* The admin lookup of the tests: the session of token "good" only;
+ * token "unknowable" is a lookup that cannot tell (an edge's Redis down). */
 static int lookups;
 
 static int
@@ -100,6 +101,9 @@ admin_lookup(void *arg, const unsigned char hash[32], int64_t *session_id,
 
 	(void)arg;
 	lookups++;
+	token_sha256("unknowable", 10, good);
+	if (memcmp(hash, good, sizeof(good)) == 0)
+		return -1;
 	token_sha256("good", 4, good);
 	if (memcmp(hash, good, sizeof(good)) != 0)
 		return 0;
@@ -112,7 +116,8 @@ static enum upgrade_verdict
 check(const char *path, const char *origin, const char *since,
     const char *cookie, struct upgrade_grant *g)
 {
-	struct upgrade_request req = { path, origin, 0, since, cookie, 0 };
+	struct upgrade_request req = { .path = path, .origin = origin,
+	    .since = since, .cookie = cookie };
 
 	return upgrade_check(&req, SITE, admin_lookup, NULL, g);
 }
@@ -163,13 +168,59 @@ admin_upgrades(void **state)
 	assert_int_equal(lookups, 2);	/* no cookie: no lookup */
 }
 
+/* A lookup that cannot tell is a 503 (retry), never a 401 (log in). */
+static void
+admin_lookup_cannot_tell(void **state)
+{
+	struct upgrade_grant g;
+
+	(void)state;
+	assert_int_equal(check("/ws/admin", SITE, NULL, "mr_admin=unknowable",
+	    &g), UPGRADE_UNAVAILABLE);
+	assert_int_equal(upgrade_status(UPGRADE_UNAVAILABLE), 503);
+	assert_string_not_equal(upgrade_reason(UPGRADE_UNAVAILABLE),
+	    upgrade_reason(UPGRADE_NO_ADMIN));
+	assert_int_equal(check("/ws/user", SITE, NULL, "mr_admin=unknowable",
+	    &g), UPGRADE_OK);
+}
+
+/* An edge cut off from its stream serves what it holds, nothing newer. */
+static void
+source_down_serves_up_to_head(void **state)
+{
+	struct upgrade_grant g;
+	struct upgrade_request req = { .path = "/ws/user", .origin = SITE,
+	    .since = "100", .source_down = 1, .head = 100 };
+
+	(void)state;
+	assert_int_equal(upgrade_check(&req, SITE, admin_lookup, NULL, &g),
+	    UPGRADE_OK);
+	req.since = "101";
+	assert_int_equal(upgrade_check(&req, SITE, admin_lookup, NULL, &g),
+	    UPGRADE_UNAVAILABLE);
+	req.since = NULL;	/* no since: starts from the head it has */
+	assert_int_equal(upgrade_check(&req, SITE, admin_lookup, NULL, &g),
+	    UPGRADE_OK);
+	req.since = "101";	/* reachable: it catches up, then serves */
+	req.source_down = 0;
+	assert_int_equal(upgrade_check(&req, SITE, admin_lookup, NULL, &g),
+	    UPGRADE_OK);
+	lookups = 0;		/* an admin that cannot be served: no lookup */
+	req.path = "/ws/admin";
+	req.cookie = "mr_admin=good";
+	req.source_down = 1;
+	assert_int_equal(upgrade_check(&req, SITE, admin_lookup, NULL, &g),
+	    UPGRADE_UNAVAILABLE);
+	assert_int_equal(lookups, 0);
+}
+
 /* The first failing check answers, and cheap ones come first. */
 static void
 checks_answer_in_order(void **state)
 {
 	struct upgrade_grant g;
-	struct upgrade_request req = { "/ws/admin", "http://evil.example", 0,
-	    "x", NULL, 1 };
+	struct upgrade_request req = { .path = "/ws/admin",
+	    .origin = "http://evil.example", .since = "x", .stopping = 1 };
 
 	(void)state;
 	lookups = 0;
@@ -206,6 +257,8 @@ main(void)
 		cmocka_unit_test(origins),
 		cmocka_unit_test(user_upgrades),
 		cmocka_unit_test(admin_upgrades),
+		cmocka_unit_test(admin_lookup_cannot_tell),
+		cmocka_unit_test(source_down_serves_up_to_head),
 		cmocka_unit_test(checks_answer_in_order),
 	};
 

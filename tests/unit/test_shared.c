@@ -81,6 +81,91 @@ config_file_parses_and_reports_line(void **state)
 	unlink(path);
 }
 
+static void
+config_listen_addresses(void **state)
+{
+	static const char *bad[] = { "", "8443", "127.0.0.1", "127.0.0.1:",
+	    "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:84x", ":8443",
+	    "memes.example.org:8443", "::1:8443", "[::1]", "[::1]8443",
+	    "[127.0.0.1]:8443", "[]:8443", "ab.cd.ef.01:80", "1.2.3:80",
+	    "256.1.1.1:80", "[fe80::1%eth0]:80" };
+	char host[64];
+	int port;
+
+	(void)state;
+	assert_int_equal(config_parse_listen("0.0.0.0:8443", host,
+	    sizeof(host), &port), 0);
+	assert_string_equal(host, "0.0.0.0");
+	assert_int_equal(port, 8443);
+	assert_int_equal(config_parse_listen("[::1]:1", host, sizeof(host),
+	    &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (config_parse_listen(bad[i], host, sizeof(host), &port) != -1)
+			fail_msg("\"%s\" was taken", bad[i]);
+	/* Too long for the caller's buffer: refused, not cut. */
+	assert_int_equal(config_parse_listen("127.0.0.1:80", host, 9, &port),
+	    -1);
+}
+
+static void
+config_ws_urls(void **state)
+{
+	static const char *good[] = { "ws://127.0.0.1:8090", "wss://memes.example.org",
+	    "wss://memes.example.org:8443/", "ws://[::1]:9000", "wss://a-b.c" };
+	static const char *bad[] = { "", "http://x", "wss://", "wss:///",
+	    "wss://x/ws", "wss://x:", "wss://x:0", "wss://x:65536", "wss://:80",
+	    "wss://x?y", "wss://u@x", "wss://x y", "wss://[::1", "ws://x:8a",
+	    "WSS//x" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!config_ws_url_ok(good[i]))
+			fail_msg("\"%s\" was refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (config_ws_url_ok(bad[i]))
+			fail_msg("\"%s\" was taken", bad[i]);
+}
+
+/* The direct listener's keys are checked at load, naming the key. */
+static void
+config_direct_keys_checked_at_load(void **state)
+{
+	static const struct { const char *env, *value, *names; } cases[] = {
+		{ "MEMETER_PUSHD_LISTEN", "localhost:8443", "pushd_listen" },
+		{ "MEMETER_PUSHD_TLS_CERT", "/etc/ssl/cert.pem", "pushd_tls_key" },
+		{ "MEMETER_PUSHD_TLS_KEY", "/etc/ssl/key.pem", "pushd_tls_cert" },
+		{ "MEMETER_WS_URL", "https://memes.example.org", "ws_url" },
+		{ "MEMETER_PUSHD_WS_PER_ADDR", "0", "pushd_ws_per_addr" },
+	};
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv(cases[i].env, cases[i].value, 1);
+		assert_int_equal(config_load(&cfg, NULL, 0, err, sizeof(err)),
+		    -1);
+		if (strstr(err, cases[i].names) == NULL)
+			fail_msg("%s=%s: \"%s\" does not name %s", cases[i].env,
+			    cases[i].value, err, cases[i].names);
+		unsetenv(cases[i].env);
+	}
+	setenv("MEMETER_PUSHD_LISTEN", "127.0.0.1:8443", 1);
+	setenv("MEMETER_PUSHD_TLS_CERT", "/etc/ssl/cert.pem", 1);
+	setenv("MEMETER_PUSHD_TLS_KEY", "/etc/ssl/key.pem", 1);
+	setenv("MEMETER_WS_URL", "wss://127.0.0.1:8443", 1);
+	assert_int_equal(config_load(&cfg, NULL, 0, err, sizeof(err)), 0);
+	assert_string_equal(cfg.pushd_listen, "127.0.0.1:8443");
+	assert_string_equal(cfg.ws_url, "wss://127.0.0.1:8443");
+	assert_int_equal(cfg.pushd_ws_per_addr, 500);
+	unsetenv("MEMETER_PUSHD_LISTEN");
+	unsetenv("MEMETER_PUSHD_TLS_CERT");
+	unsetenv("MEMETER_PUSHD_TLS_KEY");
+	unsetenv("MEMETER_WS_URL");
+}
+
 /* conf/memeter.conf documents every key: each must stand in it as an
  * uncommented "key = default" line (run from the top of the tree). */
 struct sample {
@@ -365,6 +450,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_defaults_then_env),
 		cmocka_unit_test(config_bad_value_names_key),
+		cmocka_unit_test(config_listen_addresses),
+		cmocka_unit_test(config_ws_urls),
+		cmocka_unit_test(config_direct_keys_checked_at_load),
 		cmocka_unit_test(config_file_parses_and_reports_line),
 		cmocka_unit_test(config_sample_has_every_key_and_default),
 		cmocka_unit_test(db_migrates_to_latest),
