@@ -736,9 +736,10 @@ make_push_table() {
     nc=$(memval "$OUT/nchan.txt" "$max_level" nginx)
     row+=("${nc:-$(absent nchan)}")
     mp=$(memval "$OUT/memeter.txt" "$max_level" pushd); mn=$(memval "$OUT/memeter.txt" "$max_level" nginx)
-    MEM_E2E=$(fsum "${mp:-0}" "${mn:-0}")
+    MEM_E2E=""
+    [ -n "$mp" ] && MEM_E2E=$(fsum "$mp" "${mn:-0}")
     if [ -n "$mp" ]; then row+=("$MEM_E2E (pushd $mp + nginx $mn)"); else row+=("-"); fi
-    [ "$(fcmp "$MEM_E2E" "<=" "$nc")" = 1 ] || ok=0
+    [ -z "$MEM_E2E" ] || [ "$(fcmp "$MEM_E2E" "<=" "$nc")" = 1 ] || ok=0
     for p in ${DIRECT_PROCS//,/ }; do
         dp=$(memval "$OUT/direct-$p.txt" "$max_level" pushd)
         row+=("${dp:-$(absent "direct-$p")}")
