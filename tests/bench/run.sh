@@ -9,8 +9,16 @@
 # Sizes can be lowered for a quick look (BENCH_LEVELS=500 BENCH_FANOUT=500 ...);
 # docs/BENCHMARKS.md is only rewritten by a full-size run unless
 # BENCH_WRITE_DOC=1.  For development, BENCH_ONLY=memeter|nchan runs
-# one side, and BENCH_SKIP=direct,ratings,ratings1,reload,cpu skips parts
-# of memeter's (the doc is then not written).  BENCH_BASELINE_BIN=DIR adds
+# one side, and BENCH_SKIP=nginx,listen,proxymem,direct,ratings,ratings1,
+# reload,cpu,show,cluster skips parts of memeter's (the doc is then not
+# written): nginx = the push rounds through nginx, listen = the direct
+# path's (pushd_listen or pushd_port, with 1 and 2 pushd: BENCH_DIRECT_PROCS),
+# proxymem = the proxied path's memory with each /ws/ proxy_buffer_size of
+# BENCH_PROXY_BUFFERS (default: 4k and the one in conf/nginx), direct =
+# the "pushd alone" diagnostic, show and cluster = tests/bench/show.sh and
+# cluster.sh when they exist.  BENCH_CLIENT_PROCS (2) and BENCH_SOURCES (4)
+# size the load client; BENCH_WS_PROXY_BUFFER runs the whole stack with
+# another /ws/ proxy_buffer_size.  BENCH_BASELINE_BIN=DIR adds
 # the server CPU per rating of another build (the commit before a change)
 # next to this one's, in alternating rounds of the same run.
 set -u
@@ -20,17 +28,22 @@ case $build in
 /*) export MEMETER_BIN="$build/bin" ;;
 *) export MEMETER_BIN="$root/$build/bin" ;;
 esac
+# The source tree the binaries were built in (for the doc's record).
+MEMETER_SRC=$(cd "$MEMETER_BIN/../../.." 2>/dev/null && pwd)
 WSLOAD="$MEMETER_BIN/wsload"
 # shellcheck source=../../mk/stack.sh
 . "$root/mk/stack.sh"
 
 LEVELS=${BENCH_LEVELS:-1000,5000,10000}
-FANOUT=${BENCH_FANOUT:-10000,1000}
+FANOUT=${BENCH_FANOUT:-20000,10000,1000}
 FANOUT_EVENTS=${BENCH_FANOUT_EVENTS:-20}
 FANOUT_GAP_MS=${BENCH_FANOUT_GAP_MS:-250}
 RATE_CLIENTS=${BENCH_RATE_CLIENTS:-1000}
 RATES=${BENCH_RATES:-50,100,200,300,400,500,600,700,800,1000,1200,1500,2000,3000,4000,6000,8000}
 STEP_MS=${BENCH_STEP_MS:-3000}
+# The ladder's latency bound (p99 of a step), ms: a higher one runs the
+# top rates even on a loaded machine (to see that nothing is lost).
+RATE_P99_MS=${BENCH_RATE_P99_MS:-100}
 HOLD_MS=${BENCH_HOLD_MS:-3000}
 E2E_ADMINS=${BENCH_E2E_ADMINS:-100}
 E2E_RATERS=${BENCH_E2E_RATERS:-2500}
@@ -44,9 +57,15 @@ MEMES=${BENCH_MEMES:-60}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-2}
 POOL_WORKERS=${BENCH_POOL_WORKERS:-4}
 ROUNDS=${BENCH_ROUNDS:-2}
+# Every process here may hold at most 20,000 files: the load client runs as
+# CLIENT_PROCS processes (the idle and fan-out clients spread over them,
+# latencies merged over every sample) from SOURCES loopback addresses
+# (127.0.0.1..N, each its own ephemeral ports).
+CLIENT_PROCS=${BENCH_CLIENT_PROCS:-2}
+SOURCES=${BENCH_SOURCES:-4}
 
 full_size=0
-[ "$LEVELS" = 1000,5000,10000 ] && [ "$FANOUT" = 10000,1000 ] && full_size=1
+[ "$LEVELS" = 1000,5000,10000 ] && [ "$FANOUT" = 20000,10000,1000 ] && full_size=1
 write_doc=${BENCH_WRITE_DOC:-$full_size}
 
 [ -x "$WSLOAD" ] || { echo "bench: $WSLOAD missing (make $build/bin/wsload)" >&2; exit 1; }
@@ -60,7 +79,7 @@ OUT="$BENCH_DIR/out"
 mkdir -p "$OUT" "$BENCH_DIR/bin"
 # One version for the whole run, even if the build tree is relinked while
 # it runs.
-for b in memeter-fcgi memeter-pushd wsload; do
+for b in memeter-fcgi memeter-pushd memeterctl wsload; do
     [ -x "$MEMETER_BIN/$b" ] && cp "$MEMETER_BIN/$b" "$BENCH_DIR/bin/"
 done
 export MEMETER_BIN="$BENCH_DIR/bin"
@@ -84,6 +103,42 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '== %s\n' "$*" >&2; }
+
+# --- what fits under the file limit -----------------------------------------
+# Every process here may hold at most FD_CAP files.  A fan-out level runs
+# only where each server process's share fits: FDS_PER_CLIENT files per
+# client (Nchan and pushd 1; nginx proxying to pushd 2: the client's socket
+# and the one to pushd), spread over PROCS processes with SPREAD_SLACK
+# for an uneven split (nginx's workers took 46/54 of 10,000 here; the
+# kernel's SO_REUSEPORT hash is closer), and a few files of their own.
+FD_CAP=$(ulimit -Hn)
+[ "$FD_CAP" = unlimited ] && FD_CAP=1048576
+SPREAD_SLACK=${BENCH_SPREAD_SLACK:-1.15}
+# fits N FDS_PER_CLIENT PROCS LIMIT: 1 if N clients fit.
+fits() {
+    awk -v n="$1" -v f="$2" -v p="$3" -v lim="$4" -v s="$SPREAD_SLACK" 'BEGIN {
+        share = (p > 1) ? n / p * s : n; if (share > n) share = n
+        print (share * f + 64 <= lim) ? 1 : 0 }'
+}
+# fitting LIST FDS_PER_CLIENT PROCS LIMIT: the levels of LIST that fit.
+# The load client's processes must hold their shares too (an even split).
+fitting() {
+    local n out=""
+    for n in ${1//,/ }; do
+        [ "$(fits "$n" "$2" "$3" "$4")" = 1 ] && [ "$(client_fits "$n")" = 1 ] && out+="${out:+,}$n"
+    done
+    echo "$out"
+}
+client_fits() {
+    awk -v n="$1" -v p="$CLIENT_PROCS" -v lim="$FD_CAP" 'BEGIN { print (n / p + 64 <= lim) ? 1 : 0 }'
+}
+# The most clients that fit (for the table's note on a level left out).
+fit_max() {
+    awk -v f="$1" -v p="$2" -v lim="$3" -v s="$SPREAD_SLACK" 'BEGIN {
+        share = (p > 1) ? s / p : 1; printf "%d", (lim - 64) / f / share }'
+}
+NGINX_FD_LIMIT=19000	# worker_connections (worker_rlimit_nofile is 19,500)
+DIAG_FANOUT=""
 
 # The worker pids of an nginx master, comma separated.
 nginx_workers() {
@@ -155,9 +210,10 @@ nchan_push() {
     say "Nchan: idle hold, fan-out, sustained ($1)"
     run_wsload "$1" push -u "ws://127.0.0.1:$NCHAN_PORT/sub?id=bench" \
         -p "nchan:http://127.0.0.1:$NCHAN_PORT/pub?id=bench" -r open \
-        -l "$LEVELS" -f "$FANOUT" -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
-        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
-        -P "nginx=$NCHAN_WORKERS"
+        -l "$LEVELS" -f "$(fitting "$FANOUT" 1 "$NGINX_WORKERS" "$NGINX_FD_LIMIT")" \
+        -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
+        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L "$RATE_P99_MS" -t "$HOLD_MS" \
+        -j "$CLIENT_PROCS" -b "$SOURCES" -P "nginx=$NCHAN_WORKERS"
 }
 
 # --- memeter --------------------------------------------------------------
@@ -210,6 +266,10 @@ memeter_start() {
     export STACK_ACCESS_LOG=off STACK_LOG_LEVEL=warn
     port=$(stack_free_port)
     stack_init "$BENCH_DIR/memeter" "$port"
+    [ -n "${BENCH_WS_PROXY_BUFFER:-}" ] && ws_buffer_set "$BENCH_WS_PROXY_BUFFER"
+    # For trying server-level nginx directives (e.g. request_pool_size):
+    # appended to memeter's server{} snippet.
+    [ -n "${BENCH_NGINX_SERVER_EXTRA:-}" ] && printf '%s\n' "$BENCH_NGINX_SERVER_EXTRA" >> "$STACK_DIR/memeter-server.conf"
     make_library "$STACK_DIR/library"
     stack_start || return 1
     memeter_session || return 1
@@ -217,20 +277,187 @@ memeter_start() {
     say "memeter on :$port (pushd $STACK_PUSHD_PID, nginx workers $MEMETER_WORKERS, pool $STACK_POOL_PID, session $SESSION_ID)"
 }
 
+# The /ws/ location's proxy_buffer_size in the stack's nginx config (a
+# proxied WebSocket holds one such buffer each way, whatever proxy_buffers
+# say: an upgraded connection is relayed through these two only).
+ws_buffer_get() {
+    awk '$1 == "proxy_buffer_size" { sub(";", "", $2); print $2; exit }' "${1:-$STACK_DIR/memeter-server.conf}"
+}
+ws_buffer_set() {
+    sed -i "s|^\( *proxy_buffer_size\) [^;]*;|\1 $1;|" "$STACK_DIR/memeter-server.conf"
+    [ "$(ws_buffer_get)" = "$1" ] || { echo "bench: could not set proxy_buffer_size $1" >&2; return 1; }
+}
+
+# A fresh nginx for the stack (after its config changed): new workers, so
+# their memory starts from nothing again.
+nginx_restart() {
+    local pid keep=()
+    stack_kill "$STACK_NGINX_PID"
+    for pid in "${STACK_PIDS[@]}"; do
+        [ "$pid" = "$STACK_NGINX_PID" ] || keep+=("$pid")
+    done
+    STACK_PIDS=("${keep[@]}")
+    stack_start_nginx
+    stack_wait_ready || return 1
+    MEMETER_WORKERS=$(nginx_workers "$STACK_NGINX_PID")
+}
+
 # memeter_push FILE: the push figures of memeter (nginx -> pushd).
 memeter_push() {
     say "memeter: idle hold, fan-out, sustained ($1)"
     run_wsload "$1" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
         -p memeter -S "$SESSION_ID" -r hello \
-        -l "$LEVELS" -f "$FANOUT" -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
-        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L 100 -t "$HOLD_MS" \
-        -P "pushd=$STACK_PUSHD_PID" -P "nginx=$MEMETER_WORKERS"
+        -l "$LEVELS" -f "$(fitting "$FANOUT" 2 "$NGINX_WORKERS" "$NGINX_FD_LIMIT")" \
+        -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
+        -R "$RATES" -n "$RATE_CLIENTS" -s "$STEP_MS" -L "$RATE_P99_MS" -t "$HOLD_MS" \
+        -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$STACK_PUSHD_PID" -P "nginx=$MEMETER_WORKERS"
+}
+
+# --- memeter's direct path (pushd_listen) and several pushd (pushd_processes)
+
+# supports KEY: 1 if this build's config knows KEY (memeterctl lists every
+# key it knows; an unknown key in the environment is ignored, in a file
+# refused).
+supports() {
+    [ -x "$MEMETER_BIN/memeterctl" ] &&
+        "$MEMETER_BIN/memeterctl" config 2>/dev/null | grep -q "^$1 = "
+}
+
+# pushd and every process it started, comma separated.
+pushd_pids() {
+    local all=$STACK_PUSHD_PID frontier=$STACK_PUSHD_PID kids p
+    while [ -n "$frontier" ]; do
+        kids=""
+        for p in $frontier; do kids+=" $(ps -o pid= --ppid "$p" | tr -s ' \n' ' ')"; done
+        frontier=$(echo $kids)
+        [ -n "$frontier" ] && all+=" $frontier"
+    done
+    echo $all | tr ' ' ','
+}
+
+# pushd_restart [VAR=VALUE...]: the stack's pushd again, with these in its
+# environment (the config reads MEMETER_<KEY>).  With none, as the stack
+# starts it (on its Unix socket, for nginx); with some, the caller waits
+# for what they ask for.
+pushd_restart() {
+    local pid keep=() kv names=() rc=0
+    stack_kill "$STACK_PUSHD_PID"
+    for pid in "${STACK_PIDS[@]}"; do
+        [ "$pid" = "$STACK_PUSHD_PID" ] || keep+=("$pid")
+    done
+    STACK_PIDS=("${keep[@]}")
+    if [ "$#" = 0 ]; then
+        rm -f "$STACK_DIR/pushd.sock"
+        stack_start_pushd
+        return
+    fi
+    for kv in "$@"; do export "${kv?}"; names+=("${kv%%=*}"); done
+    "$MEMETER_BIN/memeter-pushd" >>"$STACK_DIR/logs/pushd.log" 2>&1 &
+    STACK_PUSHD_PID=$!
+    STACK_PIDS+=("$STACK_PUSHD_PID")
+    unset "${names[@]}"
+    return "$rc"
+}
+
+# Waits until N sockets listen on 127.0.0.1:PORT (one per pushd process
+# with SO_REUSEPORT, so that none of them misses its share of clients);
+# one listener shared by all of them does too, after a while.
+wait_listeners() {
+    local port=$1 want=$2 i n=0
+    for ((i = 0; i < 500; i++)); do
+        n=$(ss -Hltn "sport = :$port" 2>/dev/null | wc -l)
+        [ "$n" -ge "$want" ] && return 0
+        kill -0 "$STACK_PUSHD_PID" 2>/dev/null || break
+        sleep 0.02
+    done
+    if [ "$n" -ge 1 ] && kill -0 "$STACK_PUSHD_PID" 2>/dev/null; then
+        say "pushd: $n listener(s) on :$port for $want processes (one shared socket?)"
+        return 0
+    fi
+    echo "bench: pushd did not listen on :$port; its log:" >&2
+    tail -5 "$STACK_DIR/logs/pushd.log" >&2
+    return 1
+}
+
+# How this build serves WebSockets without nginx: pushd_listen (the direct
+# listener, beside the Unix socket), else pushd_port (127.0.0.1 only,
+# instead of the Unix socket: the same lws path, the diagnostic's), and
+# whether pushd_processes can make it several processes.
+DIRECT_PROCS=${BENCH_DIRECT_PROCS:-1,2}
+DIRECT_KEY=""
+MULTI=""
+direct_check() {
+    if supports pushd_listen; then DIRECT_KEY=pushd_listen
+    elif supports pushd_port; then DIRECT_KEY=pushd_port
+    fi
+    supports pushd_processes && MULTI=yes
+    say "memeter direct: ${DIRECT_KEY:-not supported by this build} (pushd_processes: ${MULTI:-not supported by this build})"
+}
+# direct_why PROCS: why the direct column with PROCS pushd has no figures
+# ("" when it can have some).
+direct_why() {
+    if [ -z "$DIRECT_KEY" ]; then echo "pushd_listen not supported by this build"
+    elif [ "$1" -gt 1 ] && [ -z "$MULTI" ]; then echo "pushd_processes not supported by this build"
+    fi
+}
+
+# memeter_direct FILE PROCS: fan-out straight to pushd (no nginx on the
+# push path) with PROCS pushd processes; server = every pushd process.
+# Leaves the stack's pushd as it was.
+memeter_direct() {
+    local file=$1 procs=$2 dport rc max_level fo env=()
+    dport=$(stack_free_port)
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    fo=$(fitting "$FANOUT" 1 "$procs" "$FD_CAP")
+    if [ "$DIRECT_KEY" = pushd_listen ]; then
+        env=("MEMETER_PUSHD_LISTEN=127.0.0.1:$dport")
+    else
+        env=("MEMETER_PUSHD_PORT=$dport")
+    fi
+    [ -n "$MULTI" ] && env+=("MEMETER_PUSHD_PROCESSES=$procs")
+    # The load client is a few addresses holding every WebSocket: the
+    # direct listener's per-address cap goes above it, as nginx's does.
+    supports pushd_ws_per_addr && env+=("MEMETER_PUSHD_WS_PER_ADDR=1000000")
+    pushd_restart "${env[@]}" || return 1
+    wait_listeners "$dport" "$procs" || return 1
+    say "memeter direct ($DIRECT_KEY 127.0.0.1:$dport), $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"
+    run_wsload "$file" push -u "ws://127.0.0.1:$dport/ws/user" -O "$BASE" \
+        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$fo" \
+        -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "" -t "$HOLD_MS" \
+        -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$(pushd_pids)"
+    rc=$?
+    pushd_restart || return 1
+    return "$rc"
+}
+
+# Memory per connection of the proxied path with each /ws/
+# proxy_buffer_size of PROXY_BUFFERS side by side, each on a fresh nginx
+# (the one before and the one in conf/nginx/memeter-server.conf.in), and
+# a fan-out to the same clients for the CPU each costs per delivery.
+PROXY_BUFFERS=${BENCH_PROXY_BUFFERS:-4k,$(ws_buffer_get "$root/conf/nginx/memeter-server.conf.in")}
+bench_proxy_memory() {
+    local b saved max_level seen=","
+    saved=$(ws_buffer_get)
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    for b in ${PROXY_BUFFERS//,/ }; do
+        [[ $seen == *",$b,"* ]] && continue
+        seen+="$b,"
+        # Both fresh: pushd keeps (and reuses) what the last clients freed.
+        ws_buffer_set "$b" && nginx_restart && pushd_restart || return 1
+        say "memeter proxied path, proxy_buffer_size $b: memory at $max_level, fan-out"
+        run_wsload "$OUT/proxymem-$b.txt" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
+            -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$max_level" \
+            -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "" -t "$HOLD_MS" \
+            -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$STACK_PUSHD_PID" -P "nginx=$MEMETER_WORKERS" || return 1
+    done
+    ws_buffer_set "$saved" && nginx_restart
 }
 
 # The rest of memeter's figures, after the push rounds.
 skipped() { [[ ",${BENCH_SKIP:-}," == *",$1,"* ]]; }
 
 memeter_rest() {
+    if ! skipped proxymem; then bench_proxy_memory || return 1; fi
     if ! skipped direct; then bench_pushd_direct || return 1; fi
 
     if ! skipped ratings; then
@@ -257,7 +484,23 @@ memeter_rest() {
             -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
             -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
     fi
+    # The reactions load (tests/bench/show.sh), on this stack.
+    bench_part show || return 1
     stack_stop
+}
+
+# bench_part NAME: sources tests/bench/NAME.sh when it exists and
+# BENCH_SKIP does not name it.  A part runs when sourced; it may use
+# run_wsload, val, $OUT, $STACK_* (show: memeter's stack is up; cluster:
+# none is, it starts its own), and adds table rows by writing them to
+# $OUT/rows-NAME.md (lines of the second table: | figure | memeter |
+# Nchan | target | met |); a part that fails returns non-zero.
+bench_part() {
+    local part="$root/tests/bench/$1.sh"
+    [ -f "$part" ] || return 0
+    skipped "$1" && return 0
+    # shellcheck disable=SC1090
+    . "$part"
 }
 
 # Server CPU per rating at one fixed offered rate, this build next to
@@ -340,6 +583,7 @@ cpu_min() {
 # figures from the proxy's.
 bench_pushd_direct() {
     local pport pid rc max_level
+    DIAG_FANOUT=$(fitting "$FANOUT" 1 1 "$FD_CAP")
     pport=$(stack_free_port)
     max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
     MEMETER_PUSHD_PORT=$pport MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
@@ -352,9 +596,9 @@ bench_pushd_direct() {
     say "pushd alone on 127.0.0.1:$pport (pid $pid), no nginx"
     MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
         run_wsload "$OUT/direct.txt" push -u "ws://127.0.0.1:$pport/ws/user" -O "$BASE" \
-        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$FANOUT" \
+        -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$DIAG_FANOUT" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "$RATES" -n "$RATE_CLIENTS" \
-        -s "$STEP_MS" -L 100 -t 500 -P "pushd=$pid"
+        -s "$STEP_MS" -L 100 -t 500 -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$pid"
     rc=$?
     stack_kill "$pid"
     return "$rc"
@@ -376,6 +620,7 @@ lat3() { # FILE TAG SEL -> "p50 / p99 / max ms"
 
 # memval FILE N PROC: per-connection PSS growth of PROC at N connections.
 memval() {
+    [ -f "$1" ] || return 0
     awk -v n="n=$2" -v p="proc=$3" '$1 == "mem" && $2 == n && $3 == p {
         split($6, kv, "="); print kv[2] }' "$1"
 }
@@ -425,71 +670,187 @@ round_of() {
     esac
 }
 
+# The push table: the servers side by side, one column each (Nchan,
+# memeter through nginx, memeter direct with each of DIRECT_PROCS pushd),
+# and memeter / Nchan for the deployment a user picks for a big party:
+# direct with the most pushd processes when this build has it, else nginx.
+PUSH_HEAD=""
+make_push_table() {
+    local lv max_level fo p f files cols=() v
+    PUSH_ROWS=()
+    prow() { local r="|" c; for c in "$@"; do r+=" $c |"; done; PUSH_ROWS+=("$r"); }
+    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
+    # name:label per column
+    cols=("nchan:Nchan" "memeter:memeter, nginx")
+    for p in ${DIRECT_PROCS//,/ }; do cols+=("direct-$p:memeter direct, $p pushd"); done
+    BEST=memeter BEST_LABEL="nginx"
+    for p in ${DIRECT_PROCS//,/ }; do
+        [ -n "$(rounds "direct-$p")" ] && BEST="direct-$p" BEST_LABEL="direct, $p pushd"
+    done
+    PUSH_HEAD="| figure |"
+    for c in "${cols[@]}"; do PUSH_HEAD+=" ${c#*:} |"; done
+    PUSH_HEAD+=" memeter / Nchan ($BEST_LABEL) | target | met |"
+    PUSH_HEAD+=$'\n'"|---|"
+    for c in "${cols[@]}"; do PUSH_HEAD+="---|"; done
+    PUSH_HEAD+="---|---|---|"
+
+    # cell NAME: what a column shows when it has no figure.
+    absent() {
+        case $1 in
+        direct-*) local why; why=$(direct_why "${1#direct-}"); echo "${why:--}" ;;
+        *) echo "-" ;;
+        esac
+    }
+    # fit_note NAME N: why level N was not run for NAME ("" if it was).
+    fit_note() {
+        local per procs lim
+        case $1 in
+        nchan) per=1 procs=$NGINX_WORKERS lim=$NGINX_FD_LIMIT ;;
+        memeter) per=2 procs=$NGINX_WORKERS lim=$NGINX_FD_LIMIT ;;
+        direct-*) per=1 procs=${1#direct-} lim=$FD_CAP ;;
+        esac
+        if [ "$(client_fits "$2")" != 1 ]; then
+            echo "does not fit: $CLIENT_PROCS client processes of at most $FD_CAP files"
+            return 0
+        fi
+        [ "$(fits "$2" "$per" "$procs" "$lim")" = 1 ] && return 0
+        echo "does not fit: $per file(s) a client over $procs process(es) of $lim: at most ~$(fit_max "$per" "$procs" "$lim")"
+    }
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "" }'; }
+
+    for lv in ${LEVELS//,/ }; do
+        local row=("idle connections held, $lv") all=1 c name held
+        for c in "${cols[@]}"; do
+            name=${c%%:*}
+            if [ -z "$(rounds "$name")" ]; then row+=("$(absent "$name")"); continue; fi
+            held=$(min_held "$name" "$lv")
+            case $name in direct-*) [ "$lv" = "$max_level" ] || { row+=("-"); continue; } ;; esac
+            row+=("${held:-0}/$lv")
+            [ "${held:-0}" = "$lv" ] || all=0
+        done
+        prow "${row[@]}" "-" "all held" "$(yesno "$all")"
+    done
+
+    # Memory per connection at the top level, round 1.
+    local mp mn nc dp row=("memory per connection at $max_level (kB, PSS growth, round 1)") ok=1
+    nc=$(memval "$OUT/nchan.txt" "$max_level" nginx)
+    row+=("${nc:-$(absent nchan)}")
+    mp=$(memval "$OUT/memeter.txt" "$max_level" pushd); mn=$(memval "$OUT/memeter.txt" "$max_level" nginx)
+    MEM_E2E=""
+    [ -n "$mp" ] && MEM_E2E=$(fsum "$mp" "${mn:-0}")
+    if [ -n "$mp" ]; then row+=("$MEM_E2E (pushd $mp + nginx $mn)"); else row+=("-"); fi
+    [ -z "$MEM_E2E" ] || [ "$(fcmp "$MEM_E2E" "<=" "$nc")" = 1 ] || ok=0
+    for p in ${DIRECT_PROCS//,/ }; do
+        dp=$(memval "$OUT/direct-$p.txt" "$max_level" pushd)
+        row+=("${dp:-$(absent "direct-$p")}")
+        [ -z "$dp" ] || [ "$(fcmp "$dp" "<" 3)" = 1 ] || ok=0
+    done
+    prow "${row[@]}" "nginx path $(ratio "$MEM_E2E" "$nc")" "nginx path <= Nchan; direct < 3 kB" "$(yesno "$ok")"
+
+    # Fan-out latency: each column's best round (least p99).
+    for fo in ${FANOUT//,/ }; do
+        local lrow=("fan-out to $fo, p50 / p99 / max") name bf nf note bp50 bp99 np50 np99
+        for c in "${cols[@]}"; do
+            name=${c%%:*}
+            note=$(fit_note "$name" "$fo")
+            if [ -n "$note" ]; then lrow+=("$note"); continue; fi
+            mapfile -t files < <(rounds "$name")
+            if [ "${#files[@]}" = 0 ]; then lrow+=("$(absent "$name")"); continue; fi
+            f=$(pick fanout "n=$fo" p99_ms min "${files[@]}")
+            v=$(val "$f" fanout p99_ms "n=$fo")
+            if [ -z "$v" ]; then lrow+=("-"); continue; fi
+            lrow+=("$(lat3 "$f" fanout "n=$fo")$(round_of "$f")")
+            [ "$name" = nchan ] && nf=$f
+            [ "$name" = "$BEST" ] && bf=$f
+        done
+        np50=$(val "${nf:-/dev/null}" fanout p50_ms "n=$fo"); np99=$(val "${nf:-/dev/null}" fanout p99_ms "n=$fo")
+        bp50=$(val "${bf:-/dev/null}" fanout p50_ms "n=$fo"); bp99=$(val "${bf:-/dev/null}" fanout p99_ms "n=$fo")
+        local r50 r99
+        r50=$(ratio "$bp50" "$np50"); r99=$(ratio "$bp99" "$np99")
+        prow "${lrow[@]}" "${r50:--} / ${r99:--}" "p50 and p99 <= 0.7" \
+            "$(yesno "$([ "$(fcmp "$r50" "<=" 0.7)" = 1 ] && [ "$(fcmp "$r99" "<=" 0.7)" = 1 ] && echo 1)")"
+        bf="" nf=""
+    done
+
+    # Server CPU per delivery: each column's least-CPU round.
+    for fo in ${FANOUT//,/ }; do
+        local crow=("server CPU per delivery, fan-out to $fo (us, user + system)") name cv bc nc2 parts
+        bc="" nc2=""
+        for c in "${cols[@]}"; do
+            name=${c%%:*}
+            mapfile -t files < <(rounds "$name")
+            f=$(cpu_pick "$fo" "${files[@]}" /dev/null)
+            cv=$(cpu_fanout "$f" "$fo" all)
+            if [ -z "$cv" ]; then crow+=("$(absent "$name")"); continue; fi
+            parts=""
+            [ "$name" = memeter ] && parts=" (pushd $(cpu_fanout "$f" "$fo" pushd) + nginx $(cpu_fanout "$f" "$fo" nginx))"
+            crow+=("$cv$parts$(round_of "$f")")
+            [ "$name" = nchan ] && nc2=$cv
+            [ "$name" = "$BEST" ] && bc=$cv
+        done
+        local rc
+        rc=$(ratio "$bc" "$nc2")
+        prow "${crow[@]}" "${rc:--}" "<= 0.7" "$(yesno "$(fcmp "$rc" "<=" 0.7)")"
+    done
+
+    # Sustained ladder (Nchan and the nginx path; the direct runs skip it).
+    local srow=("sustained delivery to $RATE_CLIENTS clients, msgs/s with p99 <= 100 ms") sv sn="" sm=""
+    for c in "${cols[@]}"; do
+        name=${c%%:*}
+        mapfile -t files < <(rounds "$name")
+        f=$(pick sustained "" delivered_per_s max "${files[@]}" /dev/null)
+        sv=$(val "$f" sustained delivered_per_s)
+        if [ -z "$sv" ]; then srow+=("-"); continue; fi
+        srow+=("$sv ($(val "$f" sustained best_rate) events/s)$(round_of "$f")")
+        [ "$name" = nchan ] && sn=$sv
+        [ "$name" = memeter ] && sm=$sv
+    done
+    prow "${srow[@]}" "nginx path $(ratio "$sm" "$sn")" "nginx path >= Nchan" "$(yesno "$(fcmp "$sm" ">=" "$sn")")"
+
+    # The proxied path's memory with each /ws/ proxy_buffer_size, side by side.
+    local b pf
+    for b in ${PROXY_BUFFERS//,/ }; do
+        pf="$OUT/proxymem-$b.txt"
+        [ -s "$pf" ] || continue
+        mp=$(memval "$pf" "$max_level" pushd); mn=$(memval "$pf" "$max_level" nginx)
+        local prow_=("proxied path, /ws/ proxy_buffer_size $b: memory per connection at $max_level (kB); CPU per delivery; fan-out p50 / p99 / max" "-")
+        prow_+=("$(fsum "${mp:-0}" "${mn:-0}") kB (pushd $mp + nginx $mn); $(cpu_fanout "$pf" "$max_level" all) us; $(lat3 "$pf" fanout "n=$max_level")")
+        for p in ${DIRECT_PROCS//,/ }; do prow_+=("-"); done
+        prow "${prow_[@]}" "$(ratio "$(fsum "${mp:-0}" "${mn:-0}")" "$nc")" "smallest that loses nothing" \
+            "$(yesno "$([ "$(val "$pf" fanout missing "n=$max_level")" = 0 ] && [ "$(val "$pf" fanout dropped "n=$max_level")" = 0 ] && echo 1)")"
+    done
+}
+
+# The rest, one figure each: memeter's end-to-end rating path and reload,
+# and the rows other bench parts write ($OUT/rows-*.md: lines of this
+# table, "| figure | memeter | Nchan | target | met |").
 make_table() {
-    local m="$OUT/memeter.txt" n="$OUT/nchan.txt" r="$OUT/ratings.txt" h="$OUT/reload.txt"
-    local lv held_m held_n max_level
+    local r="$OUT/ratings.txt" h="$OUT/reload.txt"
+    make_push_table
     ROWS=()
     row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); }
-    max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
-    for lv in ${LEVELS//,/ }; do
-        held_m=$(min_held memeter "$lv"); held_n=$(min_held nchan "$lv")
-        row "idle connections held, $lv" "${held_m:-0}/$lv" "${held_n:-0}/$lv" "all held" \
-            "$(yesno "$([ "${held_m:-0}" = "$lv" ] && [ "${held_n:-0}" = "$lv" ] && echo 1)")"
-    done
-    MEM_PUSHD=$(memval "$m" "$max_level" pushd)
-    MEM_MNGINX=$(memval "$m" "$max_level" nginx)
-    MEM_NCHAN=$(memval "$n" "$max_level" nginx)
-    row "memory per connection at $max_level (kB, PSS growth, round 1)" \
-        "pushd $MEM_PUSHD (+ nginx proxy $MEM_MNGINX = $(fsum "$MEM_PUSHD" "$MEM_MNGINX"))" \
-        "$MEM_NCHAN (nginx workers)" "pushd <= Nchan" \
-        "$(yesno "$(fcmp "$MEM_PUSHD" "<=" "$MEM_NCHAN")")"
-    local fo p99m fm fn mfiles nfiles
-    mapfile -t mfiles < <(rounds memeter)
-    mapfile -t nfiles < <(rounds nchan)
-    for fo in ${FANOUT//,/ }; do
-        fm=$(pick fanout "n=$fo" p99_ms min "${mfiles[@]}")
-        fn=$(pick fanout "n=$fo" p99_ms min "${nfiles[@]}")
-        p99m=$(val "$fm" fanout p99_ms "n=$fo")
-        if [ "$fo" = 10000 ]; then
-            row "fan-out to $fo, p50 / p99 / max" "$(lat3 "$fm" fanout "n=$fo")$(round_of "$fm")" \
-                "$(lat3 "$fn" fanout "n=$fo")$(round_of "$fn")" "p99 < 50 ms" "$(yesno "$(fcmp "$p99m" "<" 50)")"
-        else
-            row "fan-out to $fo, p50 / p99 / max" "$(lat3 "$fm" fanout "n=$fo")$(round_of "$fm")" \
-                "$(lat3 "$fn" fanout "n=$fo")$(round_of "$fn")" "-" "-"
-        fi
-    done
-    local cm cn
-    for fo in ${FANOUT//,/ }; do
-        fm=$(cpu_pick "$fo" "${mfiles[@]}")
-        fn=$(cpu_pick "$fo" "${nfiles[@]}")
-        cm=$(cpu_fanout "$fm" "$fo" all); cn=$(cpu_fanout "$fn" "$fo" all)
-        [ -n "$cm" ] || continue
-        row "server CPU per delivery, fan-out to $fo (us of user + system time; memeter / Nchan)" \
-            "$cm (pushd $(cpu_fanout "$fm" "$fo" pushd) + nginx $(cpu_fanout "$fm" "$fo" nginx))$(round_of "$fm")" \
-            "$cn$(round_of "$fn")" "ratio <= 0.7" \
-            "$(awk -v a="$cm" -v b="$cn" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }') $(yesno "$(fcmp "$cm" "<=" "$(awk -v b="$cn" 'BEGIN { print 0.7 * b }')")")"
-    done
-    local sm sn
-    fm=$(pick sustained "" delivered_per_s max "${mfiles[@]}")
-    fn=$(pick sustained "" delivered_per_s max "${nfiles[@]}")
-    sm=$(val "$fm" sustained delivered_per_s); sn=$(val "$fn" sustained delivered_per_s)
-    row "sustained delivery to $RATE_CLIENTS clients, msgs/s with p99 <= 100 ms" \
-        "$sm ($(val "$fm" sustained best_rate) events/s)$(round_of "$fm")" \
-        "$sn ($(val "$fn" sustained best_rate) events/s)$(round_of "$fn")" \
-        ">= Nchan" "$(yesno "$(fcmp "$sm" ">=" "$sn")")"
     local e2e_ach e2e_lat
-    read -r _ e2e_ach e2e_lat <<<"$(e2e_best "$r")"
-    row "end to end ratings/s at $E2E_ADMINS admin clients (p99 < 20 ms); p50 / p99" \
-        "${e2e_ach}; $e2e_lat (max $(e2e_max "$r")/s at any latency)" "n/a" ">= 5000/s, p99 < 20 ms" \
-        "$(yesno "$(fcmp "$e2e_ach" ">=" 4900)")"
+    if [ -s "$r" ]; then
+        read -r _ e2e_ach e2e_lat <<<"$(e2e_best "$r")"
+        row "end to end ratings/s at $E2E_ADMINS admin clients (p99 < 20 ms); p50 / p99" \
+            "${e2e_ach}; $e2e_lat (max $(e2e_max "$r")/s at any latency)" "n/a" ">= 5000/s, p99 < 20 ms" \
+            "$(yesno "$(fcmp "$e2e_ach" ">=" 4900)")"
+    fi
     local rf rc rd ru
-    rf=$(val "$h" reload failed); rc=$(val "$h" reload conn_errors)
-    rd=$(val "$h" reload admin_dropped); ru=$(val "$h" reload user_dropped)
-    RELOAD_FAILED=$(( ${rf:-1} + ${rc:-1} ))
-    RELOAD_DROPPED=$(( ${rd:-1} + ${ru:-1} ))
-    row "reload: $(val "$h" reload hups) SIGHUPs, $RELOAD_RATE ratings/s, $RELOAD_USERS+10 sockets: failed requests / dropped sockets" \
-        "$RELOAD_FAILED / $RELOAD_DROPPED ($(val "$h" reload ok) ratings ok, $(val "$h" reload missing) events missing)" \
-        "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
+    if [ -s "$h" ]; then
+        rf=$(val "$h" reload failed); rc=$(val "$h" reload conn_errors)
+        rd=$(val "$h" reload admin_dropped); ru=$(val "$h" reload user_dropped)
+        RELOAD_FAILED=$(( ${rf:-1} + ${rc:-1} ))
+        RELOAD_DROPPED=$(( ${rd:-1} + ${ru:-1} ))
+        row "reload: $(val "$h" reload hups) SIGHUPs, $RELOAD_RATE ratings/s, $RELOAD_USERS+10 sockets: failed requests / dropped sockets" \
+            "$RELOAD_FAILED / $RELOAD_DROPPED ($(val "$h" reload ok) ratings ok, $(val "$h" reload missing) events missing)" \
+            "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
+    fi
+    local f
+    for f in "$OUT"/rows-*.md; do
+        [ -s "$f" ] || continue
+        mapfile -t -O "${#ROWS[@]}" ROWS < "$f"
+    done
 }
 
 # e2e_best FILE: "rate achieved p50/p99" of the best step with p99 < 20 ms,
@@ -510,7 +871,7 @@ make_diag() {
     local d="$OUT/direct.txt" r1="$OUT/ratings1.txt" fo max_level e2e_ach e2e_lat
     DIAG=()
     max_level=$(tr ',' '\n' <<<"$LEVELS" | sort -n | tail -1)
-    for fo in ${FANOUT//,/ }; do
+    for fo in ${DIAG_FANOUT//,/ }; do
         DIAG+=("| pushd alone (no nginx): fan-out to $fo, p50 / p99 / max | $(lat3 "$d" fanout "n=$fo") |")
     done
     DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(val "$d" sustained delivered_per_s) ($(val "$d" sustained best_rate) events/s) |")
@@ -525,6 +886,10 @@ make_diag() {
 }
 
 print_table() {
+    echo "$PUSH_HEAD"
+    printf '%s\n' "${PUSH_ROWS[@]}"
+    echo
+    [ "${#ROWS[@]}" -gt 0 ] || return 0
     echo "| figure | memeter (nginx + pushd) | Nchan | target | met |"
     echo "|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
@@ -542,15 +907,16 @@ machine() {
     echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- nginx $(nginx -v 2>&1 | sed 's|.*/||'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null), libwebsockets $(dpkg-query -W -f='${Version}' libwebsockets17 2>/dev/null || echo '?'), SQLite $(sqlite3 --version | cut -d' ' -f1)"
     echo "- open files: $(ulimit -n) per process (hard $(ulimit -Hn))"
+    echo "- memeter build: $build$(git -C "$MEMETER_SRC" log -1 --format=' (commit %h, %s)' 2>/dev/null)"
     echo "- load average (1/5/15 min) at the start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~1 is other work sharing the 2 cores)"
 }
 
 # The detail lines of every step, for the record.
 details() {
     local f
-    for f in nchan memeter nchan.2 memeter.2 nchan.3 memeter.3 direct ratings ratings1 reload \
-        cpu-baseline.1 cpu-current.1 cpu-baseline.2 cpu-current.2; do
-        [ -f "$OUT/$f.txt" ] || continue
+    for f in "$OUT"/*.txt; do
+        [ -s "$f" ] || continue
+        f=$(basename "$f" .txt)
         echo "#### $f"
         echo '```'
         grep -v '^done' "$OUT/$f.txt"
@@ -602,16 +968,26 @@ touch "$OUT"/{nchan,memeter,direct,ratings,ratings1,reload}.txt
 # of other work on the machine cannot decide the comparison alone.  Memory
 # per connection comes from round 1, while the processes are fresh.
 if [ "$only" != memeter ]; then nchan_start || exit 1; fi
-if [ "$only" != nchan ]; then memeter_start || exit 1; fi
+if [ "$only" != nchan ]; then memeter_start || exit 1; direct_check; fi
 for ((round = 1; round <= ROUNDS; round++)); do
     sfx=""
     [ "$round" -gt 1 ] && sfx=".$round"
     if [ "$only" != memeter ]; then nchan_push "$OUT/nchan$sfx.txt" || exit 1; fi
-    if [ "$only" != nchan ]; then memeter_push "$OUT/memeter$sfx.txt" || exit 1; fi
+    if [ "$only" != nchan ]; then
+        if ! skipped nginx; then memeter_push "$OUT/memeter$sfx.txt" || exit 1; fi
+        if ! skipped listen; then
+            for p in ${DIRECT_PROCS//,/ }; do
+                [ -z "$(direct_why "$p")" ] || continue
+                memeter_direct "$OUT/direct-$p$sfx.txt" "$p" || exit 1
+            done
+        fi
+    fi
 done
 if [ -n "$NCHAN_PID" ]; then stack_kill "$NCHAN_PID"; NCHAN_PID=""; fi
 if [ "$only" != nchan ]; then memeter_rest || exit 1; fi
 if [ "$only" != nchan ] && ! skipped cpu; then cpu_per_rating || exit 1; fi
+# The Redis cluster rows (tests/bench/cluster.sh): its own stacks.
+if [ "$only" != nchan ]; then bench_part cluster || exit 1; fi
 [ -n "$only$BENCH_SKIP" ] && write_doc=0
 make_table
 make_diag

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -62,7 +63,8 @@
 #define NS		1000000000LL
 #define MS		1000000LL
 
-enum conn_kind { CONN_WS, CONN_HTTP };
+/* CONN_CTL: the socketpair between the parent and a helper process (-j). */
+enum conn_kind { CONN_WS, CONN_HTTP, CONN_CTL };
 /* ST_UPGRADED: 101 seen, waiting for the server's hello. */
 enum conn_state { ST_CONNECTING, ST_HANDSHAKE, ST_UPGRADED, ST_OPEN, ST_CLOSED };
 enum ready_on { READY_OPEN, READY_HELLO };
@@ -150,6 +152,7 @@ static struct {
 	uint64_t	 msgs;		/* data messages */
 	uint64_t	 msgbytes;
 	uint64_t	 unmatched;	/* data messages we did not publish */
+	uint64_t	 stale;		/* late ones of an earlier burst, not counted */
 	uint64_t	 resyncs;
 	uint64_t	 conn_errors;
 	struct lat	 lat;
@@ -159,6 +162,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void	 conn_close(struct conn *, int);
 static void	 ws_target_pump(struct ws_target *);
+static ssize_t	 ctl_input(struct conn *, const char *, size_t);
 
 /* --- small helpers --------------------------------------------------- */
 
@@ -811,6 +815,8 @@ conn_input(struct conn *c, const char *p, size_t len, int64_t now)
 
 	if (c->kind == CONN_HTTP)
 		return http_responses(c, p, len);
+	if (c->kind == CONN_CTL)
+		return ctl_input(c, p, len);
 	used = 0;
 	if (c->state == ST_HANDSHAKE) {
 		used = ws_handshake_recv(c, p, len);
@@ -1180,6 +1186,7 @@ static struct {
 	int64_t		 base;		/* first seq published */
 	int64_t		*t0;		/* by seq - base */
 	size_t		 n, cap;
+	int64_t		 burst_first;	/* first seq of this burst, 0 = none yet */
 	uint64_t	 failed;
 	int64_t		 ratings;
 } pub;
@@ -1200,6 +1207,8 @@ pub_http_done(struct conn *c, int status, uint64_t tag, int64_t t0,
 static void
 pub_record(int64_t seq, int64_t t0)
 {
+	if (pub.burst_first == 0)
+		pub.burst_first = seq;
 	if (pub.n == 0)
 		pub.base = seq;
 	if (seq - pub.base < 0)
@@ -1213,6 +1222,14 @@ pub_record(int64_t seq, int64_t t0)
 	pub.t0[seq - pub.base] = t0;
 	if ((size_t)(seq - pub.base) >= pub.n)
 		pub.n = (size_t)(seq - pub.base) + 1;
+}
+
+/* A delivery of an event published before this burst (a slow server's
+ * leftovers) belongs to no step's figures. */
+static int
+seq_stale(int64_t seq)
+{
+	return pub.burst_first == 0 || seq < pub.burst_first;
 }
 
 static int64_t
@@ -1362,6 +1379,12 @@ push_on_message(struct conn *c, const char *p, size_t len, int64_t now)
 	int64_t seq = json_int_after(p, len, "\"seq\":"), t0;
 
 	(void)c;
+	if (seq > 0 && seq_stale(seq)) {
+		g.msgs--;
+		g.msgbytes -= len;
+		g.stale++;
+		return;
+	}
 	t0 = seq > 0 ? pub_t0(seq) : 0;
 	if (t0 == 0) {
 		g.unmatched++;
@@ -1403,8 +1426,425 @@ all_delivered(void)
 static void
 measure_reset(void)
 {
-	g.msgs = g.msgbytes = g.unmatched = g.resyncs = 0;
+	g.msgs = g.msgbytes = g.unmatched = g.resyncs = g.stale = 0;
 	g.lat.n = 0;
+}
+
+/* --- several client processes (push -j N) ---------------------------------------- */
+
+/*
+ * One process may hold at most ~20,000 files here, so -j N forks N-1
+ * helpers that each hold a share of the idle and fan-out clients (the
+ * sustained ladder's stay in the parent).  The parent publishes and
+ * knows every publish time; a helper keeps (seq, kernel arrival time) of
+ * each delivery and sends them all back, and the parent turns them into
+ * latencies (CLOCK_MONOTONIC is one clock for every process).  So the
+ * quantiles are taken over every sample of every process, never averaged.
+ * Parent and helper talk in synchronous calls over a socketpair: a
+ * ctl_msg, answered by a CTL_REPLY with a ctl_status (and, for
+ * CTL_DRAIN, the samples).
+ */
+enum ctl_type { CTL_RESIZE = 1, CTL_STATUS, CTL_RESET, CTL_DRAIN, CTL_REPLY };
+
+struct ctl_msg {
+	uint32_t	 type;
+	uint32_t	 len;		/* payload bytes after this header */
+	int64_t		 arg;		/* RESIZE: clients; DRAIN: events; REPLY: the call */
+	int64_t		 deadline;	/* RESIZE, DRAIN: monotonic ns */
+	int64_t		 seq;		/* DRAIN: the burst's first seq */
+};
+
+struct ctl_status {
+	int32_t		 ready, failed, dropped, pad;
+	uint64_t	 msgs, msgbytes, resyncs, stale, nsamples;
+};
+
+struct ctl_sample {
+	int64_t		 seq;
+	int64_t		 arrival;	/* monotonic ns */
+};
+
+#define MAX_PROCS	8
+
+static struct {
+	int		 n;		/* client processes in all (1: no helpers) */
+	int		 index;		/* 0 in the parent */
+	pid_t		 pid[MAX_PROCS];
+	struct conn	*ctl[MAX_PROCS]; /* parent: [i] to helper i; helper: [0] */
+	struct ctl_status st[MAX_PROCS]; /* parent: each helper's last status */
+	int		 replied[MAX_PROCS];
+	/* in a helper */
+	struct ctl_msg	 cmd;
+	int		 have_cmd;
+	struct ctl_sample *samples;
+	size_t		 nsamples, cap;
+	int64_t		 floor;		/* the last DRAIN's first seq */
+} procs = { .n = 1 };
+
+static struct conn *
+ctl_conn(int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		fatal("calloc");
+	c->fd = fd;
+	c->kind = CONN_CTL;
+	c->state = ST_OPEN;
+	conn_watch(c, EPOLL_CTL_ADD, EPOLLIN);
+	return c;
+}
+
+/* Queues a message header; len payload bytes must follow (ctl_put),
+ * then ctl_push. */
+static void
+ctl_begin(struct conn *c, int type, int64_t arg, int64_t deadline,
+    size_t len)
+{
+	struct ctl_msg m = { .type = (uint32_t)type, .len = (uint32_t)len,
+	    .arg = arg, .deadline = deadline };
+
+	buf_add(&c->out, &c->outlen, &c->outcap, &m, sizeof(m));
+}
+
+static void
+ctl_put(struct conn *c, const void *p, size_t n)
+{
+	buf_add(&c->out, &c->outlen, &c->outcap, p, n);
+}
+
+static void
+ctl_push(struct conn *c)
+{
+	if (conn_flush(c) == -1)
+		conn_close(c, 0);
+}
+
+/* The parent's side of a reply: a DRAIN's counters and samples join this
+ * process's own, each sample timed against its publish time. */
+static void
+ctl_reply(int i, const struct ctl_msg *m, const char *payload)
+{
+	struct ctl_status st;
+	struct ctl_sample s;
+	int64_t t0;
+
+	if (m->len < sizeof(st))
+		fatalx("helper %d: short reply", i);
+	memcpy(&st, payload, sizeof(st));
+	if (m->len != sizeof(st) + st.nsamples * sizeof(s))
+		fatalx("helper %d: reply of %u bytes", i, m->len);
+	procs.st[i] = st;
+	procs.replied[i] = 1;
+	if (m->arg != CTL_DRAIN)
+		return;
+	g.msgs += st.msgs;
+	g.msgbytes += st.msgbytes;
+	g.resyncs += st.resyncs;
+	g.stale += st.stale;
+	for (uint64_t k = 0; k < st.nsamples; k++) {
+		memcpy(&s, payload + sizeof(st) + k * sizeof(s), sizeof(s));
+		if (s.seq > 0 && seq_stale(s.seq)) {
+			g.msgs--;
+			g.stale++;
+		} else if ((t0 = pub_t0(s.seq)) == 0)
+			g.unmatched++;
+		else
+			lat_add(&g.lat, s.arrival - t0);
+	}
+}
+
+/* Whole messages from the other process; returns the bytes used. */
+static ssize_t
+ctl_input(struct conn *c, const char *p, size_t len)
+{
+	struct ctl_msg m;
+	size_t off = 0;
+
+	while (len - off >= sizeof(m)) {
+		memcpy(&m, p + off, sizeof(m));
+		if (len - off - sizeof(m) < m.len)
+			break;
+		if (procs.index != 0) {
+			procs.cmd = m;
+			procs.have_cmd = 1;
+		} else {
+			int i = 1;
+
+			while (i < procs.n && procs.ctl[i] != c)
+				i++;
+			if (i == procs.n || m.type != CTL_REPLY)
+				fatalx("unexpected control message %u", m.type);
+			ctl_reply(i, &m, p + off + sizeof(m));
+		}
+		off += sizeof(m) + m.len;
+	}
+	return (ssize_t)off;
+}
+
+static int
+procs_replied(void)
+{
+	for (int i = 1; i < procs.n; i++) {
+		if (procs.ctl[i]->state == ST_CLOSED)
+			fatalx("helper %d (pid %d) is gone", i, (int)procs.pid[i]);
+		if (!procs.replied[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Waits for every helper's reply to the last call. */
+static void
+procs_wait(int64_t deadline)
+{
+	loop_run(deadline, procs_replied);
+	if (!procs_replied() && !stop_requested)
+		fatalx("a helper did not answer in time");
+}
+
+static void
+procs_call(int type, int64_t arg, int64_t deadline)
+{
+	for (int i = 1; i < procs.n; i++) {
+		procs.replied[i] = 0;
+		ctl_begin(procs.ctl[i], type, arg, deadline, 0);
+		ctl_push(procs.ctl[i]);
+	}
+}
+
+/* Asks every helper for its deliveries of this burst (from first on). */
+static void
+procs_drain(int events, int64_t first, int64_t deadline)
+{
+	struct ctl_msg m = { .type = CTL_DRAIN, .arg = events,
+	    .deadline = deadline, .seq = first };
+
+	for (int i = 1; i < procs.n; i++) {
+		procs.replied[i] = 0;
+		ctl_put(procs.ctl[i], &m, sizeof(m));
+		ctl_push(procs.ctl[i]);
+	}
+}
+
+/* Process i's share of n clients. */
+static int
+procs_share(int n, int i)
+{
+	return n / procs.n + (i < n % procs.n);
+}
+
+/* The ready, failed and dropped clients of every process: this one's
+ * now and each helper's of its last reply. */
+static int
+total_ready(const struct ws_target *t)
+{
+	int n = t->ready;
+
+	for (int i = 1; i < procs.n; i++)
+		n += procs.st[i].ready;
+	return n;
+}
+
+static int
+total_failed(const struct ws_target *t)
+{
+	int n = t->failed;
+
+	for (int i = 1; i < procs.n; i++)
+		n += procs.st[i].failed;
+	return n;
+}
+
+static int
+total_dropped(const struct ws_target *t)
+{
+	int n = t->dropped;
+
+	for (int i = 1; i < procs.n; i++)
+		n += procs.st[i].dropped;
+	return n;
+}
+
+/* Brings the clients of every process to n in all (spread), or n in the
+ * parent and none in the helpers. */
+static void
+procs_resize(struct ws_target *t, int n, int64_t timeout, int spread)
+{
+	int64_t deadline = now_ns() + timeout;
+
+	for (int i = 1; i < procs.n; i++) {
+		procs.replied[i] = 0;
+		ctl_begin(procs.ctl[i], CTL_RESIZE, spread ? procs_share(n, i) :
+		    0, deadline, 0);
+		ctl_push(procs.ctl[i]);
+	}
+	ws_target_resize(t, spread ? procs_share(n, 0) : n, timeout);
+	procs_wait(deadline + 5 * NS);
+}
+
+/* Every helper's ready/dropped counts, fresh. */
+static void
+procs_status(void)
+{
+	procs_call(CTL_STATUS, 0, 0);
+	procs_wait(now_ns() + 10 * NS);
+}
+
+static void
+helper_on_message(struct conn *c, const char *p, size_t len, int64_t now)
+{
+	int64_t seq = json_int_after(p, len, "\"seq\":");
+
+	(void)c;
+	if (seq > 0 && seq < procs.floor) {
+		g.msgs--;
+		g.msgbytes -= len;
+		g.stale++;
+		return;
+	}
+	if (procs.nsamples == procs.cap) {
+		procs.cap = procs.cap ? procs.cap * 2 : 65536;
+		procs.samples = xrealloc(procs.samples,
+		    procs.cap * sizeof(*procs.samples));
+	}
+	procs.samples[procs.nsamples++] = (struct ctl_sample){ seq, now };
+}
+
+/* Drops what arrived of bursts before floor (not this DRAIN's). */
+static void
+helper_drop_stale(int64_t floor)
+{
+	size_t k = 0;
+
+	procs.floor = floor;
+	for (size_t i = 0; i < procs.nsamples; i++) {
+		if (procs.samples[i].seq > 0 && procs.samples[i].seq < floor) {
+			g.msgs--;
+			g.stale++;
+		} else
+			procs.samples[k++] = procs.samples[i];
+	}
+	procs.nsamples = k;
+}
+
+static int
+helper_idle(void)
+{
+	return procs.have_cmd || procs.ctl[0]->state == ST_CLOSED;
+}
+
+static void
+helper_reply(const struct ws_target *t, int call)
+{
+	struct ctl_status st = { .ready = t->ready, .failed = t->failed,
+	    .dropped = t->dropped, .msgs = g.msgs, .msgbytes = g.msgbytes,
+	    .resyncs = g.resyncs, .stale = g.stale };
+	size_t ns = call == CTL_DRAIN ? procs.nsamples : 0;
+
+	st.nsamples = ns;
+	ctl_begin(procs.ctl[0], CTL_REPLY, call, 0, sizeof(st) +
+	    ns * sizeof(*procs.samples));
+	ctl_put(procs.ctl[0], &st, sizeof(st));
+	if (ns > 0)
+		ctl_put(procs.ctl[0], procs.samples,
+		    ns * sizeof(*procs.samples));
+	ctl_push(procs.ctl[0]);
+	if (call == CTL_DRAIN)
+		procs.nsamples = 0;
+}
+
+/* A helper: holds its share of the clients until the parent hangs up. */
+static void __attribute__((noreturn))
+helper_main(int index, int fd, const char *path, const char *headers,
+    int ready_on, int max)
+{
+	struct ws_target *t;
+
+	close(g.ep);	/* the parent's epoll instance, shared by fork */
+	if ((g.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	procs.index = index;
+	g.srcnext = index;
+	procs.ctl[0] = ctl_conn(fd);
+	t = ws_target_new(path, headers, ready_on, max);
+	g.mode.on_message = helper_on_message;
+	while (!stop_requested) {
+		loop_run(now_ns() + 3600 * NS, helper_idle);
+		if (procs.ctl[0]->state == ST_CLOSED)
+			break;
+		if (!procs.have_cmd)
+			continue;
+		procs.have_cmd = 0;
+		switch (procs.cmd.type) {
+		case CTL_RESIZE:
+			ws_target_resize(t, (int)procs.cmd.arg,
+			    procs.cmd.deadline - now_ns());
+			break;
+		case CTL_RESET:
+			measure_reset();
+			procs.nsamples = 0;
+			break;
+		case CTL_DRAIN:
+			helper_drop_stale(procs.cmd.seq);
+			deliver_expect = (uint64_t)t->ready *
+			    (uint64_t)procs.cmd.arg;
+			loop_run(procs.cmd.deadline, all_delivered);
+			break;
+		case CTL_STATUS:
+			break;
+		default:
+			fatalx("unknown control call %u", procs.cmd.type);
+		}
+		helper_reply(t, (int)procs.cmd.type);
+	}
+	_exit(0);
+}
+
+/* Forks the helpers (before the publisher opens its store or socket). */
+static void
+procs_spawn(const char *path, const char *headers, int ready_on, int max)
+{
+	for (int i = 1; i < procs.n; i++) {
+		int sv[2];
+		pid_t pid;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0, sv) == -1)
+			fatal("socketpair");
+		fflush(stdout);
+		if ((pid = fork()) == -1)
+			fatal("fork");
+		if (pid == 0) {
+			close(sv[0]);
+			for (int k = 1; k < i; k++)
+				close(procs.ctl[k]->fd);
+			helper_main(i, sv[1], path, headers, ready_on, max);
+		}
+		close(sv[1]);
+		procs.pid[i] = pid;
+		procs.ctl[i] = ctl_conn(sv[0]);
+	}
+}
+
+/* Hangs up on the helpers and reaps them. */
+static void
+procs_end(void)
+{
+	for (int i = 1; i < procs.n; i++) {
+		conn_close(procs.ctl[i], 1);
+		free(procs.ctl[i]);
+		procs.ctl[i] = NULL;
+		(void)waitpid(procs.pid[i], NULL, 0);
+	}
+}
+
+/* Every helper has sent its deliveries and, with them, every client of
+ * every process has all of them. */
+static int
+all_delivered_everywhere(void)
+{
+	return procs_replied() && all_delivered();
 }
 
 /*
@@ -1417,6 +1857,9 @@ push_burst(struct ws_target *t, int events, int64_t interval, int64_t drain)
 	int64_t end;
 
 	measure_reset();
+	pub.burst_first = 0;
+	procs_call(CTL_RESET, 0, 0);
+	procs_wait(now_ns() + 10 * NS);
 	sched.start = sched.next = now_ns();
 	sched.interval = interval;
 	sched.total = events;
@@ -1427,8 +1870,13 @@ push_burst(struct ws_target *t, int events, int64_t interval, int64_t drain)
 	while (sched.sent < events && !stop_requested)
 		loop_run(now_ns() + 10 * MS, NULL);
 	g.mode.tick = NULL;
-	deliver_expect = (uint64_t)t->ready * (uint64_t)sched.sent;
-	loop_run(now_ns() + drain, all_delivered);
+	/* The helpers' ready counts are those of their CTL_RESET replies. */
+	deliver_expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
+	end = now_ns() + drain;
+	procs_drain(sched.sent, pub.burst_first ? pub.burst_first : INT64_MAX,
+	    end);
+	loop_run(end, all_delivered_everywhere);
+	procs_wait(end + 10 * NS);
 }
 
 static void
@@ -1436,15 +1884,17 @@ push_report(const char *tag, struct ws_target *t, int n, double rate,
     double secs)
 {
 	char sum[160];
-	uint64_t expect = (uint64_t)t->ready * (uint64_t)sched.sent;
+	uint64_t expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
 
 	lat_summary(&g.lat, "", sum, sizeof(sum));
 	printf("%s n=%d ready=%d rate=%.0f events=%d deliveries=%" PRIu64
 	    " missing=%" PRId64 " delivered_per_s=%.0f msg_bytes=%.0f %s "
-	    "dropped=%d resyncs=%" PRIu64 " pub_failed=%" PRIu64 "\n", tag, n,
-	    t->ready, rate, sched.sent, g.msgs, (int64_t)(expect - g.msgs),
+	    "dropped=%d resyncs=%" PRIu64 " pub_failed=%" PRIu64 " samples=%zu"
+	    " unmatched=%" PRIu64 " stale=%" PRIu64 "\n", tag, n,
+	    total_ready(t), rate, sched.sent, g.msgs, (int64_t)(expect - g.msgs),
 	    secs > 0 ? (double)g.msgs / secs : 0.0, g.msgs ? (double)g.msgbytes /
-	    (double)g.msgs : 0.0, sum, t->dropped, g.resyncs, pub.failed);
+	    (double)g.msgs : 0.0, sum, total_dropped(t), g.resyncs, pub.failed,
+	    g.lat.n, g.unmatched, g.stale);
 	fflush(stdout);
 }
 
@@ -1489,20 +1939,45 @@ push_idle(struct push_opts *o, struct ws_target *t)
 		int n = o->levels[i], before;
 
 		t0 = now_ns();
-		ws_target_resize(t, n, 120 * NS);
-		before = t->dropped;
-		printf("connect n=%d ready=%d failed=%d secs=%.2f\n", n,
-		    t->ready, t->failed, (double)(now_ns() - t0) / NS);
+		procs_resize(t, n, 120 * NS, 1);
+		before = total_dropped(t);
+		printf("connect n=%d ready=%d failed=%d secs=%.2f procs=%d\n", n,
+		    total_ready(t), total_failed(t), (double)(now_ns() - t0) / NS,
+		    procs.n);
 		fflush(stdout);
 		/* Idle: nothing is published while they are held. */
 		loop_run(now_ns() + (int64_t)o->hold_ms * MS, NULL);
+		procs_status();
 		printf("idle n=%d held=%d dropped=%d hold_s=%.1f\n", n,
-		    t->ready, t->dropped - before, o->hold_ms / 1000.0);
+		    total_ready(t), total_dropped(t) - before,
+		    o->hold_ms / 1000.0);
 		mem_report(n);
-		if (t->ready < n)
+		if (total_ready(t) < n)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Waits (at most 10 s) until the servers are idle: closing the clients
+ * the last step dropped (9,000 of them from 10,000 to 1,000) is that
+ * step's work and must not count in this one's CPU.  Idle = at most one
+ * clock tick (10 ms) of CPU in 200 ms.
+ */
+static void
+servers_quiet(void)
+{
+	int64_t last = -1, cur, deadline = now_ns() + 10 * NS;
+
+	while (nprocsets > 0 && now_ns() < deadline && !stop_requested) {
+		cur = 0;
+		for (int i = 0; i < nprocsets; i++)
+			cur += procset_cpu_us(&procsets[i]);
+		if (last >= 0 && cur - last <= 10000)
+			return;
+		last = cur;
+		loop_run(now_ns() + 200 * MS, NULL);
+	}
 }
 
 static void
@@ -1511,11 +1986,14 @@ push_fanout(struct push_opts *o, struct ws_target *t)
 	for (int i = 0; i < o->nfanout && !stop_requested; i++) {
 		int n = o->fanout[i];
 
-		ws_target_resize(t, n, 120 * NS);
+		procs_resize(t, n, 120 * NS, 1);
 		/* A quiet second so every client is past its hello. */
 		loop_run(now_ns() + 500 * MS, NULL);
+		servers_quiet();
 		cpu_mark();
-		push_burst(t, o->events, (int64_t)o->gap_ms * MS, 10 * NS);
+		/* Up to 30 s for the last deliveries: a loaded server may
+		 * need it at 20,000, and nothing waits once all arrived. */
+		push_burst(t, o->events, (int64_t)o->gap_ms * MS, 30 * NS);
 		cpu_report("fanout", n, g.msgs, "delivery");
 		push_report("fanout", t, n, 1000.0 / o->gap_ms,
 		    (double)o->events * o->gap_ms / 1000.0);
@@ -1533,11 +2011,11 @@ push_rate_step(struct push_opts *o, struct ws_target *t, int rate, int try)
 	/* The publishing time, not the drain wait, is the step's length. */
 	push_report(try ? "rate_retry" : "rate", t, o->rate_n, rate,
 	    (double)o->step_ms / 1000.0);
-	expect = (uint64_t)t->ready * (uint64_t)sched.sent;
+	expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
 	/* Let queues empty before the next step. */
 	loop_run(now_ns() + 300 * MS, NULL);
 	return lat_q(&g.lat, 0.99, 1) <= o->p99_limit_ms && g.msgs >= expect &&
-	    t->ready >= o->rate_n;
+	    total_ready(t) >= o->rate_n;
 }
 
 /*
@@ -1554,7 +2032,8 @@ push_rates(struct push_opts *o, struct ws_target *t)
 
 	if (o->nrates == 0)
 		return;
-	ws_target_resize(t, o->rate_n, 120 * NS);
+	/* The ladder's clients fit in one process: all in the parent. */
+	procs_resize(t, o->rate_n, 120 * NS, 0);
 	loop_run(now_ns() + 500 * MS, NULL);
 	for (int i = 0; i < o->nrates && !stop_requested; i++) {
 		int rate = o->rates[i];
@@ -1577,8 +2056,7 @@ push_main(struct push_opts *o)
 	char path[512];
 	int max = 0;
 
-	if (url_parse(o->url, "ws://", path, sizeof(path)) == -1 ||
-	    pub_open(o->pub) == -1)
+	if (url_parse(o->url, "ws://", path, sizeof(path)) == -1)
 		return 1;
 	for (int i = 0; i < o->nlevels; i++)
 		if (o->levels[i] > max)
@@ -1588,6 +2066,9 @@ push_main(struct push_opts *o)
 			max = o->fanout[i];
 	if (o->rate_n > max)
 		max = o->rate_n;
+	procs_spawn(path, o->headers, o->ready_on, max);
+	if (pub_open(o->pub) == -1)
+		return 1;
 	t = ws_target_new(path, o->headers, o->ready_on, max);
 	g.mode.on_message = push_on_message;
 	if (push_idle(o, t) == -1) {
@@ -1596,7 +2077,8 @@ push_main(struct push_opts *o)
 	}
 	push_fanout(o, t);
 	push_rates(o, t);
-	ws_target_resize(t, 0, 5 * NS);
+	procs_resize(t, 0, 5 * NS, 1);
+	procs_end();
 	return 0;
 }
 
@@ -2035,12 +2517,14 @@ usage(void)
 "          [-r hello|open] [-l 1000,5000,10000] [-f 10000,1000] [-e events]\n"
 "          [-g gap_ms] [-R rates] [-n rate_clients] [-s step_ms] [-L p99_ms]\n"
 "          [-t hold_ms] [-H header] [-P name=pid,...] [-S session_id]\n"
-"          [-b nsrc] [-w window] [-O origin] [-v]\n"
+"          [-b nsrc] [-w window] [-O origin] [-j procs] [-v]\n"
 "       wsload ratings -u http://IP:PORT [-a admins] [-U users] [-c raters]\n"
 "          [-C http_conns] [-R rates] [-s step_ms] [-L p99_ms] [-H admin header]\n"
 "          [-K pid -k every_ms -N count] [-b nsrc] [-v]\n"
 "  push:    memeter publishes an events row + notify (MEMETER_CONFIG);\n"
-"           Nchan an HTTP POST.  Output: one \"tag key=value\" line each.\n");
+"           Nchan an HTTP POST.  Output: one \"tag key=value\" line each.\n"
+"           -j: client processes holding the idle and fan-out clients\n"
+"           (each under the file limit); latencies over all samples.\n");
 	exit(2);
 }
 
@@ -2077,7 +2561,7 @@ main(int argc, char *argv[])
 	g.window = 256;
 	optind = 2;
 	while ((ch = getopt(argc, argv,
-	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:S:O:")) != -1) {
+	    "u:p:r:l:f:e:g:R:n:s:L:t:H:P:b:w:va:U:c:C:K:k:N:S:O:j:")) != -1) {
 		switch (ch) {
 		case 'u': po.url = ro.url = optarg; break;
 		case 'p': po.pub = optarg; break;
@@ -2099,6 +2583,7 @@ main(int argc, char *argv[])
 		case 'P': procset_add(optarg); break;
 		case 'b': g.nsrc = atoi(optarg); break;
 		case 'w': g.window = atoi(optarg); break;
+		case 'j': procs.n = atoi(optarg); break;
 		case 'v': g.verbose = 1; break;
 		case 'a': ro.admins = atoi(optarg); break;
 		case 'U': ro.users = atoi(optarg); break;
@@ -2119,7 +2604,8 @@ main(int argc, char *argv[])
 	if (po.url == NULL || (!ratings && po.pub == NULL) || po.nlevels < 0 ||
 	    po.nfanout < 0 || po.nrates < 0 || g.nsrc < 1 || g.nsrc > 250 ||
 	    po.gap_ms < 1 || po.step_ms < 100 || ro.raters < 1 ||
-	    ro.http_conns < 1 || g.window < 1)
+	    ro.http_conns < 1 || g.window < 1 || procs.n < 1 ||
+	    procs.n > MAX_PROCS || (ratings && procs.n > 1))
 		usage();
 	if (pub.session_id <= 0)
 		pub.session_id = 1;

@@ -43,6 +43,26 @@ check "latencies were recorded" awk -v v="$(field "$out" fanout max_ms)" 'BEGIN 
 check "pushd memory was read" awk -v v="$(awk '$1 == "mem" { split($4, a, "="); print a[2]; exit }' "$out")" \
     'BEGIN { exit !(v > 0) }'
 
+# Two client processes (-j 2) from two source addresses: the helper's
+# deliveries come back to the parent as samples, every one of them timed.
+out="$T_DIR/push2.txt"
+"$WSLOAD" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" -p memeter -S "$sid" \
+    -l 100 -f 100 -e 3 -g 100 -t 200 -j 2 -b 2 -P "pushd=$STACK_PUSHD_PID" \
+    > "$out" 2> "$T_DIR/push2.err"
+rc=$?
+[ -n "${T_VERBOSE:-}" ] && cat "$out"
+check "wsload push -j 2 exits 0" test "$rc" = 0
+check "100 clients over 2 processes got hello" test "$(field "$out" connect ready)" = 100
+check "the client ran as 2 processes" test "$(field "$out" connect procs)" = 2
+check "all 100 held while idle" test "$(field "$out" idle held)" = 100
+check "every client of both processes got every event (300)" test "$(field "$out" fanout deliveries)" = 300
+check "one latency sample per delivery, merged" test "$(field "$out" fanout samples)" = 300
+check "no sample without its publish time" test "$(field "$out" fanout unmatched)" = 0
+check "nothing missing over 2 processes" test "$(field "$out" fanout missing)" = 0
+# (CPU time itself may round to 0 at 300 deliveries: clock ticks.)
+check "pushd's CPU is divided by the merged deliveries" \
+    grep -q '^cpu phase=fanout n=100 proc=all us=[0-9]* deliverys=300 ' "$out"
+
 cookie=$(awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR")
 out="$T_DIR/ratings.txt"
 "$WSLOAD" ratings -u "$BASE" -a 5 -c 20 -C 4 -R 50 -s 1000 \
@@ -56,5 +76,35 @@ check "all 50 accepted" test "$(field "$out" ratings ok)" = 50
 check "5 admin clients got every new_rating (250)" test "$(field "$out" ratings deliveries)" = 250
 check "no rating event missing" test "$(field "$out" ratings missing)" = 0
 check "the ratings are in the database" test "$(db "SELECT count(*) FROM ratings WHERE session_id = $sid")" = 50
+
+# run.sh itself at tiny sizes: both servers when Nchan is installed, the
+# proxied path's memory with two proxy_buffer_size values, the direct rows
+# (pushd_listen, else pushd_port), and a level above the file cap, which
+# is left out with the reason instead of run.
+bench_args=(BENCH_LEVELS=40 BENCH_FANOUT=60,50000 BENCH_FANOUT_EVENTS=3
+    BENCH_FANOUT_GAP_MS=100 BENCH_RATES=20 BENCH_RATE_CLIENTS=20 BENCH_STEP_MS=500
+    BENCH_HOLD_MS=200 BENCH_ROUNDS=1 BENCH_PROXY_BUFFERS=4k,1k
+    BENCH_SKIP=direct,ratings,ratings1,reload,cpu,show,cluster BENCH_WRITE_DOC=0)
+[ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || bench_args+=(BENCH_ONLY=memeter)
+out="$T_DIR/run.txt"
+env "${bench_args[@]}" TMPDIR="$T_DIR" bash "$STACK_ROOT/tests/bench/run.sh" "$(dirname "$MEMETER_BIN")" \
+    > "$out" 2> "$T_DIR/run.err"
+rc=$?
+[ -n "${T_VERBOSE:-}" ] && cat "$out"
+[ "$rc" = 0 ] || tail -20 "$T_DIR/run.err" >&2
+check "run.sh at tiny sizes exits 0" test "$rc" = 0
+# cell ROW_PREFIX COLUMN: a cell of the push table (column 1 = figure).
+cell() {
+    awk -F' [|] ' -v p="| $1" -v c="$2" 'index($0, p) == 1 { gsub(/^[|] | [|]$/, ""); split($0, f, / [|] /); print f[c]; exit }' "$out"
+}
+check "the nginx path's fan-out to 60 is in the table" grep -q '^| fan-out to 60, .* ms' "$out"
+check "the direct path with 1 pushd has its fan-out" awk -v v="$(cell "fan-out to 60," 4)" 'BEGIN { exit !(v ~ / ms/) }'
+check "direct memory per connection measured" awk -v v="$(cell "memory per connection at 40" 4)" 'BEGIN { exit !(v + 0 > 0) }'
+check "50,000 clients are over the file cap, said so" grep -q '^| fan-out to 50000, [^|]*| does not fit[^|]*| does not fit[^|]*| does not fit' "$out"
+check "the proxied path with proxy_buffer_size 4k lost nothing" grep -q '^| proxied path, /ws/ proxy_buffer_size 4k: .* yes |$' "$out"
+check "the proxied path with proxy_buffer_size 1k lost nothing" grep -q '^| proxied path, /ws/ proxy_buffer_size 1k: .* yes |$' "$out"
+# (a number: at 180 deliveries the CPU time may round to 0 clock ticks)
+check "CPU per delivery of the nginx path, pushd + nginx" awk -v v="$(cell "server CPU per delivery, fan-out to 60" 3)" \
+    'BEGIN { exit !(v ~ /^[0-9.]+ [(]pushd [0-9.]+ [+] nginx [0-9.]+[)]/) }'
 
 t_done
