@@ -171,12 +171,17 @@ reaction_sums() {
 _every_admin_sum() { [ "$(reaction_sums | sort -u)" = "$ACCEPTED" ]; }
 _poll 5 _every_admin_sum
 check "every admin, on either child, got every reaction summed ($ACCEPTED; got $(reaction_sums | sort -u | tr '\n' ' '))" _every_admin_sum
+# The times are the crowd's: one Python loop reading 210 sockets, which
+# under load may see a message late and the next one on time, so each
+# bound allows a quarter of a second of that.
 check "at most 4 reactions messages a second to each admin" python3 - "$CROWD" <<'PY'
 import glob, os, sys
 for f in glob.glob(os.path.join(sys.argv[1], "a*.t")):
     t = [float(l.split("\t")[0]) for l in open(f) if l.rstrip().endswith("\treactions")]
-    if any(t[i + 4] - t[i] < 0.95 for i in range(len(t) - 4)):
-        sys.exit(f"{os.path.basename(f)}: 5 reactions messages within a second")
+    if any(t[i + 4] - t[i] < 0.75 for i in range(len(t) - 4)):
+        sys.exit(f"{os.path.basename(f)}: 5 reactions messages within 0.75 s")
+    if len(t) > 1 and (len(t) - 1) * 0.25 > t[-1] - t[0] + 0.25:
+        sys.exit(f"{os.path.basename(f)}: {len(t)} reactions messages in {t[-1] - t[0]:.2f} s")
 PY
 check "users get no reactions" test -z "$(cat "$CROWD"/u*.out | jq -r 'select(.type=="reactions") | .type' | head -1)"
 
