@@ -2539,6 +2539,7 @@ show_main(int argc, char *argv[])
 struct cluster_opts {
 	const char	*url;
 	const char	*t0_path;
+	const char	*lat_path;	/* listen -o: "us seq", a line a delivery */
 	int		 clients;
 	int		 events;
 	int		 gap_ms;
@@ -2630,6 +2631,7 @@ listen_main(struct cluster_opts *o)
 	char path[512], sum[160];
 	int64_t t0 = now_ns();
 	int complete = 0, events;
+	FILE *lat_fp;
 
 	if (url_parse(o->url, "ws://", path, sizeof(path)) == -1)
 		return 1;
@@ -2656,14 +2658,23 @@ listen_main(struct cluster_opts *o)
 	g.mode.tick = NULL;
 	if (!listen_read_t0())
 		printf("note the publisher's file has no end line\n");
+	lat_fp = o->lat_path != NULL ? fopen(o->lat_path, "w") : NULL;
+	if (o->lat_path != NULL && lat_fp == NULL)
+		log_warn("%s", o->lat_path);
 	for (size_t i = 0; i < cl.n; i++) {
 		int64_t s = pub_t0(cl.seq[i]);
 
-		if (s == 0)
+		if (s == 0) {
 			g.unmatched++;
-		else
-			lat_add(&g.lat, cl.at[i] - s);
+			continue;
+		}
+		lat_add(&g.lat, cl.at[i] - s);
+		if (lat_fp != NULL)
+			fprintf(lat_fp, "%" PRIu32 " %" PRId64 "\n",
+			    g.lat.v[g.lat.n - 1], cl.seq[i]);
 	}
+	if (lat_fp != NULL)
+		fclose(lat_fp);
 	for (int i = 0; i < t->started; i++)
 		if (t->conns[i]->state == ST_OPEN &&
 		    t->conns[i]->nmsg == (uint32_t)o->events)
@@ -2724,9 +2735,10 @@ cluster_main(int argc, char *argv[])
 	int ch, listen = strcmp(argv[1], "listen") == 0;
 
 	optind = 2;
-	while ((ch = getopt(argc, argv, "u:T:n:e:g:D:b:w:S:O:v")) != -1) {
+	while ((ch = getopt(argc, argv, "u:T:o:n:e:g:D:b:w:S:O:v")) != -1) {
 		switch (ch) {
 		case 'u': o.url = optarg; break;
+		case 'o': o.lat_path = optarg; break;
 		case 'T': o.t0_path = optarg; break;
 		case 'n': o.clients = atoi(optarg); break;
 		case 'e': o.events = atoi(optarg); break;
@@ -2759,8 +2771,8 @@ extra_usage(void)
 "usage: wsload show -u http://IP:PORT -H admin-cookie-header -m open_meme_id\n"
 "          [-n phones] [-r reactions_per_s_each] [-C reaction_conns]\n"
 "          [-R ratings_per_s] [-c rating_conns] [-s step_ms] [-q] [-P name=pid,...]\n"
-"       wsload listen -u ws://IP:PORT/ws/user -T t0file [-n clients] [-e events]\n"
-"          [-D drain_ms] [-b nsrc] [-w window] [-O origin]\n"
+"       wsload listen -u ws://IP:PORT/ws/user -T t0file [-o latfile] [-n clients]\n"
+"          [-e events] [-D drain_ms] [-b nsrc] [-w window] [-O origin]\n"
 "       wsload publish -T t0file [-e events] [-g gap_ms] [-S session_id]\n"
 "          (the writer's database and notify socket from MEMETER_CONFIG)\n");
 	exit(2);
