@@ -360,6 +360,11 @@ bench_pushd_direct() {
     return "$rc"
 }
 
+# shellcheck source=show.sh
+. "$root/tests/bench/show.sh"
+# shellcheck source=cluster.sh
+. "$root/tests/bench/cluster.sh"
+
 # --- the table ------------------------------------------------------------
 
 yesno() { if [ "$1" = 1 ]; then echo yes; else echo "**no**"; fi; }
@@ -549,7 +554,8 @@ machine() {
 details() {
     local f
     for f in nchan memeter nchan.2 memeter.2 nchan.3 memeter.3 direct ratings ratings1 reload \
-        cpu-baseline.1 cpu-current.1 cpu-baseline.2 cpu-current.2; do
+        cpu-baseline.1 cpu-current.1 cpu-baseline.2 cpu-current.2 \
+        show cluster-publish cluster-edge1 cluster-edge2 cluster-cpu; do
         [ -f "$OUT/$f.txt" ] || continue
         echo "#### $f"
         echo '```'
@@ -577,6 +583,7 @@ write_doc() {
         echo
         print_diag
         echo
+        for f in "$OUT"/rows-*.md; do [ -f "$f" ] && cat "$f" && echo; done
         [ -f "$notes" ] && cat "$notes" && echo
         echo "## Commands"
         echo
@@ -612,6 +619,9 @@ done
 if [ -n "$NCHAN_PID" ]; then stack_kill "$NCHAN_PID"; NCHAN_PID=""; fi
 if [ "$only" != nchan ]; then memeter_rest || exit 1; fi
 if [ "$only" != nchan ] && ! skipped cpu; then cpu_per_rating || exit 1; fi
+# The big screen's load and the edge cluster (tests/bench/show.sh, cluster.sh).
+if [ "$only" != nchan ] && ! skipped show; then show_bench || exit 1; fi
+if [ "$only" != nchan ] && ! skipped cluster; then cluster_bench || exit 1; fi
 [ -n "$only$BENCH_SKIP" ] && write_doc=0
 make_table
 make_diag
@@ -620,6 +630,7 @@ print_table
 echo
 print_diag
 echo
+for f in "$OUT"/rows-*.md; do [ -f "$f" ] && cat "$f" && echo; done
 echo "bench: $(( $(date +%s) - started )) s"
 [ "$write_doc" = 1 ] && write_doc
 exit 0
