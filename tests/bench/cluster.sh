@@ -175,19 +175,41 @@ cluster_measure() {
     fi
     # An idle window as long as the publishing: what the processes spend
     # with nothing to deliver.
+    CL_LOAD0=$(cut -d' ' -f1 /proc/loadavg)
     c0=$(cl_cpu_all)
     sleep "$(awk -v ms=$((CLUSTER_EVENTS * CLUSTER_GAP_MS)) 'BEGIN { print ms / 1000 }')"
     c1=$(cl_cpu_all)
+    cl_cmdstats > "$OUT/cluster-redis-before.txt"
     [ -n "${COMMANDS+x}" ] && COMMANDS+=("wsload publish -T t0.txt -e $CLUSTER_EVENTS -g $CLUSTER_GAP_MS -S $CL_SID  # MEMETER_CONFIG = the writer's")
     MEMETER_CONFIG="$CL_W/memeter.conf" "$WSLOAD" publish -T "$t0f" -e "$CLUSTER_EVENTS" \
         -g "$CLUSTER_GAP_MS" -S "$CL_SID" > "$OUT/cluster-publish.txt" 2>&1 || rc=1
     wait "$l1" || rc=1
     wait "$l2" || rc=1
     c2=$(cl_cpu_all)
+    cl_cmdstats > "$OUT/cluster-redis-after.txt"
     cat "$OUT/cluster-publish.txt" "$OUT/cluster-edge1.txt" "$OUT/cluster-edge2.txt" >&2
     [ "$rc" -eq 0 ] || { echo "bench-cluster: a wsload failed" >&2; tail -5 "$OUT"/cluster-edge?.txt.err >&2; return 1; }
     echo "$c0" > "$OUT/cluster-cpu.txt"; echo "$c1" >> "$OUT/cluster-cpu.txt"; echo "$c2" >> "$OUT/cluster-cpu.txt"
     sort -n "$CL_DIR/lat1.txt" "$CL_DIR/lat2.txt" > "$CL_DIR/lat.txt"
+}
+
+# Redis's own account of its commands: "name usec" a line.
+cl_cmdstats() {
+    redis-cli -p "$CL_RPORT" INFO commandstats | tr -d '\r' |
+        sed -n 's/^cmdstat_\([a-z|]*\):calls=[0-9]*,usec=\([0-9]*\),.*/\1 \2/p'
+}
+# cl_cmd_us CMD|all: usec Redis spent in CMD during the fan-out.
+cl_cmd_us() {
+    awk -v c="$1" 'FNR == NR { if (c == "all" || $1 == c) b += $2; next }
+        { if (c == "all" || $1 == c) a += $2 } END { print a - b }' \
+        "$OUT/cluster-redis-before.txt" "$OUT/cluster-redis-after.txt"
+}
+
+# cl_raw NAME: ns NAME spent from the first publish to the last delivery.
+cl_raw() {
+    awk -v k="$1" 'function get(line, key,   i, n, a, kv) { n = split(line, a, " ")
+            for (i = 1; i <= n; i++) { split(a[i], kv, "="); if (kv[1] == key) return kv[2] } }
+        { l[NR] = $0 } END { print get(l[3], k) - get(l[2], k) }' "$OUT/cluster-cpu.txt"
 }
 
 # cl_net NAME: ns NAME spent during the fan-out beyond its idle rate.
@@ -222,10 +244,11 @@ cluster_rows() {
         echo "| fan-out from the writer's commit (outbox -> relay -> Redis -> 2 edges), p50 / p99 / max over every delivery | $p50 / $p99 / $max ms | - | - |"
         echo "| per edge: p99 edge1 / edge2 | $(part_val "$OUT/cluster-edge1.txt" fanout p99_ms) / $(part_val "$OUT/cluster-edge2.txt" fanout p99_ms) ms | - | - |"
         echo "| delivered: deliveries / expected; clients with every event | $((d1 + d2)) / $((n * ${ev:-0})); $((c1 + c2)) / $CLUSTER_CLIENTS | all, >= 20,000 clients | $yes_all$([ "$CLUSTER_CLIENTS" -ge 20000 ] || echo " (at $CLUSTER_CLIENTS)") |"
-        echo "| Redis CPU per event (XADD + the edges' XREADs; us) | $(cl_per "$(cl_net redis)" "${ev:-0}") | - | - |"
-        echo "| relay CPU per event (us) | $(cl_per "$(cl_net relay)" "${ev:-0}") | - | - |"
+        echo "| Redis CPU per event (us; process time beyond idle / all of it in the window; its commands' own time: XADD + XREAD / every command) | $(cl_per "$(cl_net redis)" "${ev:-0}") / $(cl_per "$(cl_raw redis)" "${ev:-0}"); $(cl_per "$(( ($(cl_cmd_us xadd) + $(cl_cmd_us xread)) * 1000 ))" "${ev:-0}") / $(cl_per "$(( $(cl_cmd_us all) * 1000 ))" "${ev:-0}") | - | - |"
+        echo "| relay CPU per event (us; beyond idle / all of it) | $(cl_per "$(cl_net relay)" "${ev:-0}") / $(cl_per "$(cl_raw relay)" "${ev:-0}") | - | - |"
         echo "| edge pushd CPU per delivery, edge1 / edge2 (us) | $(cl_per "$(cl_net pushd1)" "$d1") / $(cl_per "$(cl_net pushd2)" "$d2") | - | - |"
         echo "| edge nginx CPU per delivery, edge1 / edge2 (us) | $(cl_per "$(cl_net nginx1)" "$d1") / $(cl_per "$(cl_net nginx2)" "$d2") | - | - |"
+        echo "| load average (1 min) at the start of the fan-out / at the end (the machine is shared: above ~1 is other work) | ${CL_LOAD0:-?} / $(cut -d' ' -f1 /proc/loadavg) | - | - |"
     } > "$OUT/rows-cluster.md"
 }
 

@@ -87,6 +87,7 @@ show_rows() {
             echo "| server CPU per reaction (nginx + pool + pushd; the step with reactions minus the one without, / accepted) | $per us | - | - |"
         fi
         echo "| reaction POST -> 202, p50 / p99 | $(v react_http_p50_ms) / $(v react_http_p99_ms) ms | - | - |"
+        echo "| load average (1 min) at the start / at the end (the machine is shared: above ~1 is other work) | ${SHOW_LOAD0:-?} / $(cut -d' ' -f1 /proc/loadavg) | - | - |"
     } > "$OUT/rows-show.md"
 }
 
@@ -96,6 +97,7 @@ show_bench() {
     workers=$(part_children "$STACK_NGINX_PID" | tr ' ' ',')
     pool=$(part_children "$STACK_POOL_PID" | tr ' ' ',')
     [ -n "${BENCH_SHOW_NO_QUIET:-}" ] && quiet=-q
+    SHOW_LOAD0=$(cut -d' ' -f1 /proc/loadavg)
     part_say "show: $SHOW_PHONES phones reacting at $SHOW_PER_PHONE/s, $SHOW_RATE ratings/s, $SHOW_MS ms"
     # shellcheck disable=SC2086
     part_wsload "$f" show -u "$BASE" -H "Cookie: mr_admin=$ADMIN_COOKIE" -m "$SHOW_MEME" \
