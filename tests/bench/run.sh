@@ -60,7 +60,7 @@ OUT="$BENCH_DIR/out"
 mkdir -p "$OUT" "$BENCH_DIR/bin"
 # One version for the whole run, even if the build tree is relinked while
 # it runs.
-for b in memeter-fcgi memeter-pushd wsload; do
+for b in memeter-fcgi memeter-pushd memeter-relay wsload; do
     [ -x "$MEMETER_BIN/$b" ] && cp "$MEMETER_BIN/$b" "$BENCH_DIR/bin/"
 done
 export MEMETER_BIN="$BENCH_DIR/bin"
