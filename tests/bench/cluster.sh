@@ -30,6 +30,7 @@ CLUSTER_STREAM=memeter:events
 . "$(dirname "${BASH_SOURCE[0]}")/parts.sh"
 
 CL_PIDS=()
+CL_PORT=() CL_PUSHD=() CL_NGINX=()
 # cl_run NAME DIR CMD...: a daemon with DIR's config, its log in DIR/logs.
 cl_run() {
     local name=$1 dir=$2; shift 2
@@ -63,9 +64,10 @@ EOC
 
 cluster_start() {
     local e dir
-    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || {
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
         echo "bench-cluster: redis-server / redis-cli missing (mk/deps.sh installs redis-server)" >&2
-        return 1; }
+        return 1
+    fi
     [ -x "$MEMETER_BIN/memeter-relay" ] || { echo "bench-cluster: $MEMETER_BIN/memeter-relay missing" >&2; return 1; }
     export STACK_WS_PER_ADDR=20000 STACK_WS_MAX=20000
     export MEMETER_JOIN_BURST=100000 MEMETER_JOIN_RATE=100000
@@ -93,7 +95,6 @@ cluster_start() {
     cl_run fcgi "$CL_W" "$MEMETER_BIN/memeter-fcgi"
     stack_wait_for_socket "$CL_W/fcgi.sock" "$!" pool || return 1
     cl_run nginx "$CL_W" nginx -e "$CL_W/logs/nginx-error.log" -p "$CL_W" -c "$CL_W/nginx.conf"
-    STACK_NGINX_PID=$!
     cl_wait 10 cl_health "$CL_WBASE" || { echo "bench-cluster: the writer does not answer" >&2; return 1; }
     cl_run relay "$CL_W" "$MEMETER_BIN/memeter-relay"
     CL_RELAY_PID=$!
@@ -107,11 +108,11 @@ cluster_start() {
             -e "s|@RATER_RATE@|1000000r/s|" -e "s|@LOGIN_RATE@|1000r/s|" \
             "$root/conf/nginx/memeter-edge.conf.in" > "$dir/memeter-http.conf"
         cl_run pushd "$dir" "$MEMETER_BIN/memeter-pushd"
-        eval "CL_PUSHD$e=$!"
+        CL_PUSHD[e]=$!
         stack_wait_for_socket "$dir/pushd.sock" "$!" pushd || return 1
         cl_run nginx "$dir" nginx -e "$dir/logs/nginx-error.log" -p "$dir" -c "$dir/nginx.conf"
-        eval "CL_NGINX$e=$!"
-        eval "CL_PORT$e=$STACK_PORT"
+        CL_NGINX[e]=$!
+        CL_PORT[e]=$STACK_PORT
         cl_wait 10 cl_health "$BASE" || { echo "bench-cluster: edge $e does not answer" >&2; return 1; }
     done
 
@@ -124,7 +125,7 @@ cluster_start() {
     [ "$(part_admin POST "/api/admin/sessions/$CL_SID/start" | jq -r '.status // empty')" = active ] ||
         { echo "bench-cluster: start failed" >&2; return 1; }
     cl_wait 20 cl_stream_has || { echo "bench-cluster: the relay wrote nothing to the stream" >&2; return 1; }
-    part_say "cluster: writer $CL_WBASE (relay $CL_RELAY_PID), redis :$CL_RPORT ($CL_REDIS_PID), edges :$CL_PORT1 :$CL_PORT2, session $CL_SID"
+    part_say "cluster: writer $CL_WBASE (relay $CL_RELAY_PID), redis :$CL_RPORT ($CL_REDIS_PID), edges :${CL_PORT[1]} :${CL_PORT[2]}, session $CL_SID"
 }
 
 cl_ready() { grep -q '^ready ' "$1" || ! kill -0 "$2" 2>/dev/null; }
@@ -134,10 +135,8 @@ cl_procs() {
     case $1 in
     redis) echo "$CL_REDIS_PID" ;;
     relay) echo "$CL_RELAY_PID" ;;
-    pushd1) echo "$CL_PUSHD1" ;;
-    pushd2) echo "$CL_PUSHD2" ;;
-    nginx1) part_children "$CL_NGINX1" ;;
-    nginx2) part_children "$CL_NGINX2" ;;
+    pushd[12]) echo "${CL_PUSHD[${1#pushd}]}" ;;
+    nginx[12]) part_children "${CL_NGINX[${1#nginx}]}" ;;
     esac
 }
 CL_GROUPS=(redis relay pushd1 pushd2 nginx1 nginx2)
@@ -153,24 +152,23 @@ cl_cpu_all() {
 }
 
 cluster_measure() {
-    local n1=$(( CLUSTER_CLIENTS / 2 )) n2=$(( CLUSTER_CLIENTS - CLUSTER_CLIENTS / 2 ))
-    local t0f="$CL_DIR/t0.txt" e p l1 l2 rc=0 c0 c1 c2
-    part_say "cluster: $n1 + $n2 clients on the two edges, $CLUSTER_EVENTS events ${CLUSTER_GAP_MS} ms apart"
+    local n=(0 $(( CLUSTER_CLIENTS / 2 )) $(( CLUSTER_CLIENTS - CLUSTER_CLIENTS / 2 )))
+    local t0f="$CL_DIR/t0.txt" e l=() rc=0 c0 c1 c2
+    part_say "cluster: ${n[1]} + ${n[2]} clients on the two edges, $CLUSTER_EVENTS events ${CLUSTER_GAP_MS} ms apart"
     rm -f "$t0f"
     for e in 1 2; do
-        eval "p=\$CL_PORT$e"
-        [ -n "${COMMANDS+x}" ] && COMMANDS+=("wsload listen -u ws://127.0.0.1:$p/ws/user -n $(eval echo "\$n$e") -e $CLUSTER_EVENTS -b 8 -T t0.txt -o lat$e.txt")
-        "$WSLOAD" listen -u "ws://127.0.0.1:$p/ws/user" -n "$(eval echo "\$n$e")" \
+        [ -n "${COMMANDS+x}" ] && COMMANDS+=("wsload listen -u ws://127.0.0.1:${CL_PORT[e]}/ws/user -n ${n[e]} -e $CLUSTER_EVENTS -b 8 -T t0.txt -o lat$e.txt")
+        "$WSLOAD" listen -u "ws://127.0.0.1:${CL_PORT[e]}/ws/user" -n "${n[e]}" \
             -e "$CLUSTER_EVENTS" -b 8 -T "$t0f" -o "$CL_DIR/lat$e.txt" \
             > "$OUT/cluster-edge$e.txt" 2> "$OUT/cluster-edge$e.txt.err" &
-        eval "l$e=$!"
+        l[e]=$!
     done
-    cl_wait 300 cl_ready "$OUT/cluster-edge1.txt" "$l1"
-    cl_wait 300 cl_ready "$OUT/cluster-edge2.txt" "$l2"
+    cl_wait 300 cl_ready "$OUT/cluster-edge1.txt" "${l[1]}"
+    cl_wait 300 cl_ready "$OUT/cluster-edge2.txt" "${l[2]}"
     if ! grep -q '^ready ' "$OUT/cluster-edge1.txt" || ! grep -q '^ready ' "$OUT/cluster-edge2.txt"; then
         echo "bench-cluster: the clients did not all connect:" >&2
         cat "$OUT"/cluster-edge?.txt "$OUT"/cluster-edge?.txt.err >&2
-        kill "$l1" "$l2" 2>/dev/null; wait "$l1" "$l2" 2>/dev/null
+        kill "${l[1]}" "${l[2]}" 2>/dev/null; wait "${l[1]}" "${l[2]}" 2>/dev/null
         return 1
     fi
     # An idle window as long as the publishing: what the processes spend
@@ -183,8 +181,8 @@ cluster_measure() {
     [ -n "${COMMANDS+x}" ] && COMMANDS+=("wsload publish -T t0.txt -e $CLUSTER_EVENTS -g $CLUSTER_GAP_MS -S $CL_SID  # MEMETER_CONFIG = the writer's")
     MEMETER_CONFIG="$CL_W/memeter.conf" "$WSLOAD" publish -T "$t0f" -e "$CLUSTER_EVENTS" \
         -g "$CLUSTER_GAP_MS" -S "$CL_SID" > "$OUT/cluster-publish.txt" 2>&1 || rc=1
-    wait "$l1" || rc=1
-    wait "$l2" || rc=1
+    wait "${l[1]}" || rc=1
+    wait "${l[2]}" || rc=1
     c2=$(cl_cpu_all)
     cl_cmdstats > "$OUT/cluster-redis-after.txt"
     cat "$OUT/cluster-publish.txt" "$OUT/cluster-edge1.txt" "$OUT/cluster-edge2.txt" >&2
@@ -225,7 +223,7 @@ cl_net() {
 cl_per() { awk -v ns="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f", ns / n / 1000; else print "-" }'; }
 
 cluster_rows() {
-    local q p50 p99 max n d1 d2 m1 m2 ev all yes_all c1 c2
+    local p50 p99 max n d1 d2 m1 m2 ev all yes_all c1 c2
     q() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
         i = int(q * (NR - 1) + 0.5) + 1; printf "%.2f", v[i] / 1000 }' "$CL_DIR/lat.txt"; }
     p50=$(q 0.50); p99=$(q 0.99); max=$(q 1)

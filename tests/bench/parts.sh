@@ -5,10 +5,12 @@
 # then gets its own temporary folder and output directory and stops what
 # it started on exit.
 
+# The repository (run.sh sets it too).
+root=${root:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
 # part_standalone BUILD NAME: the setup run.sh would have done.
 part_standalone() {
     local build=$1 name=$2
-    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
     case $build in
     /*) export MEMETER_BIN="$build/bin" ;;
     *) export MEMETER_BIN="$root/$build/bin" ;;
@@ -81,7 +83,9 @@ part_cpu_ns() {
 
 # part_children PID: PID and its children (an nginx master's workers).
 part_children() {
-    echo "$1" $(ps -o pid= --ppid "$1")
+    local kids
+    kids=$(ps -o pid= --ppid "$1" | tr -s ' \n' ' ')
+    echo "$1 $kids"
 }
 
 # part_admin_login: ADMIN_JAR, CSRF and ADMIN_COOKIE for $BASE.
@@ -92,7 +96,10 @@ part_admin_login() {
         --data-binary "{\"password\":\"$MEMETER_ADMIN_PASSWORD\"}" "$BASE/api/admin/login") || return 1
     CSRF=$(jq -r '.csrf // empty' <<<"$body")
     ADMIN_COOKIE=$(awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR")
-    [ -n "$CSRF" ] && [ -n "$ADMIN_COOKIE" ] || { echo "bench: admin login failed: $body" >&2; return 1; }
+    if [ -z "$CSRF" ] || [ -z "$ADMIN_COOKIE" ]; then
+        echo "bench: admin login failed: $body" >&2
+        return 1
+    fi
 }
 
 # part_admin METHOD PATH [JSON]: the answer's body on stdout.

@@ -64,7 +64,7 @@ show_cpu() {
 }
 
 show_rows() {
-    local f=$1 v q sent ok r429 rfail maxs msgs counted lost p99 e99 cpu_r cpu_q per
+    local f=$1 sent ok r429 rfail maxs msgs counted lost p99 e99 cpu_r cpu_q per
     v() { part_val "$f" show "$1" phase=reactions; }
     q() { part_val "$f" show "$1" phase=quiet; }
     sent=$(v reactions_sent); ok=$(v reactions_ok); r429=$(v reactions_429); rfail=$(v reactions_failed)
