@@ -25,6 +25,10 @@ CLUSTER_CLIENTS=${BENCH_CLUSTER_CLIENTS:-20000}
 CLUSTER_EVENTS=${BENCH_CLUSTER_EVENTS:-20}
 CLUSTER_GAP_MS=${BENCH_CLUSTER_GAP_MS:-250}
 CLUSTER_STREAM=memeter:events
+# The stream alone: events at 500/s after the clients are gone, for a
+# Redis and relay CPU per event well above their idle work.
+CLUSTER_RATE_EVENTS=${BENCH_CLUSTER_RATE_EVENTS:-2000}
+CLUSTER_RATE_GAP_MS=2
 
 # shellcheck source=parts.sh
 . "$(dirname "${BASH_SOURCE[0]}")/parts.sh"
@@ -191,23 +195,55 @@ cluster_measure() {
     sort -n "$CL_DIR/lat1.txt" "$CL_DIR/lat2.txt" > "$CL_DIR/lat.txt"
 }
 
+# cl_edges_at SEQ: both edges' pushd have read the stream up to SEQ.
+cl_edges_at() {
+    local e h
+    for e in 1 2; do
+        h=$(curl -s --max-time 2 --unix-socket "$CL_DIR/edge$e/metrics.sock" http://pushd/metrics |
+            awk '$1 == "memeter_pushd_head_seq" { print $2 }')
+        [ "${h:-0}" -ge "$1" ] || return 1
+    done
+}
+
+# The stream's cost without clients: Redis (XADD, both edges' XREAD) and
+# the relay per event, at 500 events/s.
+cluster_stream_rate() {
+    local t0f="$CL_DIR/t0-rate.txt" last
+    part_say "cluster: $CLUSTER_RATE_EVENTS events at $((1000 / CLUSTER_RATE_GAP_MS))/s, no clients (Redis and relay CPU)"
+    cl_cmdstats > "$OUT/cluster-rate-redis-before.txt"
+    { cl_cpu_all
+      sleep "$(awk -v ms=$((CLUSTER_RATE_EVENTS * CLUSTER_RATE_GAP_MS)) 'BEGIN { print ms / 1000 }')"
+      cl_cpu_all; } > "$OUT/cluster-rate-cpu.txt"
+    [ -n "${COMMANDS+x}" ] && COMMANDS+=("wsload publish -T t0-rate.txt -e $CLUSTER_RATE_EVENTS -g $CLUSTER_RATE_GAP_MS -S $CL_SID")
+    MEMETER_CONFIG="$CL_W/memeter.conf" "$WSLOAD" publish -T "$t0f" -e "$CLUSTER_RATE_EVENTS" \
+        -g "$CLUSTER_RATE_GAP_MS" -S "$CL_SID" > "$OUT/cluster-rate-publish.txt" 2>&1 ||
+        { cat "$OUT/cluster-rate-publish.txt" >&2; return 1; }
+    last=$(awk '$1 ~ /^[0-9]+$/ { s = $1 } END { print s + 0 }' "$t0f")
+    cl_wait 60 cl_edges_at "$last" || { echo "bench-cluster: the edges did not reach seq $last" >&2; return 1; }
+    cl_cpu_all >> "$OUT/cluster-rate-cpu.txt"
+    cl_cmdstats > "$OUT/cluster-rate-redis-after.txt"
+    CL_RATE_EVENTS=$(grep -c '^[0-9]' "$t0f")
+}
+
 # Redis's own account of its commands: "name usec" a line.
 cl_cmdstats() {
     redis-cli -p "$CL_RPORT" INFO commandstats | tr -d '\r' |
         sed -n 's/^cmdstat_\([a-z|]*\):calls=[0-9]*,usec=\([0-9]*\),.*/\1 \2/p'
 }
-# cl_cmd_us CMD|all: usec Redis spent in CMD during the fan-out.
+# cl_cmd_us CMD|all [PREFIX]: usec Redis spent in CMD during the fan-out
+# (or the phase whose files start with PREFIX).
 cl_cmd_us() {
+    local pre=${2:-cluster}
     awk -v c="$1" 'FNR == NR { if (c == "all" || $1 == c) b += $2; next }
         { if (c == "all" || $1 == c) a += $2 } END { print a - b }' \
-        "$OUT/cluster-redis-before.txt" "$OUT/cluster-redis-after.txt"
+        "$OUT/$pre-redis-before.txt" "$OUT/$pre-redis-after.txt"
 }
 
 # cl_raw NAME: ns NAME spent from the first publish to the last delivery.
 cl_raw() {
     awk -v k="$1" 'function get(line, key,   i, n, a, kv) { n = split(line, a, " ")
             for (i = 1; i <= n; i++) { split(a[i], kv, "="); if (kv[1] == key) return kv[2] } }
-        { l[NR] = $0 } END { print get(l[3], k) - get(l[2], k) }' "$OUT/cluster-cpu.txt"
+        { l[NR] = $0 } END { print get(l[3], k) - get(l[2], k) }' "$OUT/${2:-cluster}-cpu.txt"
 }
 
 # cl_net NAME: ns NAME spent during the fan-out beyond its idle rate.
@@ -217,7 +253,7 @@ cl_net() {
         { l[NR] = $0 }
         END { idle = get(l[2], k) - get(l[1], k); busy = get(l[3], k) - get(l[2], k)
               ti = get(l[2], "t") - get(l[1], "t"); tb = get(l[3], "t") - get(l[2], "t")
-              net = busy - (ti > 0 ? idle * tb / ti : 0); print (net < 0 ? 0 : net) }' "$OUT/cluster-cpu.txt"
+              net = busy - (ti > 0 ? idle * tb / ti : 0); print (net < 0 ? 0 : net) }' "$OUT/${2:-cluster}-cpu.txt"
 }
 # cl_per NS UNITS: microseconds per unit.
 cl_per() { awk -v ns="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f", ns / n / 1000; else print "-" }'; }
@@ -244,6 +280,10 @@ cluster_rows() {
         echo "| delivered: deliveries / expected; clients with every event | $((d1 + d2)) / $((n * ${ev:-0})); $((c1 + c2)) / $CLUSTER_CLIENTS | all, >= 20,000 clients | $yes_all$([ "$CLUSTER_CLIENTS" -ge 20000 ] || echo " (at $CLUSTER_CLIENTS)") |"
         echo "| Redis CPU per event (us; process time beyond idle / all of it in the window; its commands' own time: XADD + XREAD / every command) | $(cl_per "$(cl_net redis)" "${ev:-0}") / $(cl_per "$(cl_raw redis)" "${ev:-0}"); $(cl_per "$(( ($(cl_cmd_us xadd) + $(cl_cmd_us xread)) * 1000 ))" "${ev:-0}") / $(cl_per "$(( $(cl_cmd_us all) * 1000 ))" "${ev:-0}") | - | - |"
         echo "| relay CPU per event (us; beyond idle / all of it) | $(cl_per "$(cl_net relay)" "${ev:-0}") / $(cl_per "$(cl_raw relay)" "${ev:-0}") | - | - |"
+        if [ -n "${CL_RATE_EVENTS:-}" ]; then
+            echo "| the stream alone, $CL_RATE_EVENTS events at $((1000 / CLUSTER_RATE_GAP_MS))/s, no clients: Redis CPU per event (us; process time beyond idle / all of it; its commands XADD + XREAD / every command) | $(cl_per "$(cl_net redis cluster-rate)" "$CL_RATE_EVENTS") / $(cl_per "$(cl_raw redis cluster-rate)" "$CL_RATE_EVENTS"); $(cl_per "$(( ($(cl_cmd_us xadd cluster-rate) + $(cl_cmd_us xread cluster-rate)) * 1000 ))" "$CL_RATE_EVENTS") / $(cl_per "$(( $(cl_cmd_us all cluster-rate) * 1000 ))" "$CL_RATE_EVENTS") | - | - |"
+            echo "| the stream alone: relay CPU per event (us; beyond idle / all of it) | $(cl_per "$(cl_net relay cluster-rate)" "$CL_RATE_EVENTS") / $(cl_per "$(cl_raw relay cluster-rate)" "$CL_RATE_EVENTS") | - | - |"
+        fi
         echo "| edge pushd CPU per delivery, edge1 / edge2 (us) | $(cl_per "$(cl_net pushd1)" "$d1") / $(cl_per "$(cl_net pushd2)" "$d2") | - | - |"
         echo "| edge nginx CPU per delivery, edge1 / edge2 (us) | $(cl_per "$(cl_net nginx1)" "$d1") / $(cl_per "$(cl_net nginx2)" "$d2") | - | - |"
         echo "| load average (1 min) at the start of the fan-out / at the end (the machine is shared: above ~1 is other work) | ${CL_LOAD0:-?} / $(cut -d' ' -f1 /proc/loadavg) | - | - |"
@@ -259,6 +299,8 @@ cluster_stop() {
 cluster_bench() {
     cluster_start || { cluster_stop; return 1; }
     cluster_measure || { cluster_stop; return 1; }
+    CL_RATE_EVENTS=""
+    if [ "$CLUSTER_RATE_EVENTS" -gt 0 ]; then cluster_stream_rate || { cluster_stop; return 1; }; fi
     cluster_stop
     cluster_rows
     part_rows cluster

@@ -555,7 +555,7 @@ details() {
     local f
     for f in nchan memeter nchan.2 memeter.2 nchan.3 memeter.3 direct ratings ratings1 reload \
         cpu-baseline.1 cpu-current.1 cpu-baseline.2 cpu-current.2 \
-        show cluster-publish cluster-edge1 cluster-edge2 cluster-cpu cluster-redis-before cluster-redis-after; do
+        show cluster-publish cluster-edge1 cluster-edge2 cluster-cpu cluster-redis-before cluster-redis-after cluster-rate-cpu; do
         [ -f "$OUT/$f.txt" ] || continue
         echo "#### $f"
         echo '```'

@@ -78,7 +78,7 @@ check "show: every rating of the open meme accepted and seen" test "$(rv ratings
 check "show: the quiet step rated too" test "$(sv ratings_ok)" = 20
 check "show: its rows were written" grep -q 'reactions messages at the screen' "$T_DIR/bench-show/rows-show.md"
 
-BENCH_CLUSTER_CLIENTS=200 BENCH_CLUSTER_EVENTS=5 bench_part cluster
+BENCH_CLUSTER_CLIENTS=200 BENCH_CLUSTER_EVENTS=5 BENCH_CLUSTER_RATE_EVENTS=200 bench_part cluster
 rc=$?
 [ "$rc" = 0 ] || tail -20 "$T_DIR/cluster.log" >&2
 check "bench cluster part exits 0 (it needs redis-server)" test "$rc" = 0
@@ -86,6 +86,7 @@ cv() { field "$T_DIR/bench-cluster/cluster-edge$1.txt" fanout "$2"; }
 check "cluster: 100 clients on each edge" test "$(cv 1 ready)" = 100 -a "$(cv 2 ready)" = 100
 check "cluster: every event reached every client on both edges" \
     test "$(cv 1 deliveries)" = 500 -a "$(cv 2 deliveries)" = 500 -a "$(cv 1 complete_clients)" = 100 -a "$(cv 2 complete_clients)" = 100
+check "cluster: the stream alone carried 200 events" grep -q '^| the stream alone, 200 events' "$T_DIR/bench-cluster/rows-cluster.md"
 check "cluster: Redis CPU per event was measured" \
     grep -Eq '^\| Redis CPU per event .*\| [0-9]+\.[0-9]+ / [0-9]+\.[0-9]+; [0-9]+\.[0-9]+ / ' "$T_DIR/bench-cluster/rows-cluster.md"
 
