@@ -16,7 +16,7 @@
 # proxymem = the proxied path's memory with each /ws/ proxy_buffer_size of
 # BENCH_PROXY_BUFFERS (default: 4k and the one in conf/nginx), direct =
 # the "pushd alone" diagnostic, show and cluster = tests/bench/show.sh and
-# cluster.sh when they exist.  BENCH_CLIENT_PROCS (2) and BENCH_SOURCES (4)
+# cluster.sh (each starts its own stacks).  BENCH_CLIENT_PROCS (2) and BENCH_SOURCES (4)
 # size the load client; BENCH_WS_PROXY_BUFFER runs the whole stack with
 # another /ws/ proxy_buffer_size.  BENCH_BASELINE_BIN=DIR adds
 # the server CPU per rating of another build (the commit before a change)
@@ -79,7 +79,7 @@ OUT="$BENCH_DIR/out"
 mkdir -p "$OUT" "$BENCH_DIR/bin"
 # One version for the whole run, even if the build tree is relinked while
 # it runs.
-for b in memeter-fcgi memeter-pushd memeterctl wsload; do
+for b in memeter-fcgi memeter-pushd memeterctl memeter-relay wsload; do
     [ -x "$MEMETER_BIN/$b" ] && cp "$MEMETER_BIN/$b" "$BENCH_DIR/bin/"
 done
 export MEMETER_BIN="$BENCH_DIR/bin"
@@ -484,23 +484,7 @@ memeter_rest() {
             -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
             -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
     fi
-    # The reactions load (tests/bench/show.sh), on this stack.
-    bench_part show || return 1
     stack_stop
-}
-
-# bench_part NAME: sources tests/bench/NAME.sh when it exists and
-# BENCH_SKIP does not name it.  A part runs when sourced; it may use
-# run_wsload, val, $OUT, $STACK_* (show: memeter's stack is up; cluster:
-# none is, it starts its own), and adds table rows by writing them to
-# $OUT/rows-NAME.md (lines of the second table: | figure | memeter |
-# Nchan | target | met |); a part that fails returns non-zero.
-bench_part() {
-    local part="$root/tests/bench/$1.sh"
-    [ -f "$part" ] || return 0
-    skipped "$1" && return 0
-    # shellcheck disable=SC1090
-    . "$part"
 }
 
 # Server CPU per rating at one fixed offered rate, this build next to
@@ -603,6 +587,11 @@ bench_pushd_direct() {
     stack_kill "$pid"
     return "$rc"
 }
+
+# shellcheck source=show.sh
+. "$root/tests/bench/show.sh"
+# shellcheck source=cluster.sh
+. "$root/tests/bench/cluster.sh"
 
 # --- the table ------------------------------------------------------------
 
@@ -943,6 +932,7 @@ write_doc() {
         echo
         print_diag
         echo
+        for f in "$OUT"/rows-*.md; do [ -f "$f" ] && cat "$f" && echo; done
         [ -f "$notes" ] && cat "$notes" && echo
         echo "## Commands"
         echo
@@ -986,8 +976,9 @@ done
 if [ -n "$NCHAN_PID" ]; then stack_kill "$NCHAN_PID"; NCHAN_PID=""; fi
 if [ "$only" != nchan ]; then memeter_rest || exit 1; fi
 if [ "$only" != nchan ] && ! skipped cpu; then cpu_per_rating || exit 1; fi
-# The Redis cluster rows (tests/bench/cluster.sh): its own stacks.
-if [ "$only" != nchan ]; then bench_part cluster || exit 1; fi
+# The big screen's load and the edge cluster (tests/bench/show.sh, cluster.sh).
+if [ "$only" != nchan ] && ! skipped show; then show_bench || exit 1; fi
+if [ "$only" != nchan ] && ! skipped cluster; then cluster_bench || exit 1; fi
 [ -n "$only$BENCH_SKIP" ] && write_doc=0
 make_table
 make_diag
@@ -996,6 +987,7 @@ print_table
 echo
 print_diag
 echo
+for f in "$OUT"/rows-*.md; do [ -f "$f" ] && cat "$f" && echo; done
 echo "bench: $(( $(date +%s) - started )) s"
 [ "$write_doc" = 1 ] && write_doc
 exit 0

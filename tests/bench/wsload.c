@@ -2537,6 +2537,9 @@ header_add(char *block, size_t len, const char *h)
 	snprintf(block + n, len - n, "%s\r\n", h);
 }
 
+static int	 extra_mode(const char *);
+static int	 extra_main(int, char *[]);
+
 int
 main(int argc, char *argv[])
 {
@@ -2552,6 +2555,8 @@ main(int argc, char *argv[])
 
 	if (argc < 2)
 		usage();
+	if (extra_mode(argv[1]))
+		return extra_main(argc, argv);
 	cmd = argv[1];
 	ratings = strcmp(cmd, "ratings") == 0;
 	if (!ratings && strcmp(cmd, "push") != 0)
@@ -2623,6 +2628,670 @@ main(int argc, char *argv[])
 	if ((g.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
 	rc = ratings ? ratings_main(&ro) : push_main(&po);
+	printf("done rc=%d\n", rc);
+	return rc;
+}
+
+/* --- show mode: reactions while a host-paced round is open (issue 13) ----- */
+
+/*
+ * wsload show: phones send POST /api/reactions, each at its own steady
+ * rate and spread evenly over the second (open loop: reaction j is due at
+ * start + j / (phones * rate) and goes to phone j % phones), while other
+ * raters rate the open meme at a steady rate as in the ratings mode and
+ * one /ws/admin client plays the big screen: it counts the reactions
+ * messages pushd sends (at most 4 a second by design) and sums their
+ * counts, which must add up to the reactions the server accepted.  A
+ * first step without reactions gives the same rating rate's latency
+ * alone, so the reactions' cost on the rating path is a difference
+ * within one run.
+ */
+
+#define SHOW_EMOJIS	6
+
+static void	 extra_usage(void) __attribute__((noreturn));
+
+static const char *const show_emojis[SHOW_EMOJIS] = {
+	"\xf0\x9f\x98\x82", "\xf0\x9f\x94\xa5", "\xf0\x9f\x92\x80",
+	"\xf0\x9f\x91\x8f", "\xf0\x9f\x98\x8d", "\xf0\x9f\xa4\x94",
+};
+
+struct show_opts {
+	const char	*url;
+	const char	*admin_headers;
+	int		 phones;
+	double		 per_phone;	/* reactions a second, each phone */
+	int		 react_conns;
+	int		 rating_rate;
+	int		 rating_conns;
+	int		 step_ms;
+	int64_t		 meme_id;	/* the open meme */
+	int		 quiet_step;	/* a ratings-only step first */
+};
+
+static struct {
+	struct conn	**http;
+	int		 nhttp;
+	int		 phones;
+	int		 on;		/* sending reactions in this step */
+	double		 rate;		/* reactions a second in all */
+	int64_t		 start, end;
+	uint64_t	 target, sent, answered, ok, s429, failed;
+	uint64_t	 sent_by[SHOW_EMOJIS], ok_by[SHOW_EMOJIS];
+	struct lat	 http_lat;
+	/* at the screen */
+	int64_t		*msg_at;
+	size_t		 nmsg, capmsg;
+	uint64_t	 counted, counted_by[SHOW_EMOJIS];
+} sh;
+
+static void
+show_react_done(struct conn *c, int status, uint64_t tag, int64_t t0,
+    const char *hdrs, size_t hlen, const char *body, size_t blen)
+{
+	(void)c; (void)hdrs; (void)hlen;
+	sh.answered++;
+	if (status == 202) {
+		sh.ok++;
+		sh.ok_by[tag % SHOW_EMOJIS]++;
+		lat_add(&sh.http_lat, now_ns() - t0);
+	} else if (status == 429)
+		sh.s429++;
+	else {
+		sh.failed++;
+		if (g.verbose)
+			log_warnx("POST /api/reactions: %d %.*s", status,
+			    (int)blen, body ? body : "");
+	}
+}
+
+static void
+show_react_send(struct conn *c, uint64_t j, int64_t t_sched)
+{
+	char extra[256], body[64];
+	int phone = (int)(j % (uint64_t)sh.phones);
+	int e = (int)((j / (uint64_t)sh.phones + (uint64_t)phone) %
+	    SHOW_EMOJIS);
+
+	snprintf(extra, sizeof(extra), "Cookie: mr_rater=%s\r\n",
+	    rt.token[phone]);
+	snprintf(body, sizeof(body), "{\"emoji\":\"%s\"}", show_emojis[e]);
+	sh.sent_by[e]++;
+	/* The tag carries the emoji: the answer counts it as accepted. */
+	(void)http_request(c, "POST", "/api/reactions", extra, body,
+	    (uint64_t)e, t_sched);
+}
+
+static int64_t
+show_react_tick(int64_t now)
+{
+	uint64_t due;
+
+	if (!sh.on)
+		return now + 100 * MS;
+	due = now >= sh.end ? sh.target : (uint64_t)((double)(now - sh.start) *
+	    sh.rate / NS) + 1;
+	if (due > sh.target)
+		due = sh.target;
+	for (int i = 0; i < sh.nhttp && sh.sent < due; i++) {
+		struct conn *c = sh.http[i];
+
+		if (c->state == ST_CLOSED) {
+			free(c->http->body);
+			free(c->http);
+			free(c);
+			sh.http[i] = c = http_open(show_react_done);
+			if (c == NULL)
+				fatalx("cannot reopen an HTTP connection");
+		}
+		if (http_busy(c))
+			continue;
+		show_react_send(c, sh.sent, sh.start + (int64_t)((double)sh.sent *
+		    NS / sh.rate));
+		sh.sent++;
+	}
+	if (sh.sent < due)
+		return now + 100 * MS;	/* every connection busy */
+	return sh.start + (int64_t)((double)sh.sent * NS / sh.rate);
+}
+
+static int64_t
+show_tick(int64_t now)
+{
+	int64_t a = rt_tick(now), b = show_react_tick(now);
+
+	return a < b ? a : b;
+}
+
+/* {"type":"reactions","data":{"session_id":S,"counts":{"E":n,...}}} */
+static void
+show_on_message(struct conn *c, const char *p, size_t len, int64_t now)
+{
+	static const char ckey[] = "\"counts\":{";
+	const char *k, *end;
+
+	if (memmem(p, len, "\"type\":\"reactions\"", 18) == NULL) {
+		rt_on_message(c, p, len, now);
+		return;
+	}
+	if (sh.nmsg == sh.capmsg) {
+		sh.capmsg = sh.capmsg ? sh.capmsg * 2 : 1024;
+		sh.msg_at = xrealloc(sh.msg_at, sh.capmsg * sizeof(*sh.msg_at));
+	}
+	sh.msg_at[sh.nmsg++] = now;
+	if ((k = memmem(p, len, ckey, sizeof(ckey) - 1)) == NULL)
+		return;
+	k += sizeof(ckey) - 1;
+	end = memchr(k, '}', (size_t)(p + len - k));
+	while (k != NULL && end != NULL && k < end) {
+		const char *q = memchr(k, '"', (size_t)(end - k)), *r;
+		int64_t n;
+
+		if (q == NULL || (r = memchr(q + 1, '"', (size_t)(end - q -
+		    1))) == NULL)
+			break;
+		n = json_int_after(r + 1, (size_t)(end - r - 1), ":");
+		for (int e = 0; e < SHOW_EMOJIS && n > 0; e++)
+			if ((size_t)(r - q - 1) == strlen(show_emojis[e]) &&
+			    memcmp(q + 1, show_emojis[e], (size_t)(r - q - 1)) == 0)
+				sh.counted_by[e] += (uint64_t)n;
+		if (n > 0)
+			sh.counted += (uint64_t)n;
+		k = memchr(r, ',', (size_t)(end - r));
+	}
+}
+
+/* The most reactions messages within any one second (a sliding window). */
+static size_t
+show_max_per_s(void)
+{
+	size_t best = 0, lo = 0;
+
+	for (size_t hi = 0; hi < sh.nmsg; hi++) {
+		while (sh.msg_at[hi] - sh.msg_at[lo] >= NS)
+			lo++;
+		if (hi - lo + 1 > best)
+			best = hi - lo + 1;
+	}
+	return best;
+}
+
+static int
+show_answered(void)
+{
+	return rt.answered >= rs.due_sent && sh.answered >= sh.sent;
+}
+
+static int
+show_drained(void)
+{
+	return rt.answered >= rs.due_sent && g.lat.n >= rt_expect_msgs &&
+	    sh.answered >= sh.sent && sh.counted >= sh.ok;
+}
+
+static void
+show_step(struct show_opts *o, struct ws_target *adm, int reactions)
+{
+	char e2e[160], http[160], rhttp[160];
+	int64_t dur = (int64_t)o->step_ms * MS;
+	int adm_drop = adm->dropped;
+	uint64_t lost = 0;
+
+	measure_reset();
+	rt.ok = rt.failed = rt.answered = 0;
+	g.conn_errors = 0;
+	memset(rt.status_hist, 0, sizeof(rt.status_hist));
+	rt.http_lat.n = 0;
+	rs.rate = o->rating_rate;
+	rs.start = sh.start = now_ns();
+	rs.end = sh.end = rs.start + dur;
+	rs.target = (uint64_t)((double)o->rating_rate * (double)dur / NS);
+	rs.due_sent = 0;
+	rs.hups_left = 0;
+	rt_expect_msgs = ~0ull;
+	sh.on = reactions;
+	sh.rate = o->per_phone * o->phones;
+	sh.target = reactions ? (uint64_t)(sh.rate * (double)dur / NS) : 0;
+	sh.sent = sh.answered = sh.ok = sh.s429 = sh.failed = 0;
+	memset(sh.sent_by, 0, sizeof(sh.sent_by));
+	memset(sh.ok_by, 0, sizeof(sh.ok_by));
+	memset(sh.counted_by, 0, sizeof(sh.counted_by));
+	sh.nmsg = 0;
+	sh.counted = 0;
+	sh.http_lat.n = 0;
+	g.mode.tick = show_tick;
+	cpu_mark();
+	loop_run(rs.end, NULL);
+	while ((rs.due_sent < rs.target || sh.sent < sh.target) &&
+	    !stop_requested)
+		loop_run(now_ns() + 10 * MS, NULL);
+	loop_run(now_ns() + 10 * NS, show_answered);
+	g.mode.tick = NULL;
+	sh.on = 0;
+	rt_expect_msgs = rt.ok * (uint64_t)adm->ready;
+	/* The last sum comes at most 250 ms after the last reaction. */
+	loop_run(now_ns() + 5 * NS, show_drained);
+	cpu_report(reactions ? "show" : "quiet", o->phones, reactions ? sh.ok :
+	    rt.ok, reactions ? "reaction" : "rating");
+	for (int e = 0; e < SHOW_EMOJIS; e++)
+		if (sh.counted_by[e] < sh.ok_by[e])
+			lost += sh.ok_by[e] - sh.counted_by[e];
+	lat_summary(&g.lat, "", e2e, sizeof(e2e));
+	lat_summary(&rt.http_lat, "http_", http, sizeof(http));
+	lat_summary(&sh.http_lat, "react_http_", rhttp, sizeof(rhttp));
+	printf("show phase=%s phones=%d reactions_per_s=%.0f reactions_sent=%"
+	    PRIu64 " reactions_ok=%" PRIu64 " reactions_429=%" PRIu64
+	    " reactions_failed=%" PRIu64 " screen_msgs=%zu screen_max_per_s=%zu"
+	    " screen_counted=%" PRIu64 " screen_lost=%" PRIu64 " %s"
+	    " rating_rate=%d ratings_sent=%" PRIu64 " ratings_ok=%" PRIu64
+	    " ratings_failed=%" PRIu64 " conn_errors=%" PRIu64
+	    " achieved_per_s=%.0f deliveries=%zu missing=%" PRId64 " %s %s"
+	    " admin_dropped=%d unmatched=%" PRIu64 "\n",
+	    reactions ? "reactions" : "quiet", o->phones, reactions ? sh.rate : 0,
+	    sh.sent, sh.ok, sh.s429, sh.failed, sh.nmsg, show_max_per_s(),
+	    sh.counted, lost, rhttp, o->rating_rate, rs.due_sent, rt.ok,
+	    rt.failed, g.conn_errors, rt_achieved(), g.lat.n,
+	    (int64_t)(rt.ok * (uint64_t)adm->ready - g.lat.n), e2e, http,
+	    adm->dropped - adm_drop, g.unmatched);
+	fflush(stdout);
+}
+
+/* Puts the open meme first: every rating of a step goes to memes[0]. */
+static int
+show_open_meme_first(int64_t meme_id)
+{
+	int i;
+
+	for (i = 0; i < rt.nmemes && rt.memes[i] != meme_id; i++)
+		;
+	if (i == rt.nmemes)
+		return -1;
+	rt.memes[i] = rt.memes[0];
+	rt.memes[0] = meme_id;
+	memset(rt.meme_by_id, 0, sizeof(rt.meme_by_id));
+	for (i = 0; i < rt.nmemes; i++)
+		if (rt.memes[i] > 0 && rt.memes[i] < 4096)
+			rt.meme_by_id[rt.memes[i]] = i + 1;
+	return 0;
+}
+
+static int
+show_run(struct show_opts *o)
+{
+	struct ws_target *adm;
+	char path[512];
+	int steps = o->quiet_step ? 2 : 1;
+	uint64_t per_step = (uint64_t)((double)o->rating_rate * o->step_ms /
+	    1000.0);
+
+	if (url_parse(o->url, "http://", path, sizeof(path)) == -1)
+		return 1;
+	/* Phones first, then the raters of the open meme, one rating each. */
+	rt.nraters = o->phones + (int)per_step * steps;
+	rt.token = calloc((size_t)rt.nraters, sizeof(*rt.token));
+	rt.id = calloc((size_t)rt.nraters, sizeof(*rt.id));
+	rt.nhttp = o->rating_conns;
+	rt.http = calloc((size_t)rt.nhttp, sizeof(*rt.http));
+	sh.nhttp = o->react_conns;
+	sh.http = calloc((size_t)sh.nhttp, sizeof(*sh.http));
+	sh.phones = o->phones;
+	if (rt.token == NULL || rt.id == NULL || rt.http == NULL ||
+	    sh.http == NULL)
+		fatal("calloc");
+	for (int i = 0; i < rt.nhttp; i++)
+		if ((rt.http[i] = http_open(rt_state_done)) == NULL)
+			return 1;
+	for (int i = 0; i < sh.nhttp; i++)
+		if ((sh.http[i] = http_open(show_react_done)) == NULL)
+			return 1;
+	if (rt_create_raters() == -1)
+		return 1;
+	if (show_open_meme_first(o->meme_id) == -1) {
+		printf("error meme %" PRId64 " is not in the session\n",
+		    o->meme_id);
+		return 1;
+	}
+	for (int i = 0; i < rt.nhttp; i++)
+		rt.http[i]->http->done = rt_rating_done;
+	rt.next_pair = (size_t)o->phones;
+
+	adm = ws_target_new("/ws/admin", o->admin_headers, READY_HELLO, 1);
+	adm->want = 1;
+	loop_run(now_ns() + 30 * NS, rt_ws_settled);
+	printf("connect admins=%d/1\n", adm->ready);
+	fflush(stdout);
+	if (adm->ready < 1)
+		return 1;
+	loop_run(now_ns() + 500 * MS, NULL);
+	g.mode.on_message = show_on_message;
+	if (o->quiet_step) {
+		show_step(o, adm, 0);
+		loop_run(now_ns() + 500 * MS, NULL);
+	}
+	show_step(o, adm, 1);
+	ws_target_resize(adm, 0, 5 * NS);
+	return 0;
+}
+
+static int
+show_main(int argc, char *argv[])
+{
+	static char headers[2048];
+	struct show_opts o = { .phones = 1000, .per_phone = 1,
+	    .react_conns = 32, .rating_rate = 200, .rating_conns = 16,
+	    .step_ms = 10000, .quiet_step = 1 };
+	int ch;
+
+	optind = 2;
+	while ((ch = getopt(argc, argv, "u:H:n:r:C:R:c:s:m:P:qv")) != -1) {
+		switch (ch) {
+		case 'u': o.url = optarg; break;
+		case 'H': header_add(headers, sizeof(headers), optarg); break;
+		case 'n': o.phones = atoi(optarg); break;
+		case 'r': o.per_phone = atof(optarg); break;
+		case 'C': o.react_conns = atoi(optarg); break;
+		case 'R': o.rating_rate = atoi(optarg); break;
+		case 'c': o.rating_conns = atoi(optarg); break;
+		case 's': o.step_ms = atoi(optarg); break;
+		case 'm': o.meme_id = atoll(optarg); break;
+		case 'P': procset_add(optarg); break;
+		case 'q': o.quiet_step = 0; break;
+		case 'v': g.verbose = 1; break;
+		default: extra_usage();
+		}
+	}
+	o.admin_headers = headers;
+	if (o.url == NULL || o.phones < 1 || o.per_phone <= 0 ||
+	    o.react_conns < 1 || o.rating_rate < 1 || o.rating_conns < 1 ||
+	    o.step_ms < 100 || o.meme_id <= 0)
+		extra_usage();
+	return show_run(&o);
+}
+
+/* --- cluster modes: fan-out over edges from the writer's commit (issue 15) */
+
+/*
+ * wsload publish and wsload listen: the cluster's fan-out, measured with
+ * one listening process per edge (each under the 20,000-file cap) and one
+ * publisher on the writer.  The publisher commits each event to the real
+ * outbox as push mode does (one transaction in the writer's database;
+ * the relay tails it into Redis) and writes "seq t0" to a file, t0 taken
+ * before BEGIN on CLOCK_MONOTONIC, which every process on the machine
+ * shares; "end" when it is done.  A listener holds N /ws/user clients of
+ * one edge, keeps each delivery's kernel receive time and, at the end,
+ * joins them with the publisher's file into latencies.
+ */
+
+struct cluster_opts {
+	const char	*url;
+	const char	*t0_path;
+	const char	*lat_path;	/* listen -o: "us seq", a line a delivery */
+	int		 clients;
+	int		 events;
+	int		 gap_ms;
+	int		 drain_ms;
+};
+
+static struct {
+	int64_t		*seq, *at;	/* every delivery */
+	size_t		 n, cap;
+	int64_t		 end_seen;	/* when the publisher's "end" was read */
+	int64_t		 next_look;
+	uint64_t	 expect;
+	const char	*t0_path;
+} cl;
+
+static void
+listen_on_message(struct conn *c, const char *p, size_t len, int64_t now)
+{
+	int64_t seq = json_int_after(p, len, "\"seq\":");
+
+	(void)c;
+	if (seq <= 0) {
+		g.unmatched++;
+		return;
+	}
+	if (cl.n == cl.cap) {
+		cl.cap = cl.cap ? cl.cap * 2 : 65536;
+		cl.seq = xrealloc(cl.seq, cl.cap * sizeof(*cl.seq));
+		cl.at = xrealloc(cl.at, cl.cap * sizeof(*cl.at));
+	}
+	cl.seq[cl.n] = seq;
+	cl.at[cl.n++] = now;
+}
+
+/* Reads the publisher's file into pub's table; 1 once it says "end". */
+static int
+listen_read_t0(void)
+{
+	char line[128];
+	long long seq, t0;
+	int end = 0;
+	FILE *fp = fopen(cl.t0_path, "r");
+
+	if (fp == NULL)
+		return 0;
+	pub.n = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "end", 3) == 0)
+			end = 1;
+		else if (sscanf(line, "%lld %lld", &seq, &t0) == 2)
+			pub_record(seq, t0);
+	}
+	fclose(fp);
+	return end;
+}
+
+static int64_t
+listen_tick(int64_t now)
+{
+	if (cl.end_seen == 0 && now >= cl.next_look) {
+		FILE *fp = fopen(cl.t0_path, "r");
+		char line[128];
+
+		/* Only the last line matters here. */
+		if (fp != NULL) {
+			while (fgets(line, sizeof(line), fp) != NULL)
+				if (strncmp(line, "end", 3) == 0)
+					cl.end_seen = now;
+			fclose(fp);
+		}
+		cl.next_look = now + 100 * MS;
+	}
+	return cl.end_seen ? now + 100 * MS : cl.next_look;
+}
+
+static struct cluster_opts *cl_opts;
+
+static int
+listen_done(void)
+{
+	return (cl.expect > 0 && cl.n >= cl.expect) || (cl.end_seen > 0 &&
+	    now_ns() - cl.end_seen > (int64_t)cl_opts->drain_ms * MS);
+}
+
+static int
+listen_main(struct cluster_opts *o)
+{
+	struct ws_target *t;
+	char path[512], sum[160];
+	int64_t t0 = now_ns();
+	int complete = 0, events;
+	FILE *lat_fp;
+
+	if (url_parse(o->url, "ws://", path, sizeof(path)) == -1)
+		return 1;
+	cl.t0_path = o->t0_path;
+	cl_opts = o;
+	t = ws_target_new(path, "", READY_HELLO, o->clients);
+	ws_target_resize(t, o->clients, 300 * NS);
+	printf("connect n=%d ready=%d failed=%d secs=%.2f\n", o->clients,
+	    t->ready, t->failed, (double)(now_ns() - t0) / NS);
+	fflush(stdout);
+	if (t->ready < o->clients) {
+		printf("error connections failed\n");
+		return 1;
+	}
+	/* A quiet moment so every client is past its hello and presence. */
+	loop_run(now_ns() + 500 * MS, NULL);
+	measure_reset();
+	g.mode.on_message = listen_on_message;
+	g.mode.tick = listen_tick;
+	cl.expect = (uint64_t)o->clients * (uint64_t)o->events;
+	printf("ready n=%d\n", t->ready);
+	fflush(stdout);
+	loop_run(now_ns() + 600 * NS, listen_done);
+	g.mode.tick = NULL;
+	if (!listen_read_t0())
+		printf("note the publisher's file has no end line\n");
+	lat_fp = o->lat_path != NULL ? fopen(o->lat_path, "w") : NULL;
+	if (o->lat_path != NULL && lat_fp == NULL)
+		log_warn("%s", o->lat_path);
+	for (size_t i = 0; i < cl.n; i++) {
+		int64_t s = pub_t0(cl.seq[i]);
+
+		if (s == 0) {
+			g.unmatched++;
+			continue;
+		}
+		lat_add(&g.lat, cl.at[i] - s);
+		if (lat_fp != NULL)
+			fprintf(lat_fp, "%" PRIu32 " %" PRId64 "\n",
+			    g.lat.v[g.lat.n - 1], cl.seq[i]);
+	}
+	if (lat_fp != NULL)
+		fclose(lat_fp);
+	for (int i = 0; i < t->started; i++)
+		if (t->conns[i]->state == ST_OPEN &&
+		    t->conns[i]->nmsg == (uint32_t)o->events)
+			complete++;
+	events = 0;
+	for (size_t i = 0; i < pub.n; i++)
+		if (pub.t0[i] != 0)
+			events++;
+	lat_summary(&g.lat, "", sum, sizeof(sum));
+	printf("fanout n=%d ready=%d events=%d deliveries=%zu missing=%" PRId64
+	    " complete_clients=%d %s dropped=%d resyncs=%" PRIu64
+	    " unmatched=%" PRIu64 "\n", o->clients, t->ready, events, g.lat.n,
+	    (int64_t)t->ready * events - (int64_t)g.lat.n, complete, sum,
+	    t->dropped, g.resyncs, g.unmatched);
+	fflush(stdout);
+	ws_target_resize(t, 0, 5 * NS);
+	return 0;
+}
+
+static int
+publish_main(struct cluster_opts *o)
+{
+	FILE *fp = fopen(o->t0_path, "w");
+	int64_t start;
+
+	if (fp == NULL) {
+		log_warn("%s", o->t0_path);
+		return 1;
+	}
+	if (pub_open("memeter") == -1) {
+		fclose(fp);
+		return 1;
+	}
+	start = now_ns();
+	for (int i = 0; i < o->events && !stop_requested; i++) {
+		int64_t due = start + (int64_t)i * o->gap_ms * MS;
+		struct timespec ts = { (time_t)(due / NS), (long)(due % NS) };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR && !stop_requested)
+			;
+		if (pub_one() == 0)
+			fprintf(fp, "%" PRId64 " %" PRId64 "\n", pub.base +
+			    (int64_t)pub.n - 1, pub.t0[pub.n - 1]);
+		fflush(fp);
+	}
+	fprintf(fp, "end\n");
+	fclose(fp);
+	printf("publish events=%d failed=%" PRIu64 "\n", o->events, pub.failed);
+	return pub.failed > 0;
+}
+
+static int
+cluster_main(int argc, char *argv[])
+{
+	struct cluster_opts o = { .clients = 1000, .events = 20, .gap_ms = 250,
+	    .drain_ms = 10000 };
+	int ch, listen = strcmp(argv[1], "listen") == 0;
+
+	optind = 2;
+	while ((ch = getopt(argc, argv, "u:T:o:n:e:g:D:b:w:S:O:v")) != -1) {
+		switch (ch) {
+		case 'u': o.url = optarg; break;
+		case 'o': o.lat_path = optarg; break;
+		case 'T': o.t0_path = optarg; break;
+		case 'n': o.clients = atoi(optarg); break;
+		case 'e': o.events = atoi(optarg); break;
+		case 'g': o.gap_ms = atoi(optarg); break;
+		case 'D': o.drain_ms = atoi(optarg); break;
+		case 'b': g.nsrc = atoi(optarg); break;
+		case 'w': g.window = atoi(optarg); break;
+		case 'S': pub.session_id = atoll(optarg); break;
+		case 'O':
+			snprintf(g.origin, sizeof(g.origin), "%s", optarg);
+			g.origin_set = 1;
+			break;
+		case 'v': g.verbose = 1; break;
+		default: extra_usage();
+		}
+	}
+	if (o.t0_path == NULL || o.events < 1 || o.gap_ms < 1 ||
+	    (listen && (o.url == NULL || o.clients < 1)) || g.nsrc < 1 ||
+	    g.nsrc > 250 || g.window < 1)
+		extra_usage();
+	if (pub.session_id <= 0)
+		pub.session_id = 1;
+	return listen ? listen_main(&o) : publish_main(&o);
+}
+
+static void __attribute__((noreturn))
+extra_usage(void)
+{
+	fprintf(stderr,
+"usage: wsload show -u http://IP:PORT -H admin-cookie-header -m open_meme_id\n"
+"          [-n phones] [-r reactions_per_s_each] [-C reaction_conns]\n"
+"          [-R ratings_per_s] [-c rating_conns] [-s step_ms] [-q] [-P name=pid,...]\n"
+"       wsload listen -u ws://IP:PORT/ws/user -T t0file [-o latfile] [-n clients]\n"
+"          [-e events] [-D drain_ms] [-b nsrc] [-w window] [-O origin]\n"
+"       wsload publish -T t0file [-e events] [-g gap_ms] [-S session_id]\n"
+"          (the writer's database and notify socket from MEMETER_CONFIG)\n");
+	exit(2);
+}
+
+static int
+extra_mode(const char *cmd)
+{
+	return strcmp(cmd, "show") == 0 || strcmp(cmd, "listen") == 0 ||
+	    strcmp(cmd, "publish") == 0;
+}
+
+/* main()'s setup, for the modes after ratings (their own options). */
+static int
+extra_main(int argc, char *argv[])
+{
+	int rc;
+
+	log_init("wsload");
+	g.nsrc = 1;
+	g.window = 256;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	srandom((unsigned)getpid());
+	ws_accept_init();
+	clock_offset_init();
+	if ((g.rbuf = malloc(READ_CHUNK)) == NULL)
+		fatal("malloc");
+	if ((g.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	rc = strcmp(argv[1], "show") == 0 ? show_main(argc, argv) :
+	    cluster_main(argc, argv);
 	printf("done rc=%d\n", rc);
 	return rc;
 }

@@ -3,7 +3,8 @@
 # briefly: `make test` does not run the benchmarks, but this proves the
 # client and both paths it measures work (events row + notify -> pushd ->
 # nginx -> 50 WebSocket clients; POST /api/ratings -> new_rating at
-# /ws/admin clients).  Builds nothing.
+# /ws/admin clients), and runs the bench's show and cluster parts at tiny
+# sizes.  Builds nothing.
 . "$(dirname "$0")/lib.sh"
 
 WSLOAD="$MEMETER_BIN/wsload"
@@ -106,5 +107,37 @@ check "the proxied path with proxy_buffer_size 1k lost nothing" grep -q '^| prox
 # (a number: at 180 deliveries the CPU time may round to 0 clock ticks)
 check "CPU per delivery of the nginx path, pushd + nginx" awk -v v="$(cell "server CPU per delivery, fan-out to 60" 3)" \
     'BEGIN { exit !(v ~ /^[0-9.]+ [(]pushd [0-9.]+ [+] nginx [0-9.]+[)]/) }'
+
+# The bench's own parts (tests/bench/show.sh, cluster.sh) at tiny sizes:
+# each starts and stops stacks of its own and must leave figures that add up.
+bench_part() {   # NAME: runs tests/bench/NAME.sh, output in $T_DIR/NAME.log
+    BENCH_OUT="$T_DIR/bench-$1" bash "$STACK_ROOT/tests/bench/$1.sh" "$(dirname "$MEMETER_BIN")" \
+        > "$T_DIR/$1.log" 2>&1
+}
+BENCH_SHOW_PHONES=20 BENCH_SHOW_RATE=20 BENCH_SHOW_MS=1000 bench_part show
+rc=$?
+[ "$rc" = 0 ] || tail -20 "$T_DIR/show.log" >&2
+check "bench show part exits 0" test "$rc" = 0
+sv() { field "$T_DIR/bench-show/show.txt" show "$1"; }   # the first line: no reactions
+rv() { awk -v key="$1" '$1 == "show" && $2 == "phase=reactions" { for (i = 3; i <= NF; i++) {
+    split($i, kv, "="); if (kv[1] == key) print kv[2] } }' "$T_DIR/bench-show/show.txt"; }
+check "show: every reaction accepted (20 phones x 1 s)" test "$(rv reactions_ok)" = 20 -a "$(rv reactions_sent)" = 20
+check "show: the screen's counts add up to the reactions accepted" test "$(rv screen_counted)" = "$(rv reactions_ok)"
+check "show: at most 4 reactions messages in any second" test "$(rv screen_max_per_s)" -le 4 -a "$(rv screen_msgs)" -ge 1
+check "show: every rating of the open meme accepted and seen" test "$(rv ratings_ok)" = 20 -a "$(rv missing)" = 0
+check "show: the quiet step rated too" test "$(sv ratings_ok)" = 20
+check "show: its rows were written" grep -q 'reactions messages at the screen' "$T_DIR/bench-show/rows-show.md"
+
+BENCH_CLUSTER_CLIENTS=200 BENCH_CLUSTER_EVENTS=5 BENCH_CLUSTER_RATE_EVENTS=200 bench_part cluster
+rc=$?
+[ "$rc" = 0 ] || tail -20 "$T_DIR/cluster.log" >&2
+check "bench cluster part exits 0 (it needs redis-server)" test "$rc" = 0
+cv() { field "$T_DIR/bench-cluster/cluster-edge$1.txt" fanout "$2"; }
+check "cluster: 100 clients on each edge" test "$(cv 1 ready)" = 100 -a "$(cv 2 ready)" = 100
+check "cluster: every event reached every client on both edges" \
+    test "$(cv 1 deliveries)" = 500 -a "$(cv 2 deliveries)" = 500 -a "$(cv 1 complete_clients)" = 100 -a "$(cv 2 complete_clients)" = 100
+check "cluster: the stream alone carried 200 events" grep -q '^| the stream alone, 200 events' "$T_DIR/bench-cluster/rows-cluster.md"
+check "cluster: Redis CPU per event was measured" \
+    grep -Eq '^\| Redis CPU per event .*\| [0-9]+\.[0-9]+ / [0-9]+\.[0-9]+; [0-9]+\.[0-9]+ / ' "$T_DIR/bench-cluster/rows-cluster.md"
 
 t_done
