@@ -344,7 +344,7 @@ function renderNames(names) {
   const have = new Set([...el.names.children].map((li) => li.textContent));
   const shown = names.slice(-NAMES_SHOWN);
   fill(el.names, ...shown.map((n) => h('li', {
-    class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl ${have.has(n) ? '' : 'animate-rise'}`,
+    class: `max-w-full truncate rounded-full bg-white/10 px-4 py-1.5 text-xl font-bold xl:px-5 xl:py-2 xl:text-3xl low:py-1 low:text-2xl ${have.has(n) ? '' : 'animate-rise'}`,
   }, n)));
   let more = names.length - shown.length;
   const fits = () => {

@@ -21,6 +21,7 @@
 // Screenshots: screenshots/stage-*.png.
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { request } from 'playwright-core';
 import { AdminApi } from './adminapi.mjs';
 import { axeViolations, settle } from './fit.mjs';
 import { PHONE, PROJECTOR, SHOTS, assert, assertEq, badgeText, setViewport, test, waitFor } from './harness.mjs';
@@ -28,6 +29,7 @@ import { makeMany } from './memes.mjs';
 
 const LAPTOP = { width: 1280, height: 720 };
 const EXTRA_MEMES = 18;           // with the library: a ranking of 24+ places
+const CROWD = 16;                 // raters in the room before the phones
 const REVEAL_KEYS = ['ArrowRight', 'PageDown', ' '];
 
 const rater = (page) => ({
@@ -114,6 +116,14 @@ test('stage: setup a self-paced party with a long ranking', async (ctx) => {
   await api.post(`/api/admin/sessions/${s.id}/start`);
   const memes = (await api.get('/api/admin/state')).memes;
   assert(memes.length >= EXTRA_MEMES + 6, `the session has ${memes.length} memes`);
+  // A crowd already in the room (online, nothing rated): the lobby's card
+  // is full before the three phones come, as at a real party.
+  for (let i = 0; i < CROWD; i++) {
+    const guest = await request.newContext({ baseURL: ctx.base });
+    const r = await guest.get('/api/state');
+    assertEq(r.status(), 200, `guest ${i} joins`);
+    await guest.dispose();
+  }
   Object.assign(ctx.shared.stage, { sid: s.id, memes });
 });
 
@@ -144,7 +154,15 @@ test('stage: the host, the screen and three phones join; the names appear on the
     // "and k more" when the card is full).
     await waitFor(async () => (await screen.locator('#names').innerText()).includes(name), `"${name}" on the screen's lobby`);
   }
-  await waitFor(async () => Number(await screen.locator('#joined').textContent()) >= 3, 'Joined counts the three phones');
+  await waitFor(async () => Number(await screen.locator('#joined').textContent()) >= 3 + CROWD, 'Joined counts the room');
+  // A full card: the chips that do not fit whole fold into "and k more".
+  await waitFor(async () => /^and \d+ more$/.test(await screen.locator('#names-more').textContent()), '"and k more" on a full lobby');
+  await settle(screen);   // chips still rising are moved by their transform
+  const cut = await screen.evaluate(() => {
+    const list = document.querySelector('#names').getBoundingClientRect();
+    return [...document.querySelectorAll('#names > li')].filter((li) => li.getBoundingClientRect().bottom > list.bottom + 0.5).length;
+  });
+  assertEq(cut, 0, 'name chips cut by the card\'s edge');
   await shot(screen, 'screen-lobby-1280x720');
   Object.assign(S, { dash, screen, phones });
 });
