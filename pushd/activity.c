@@ -291,6 +291,7 @@ activity_tick(struct activity *a, int64_t now_ms, int64_t now_us)
 	free(a->msg);
 	a->msg = text;
 	a->msg_len = len;
+	a->msg_empty = a->n == 0;
 	a->gen++;
 	return 1;
 }
@@ -298,5 +299,7 @@ activity_tick(struct activity *a, int64_t now_ms, int64_t now_us)
 int
 activity_due(const struct activity *a, uint32_t gen)
 {
-	return a->msg != NULL && gen != a->gen;
+	/* An empty count only clears what a client was told before; a
+	 * newcomer (gen 0) was told nothing. */
+	return a->msg != NULL && gen != a->gen && !(gen == 0 && a->msg_empty);
 }

@@ -47,6 +47,7 @@ struct activity {
 	int64_t			 last_us;	/* last tick (monotonic) */
 	char			*msg;		/* owned; the last message */
 	int			 msg_len;
+	int			 msg_empty;	/* msg counts no meme */
 	uint32_t		 gen;		/* bumped when msg changes */
 	uint64_t		 messages;
 };

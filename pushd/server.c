@@ -692,11 +692,21 @@ server_hint(struct server *s)
 		fetch_schedule(s, wait);	/* never later than already due */
 }
 
-/* An edge: new events from the stream are in the source's window. */
+/*
+ * An edge: new events from the stream are in the source's window.  This
+ * runs in hiredis' libev callback, outside lws's service, and lws 4.1
+ * re-arms its libev timer only in its own idle callback: a fetch that
+ * server_hint schedules from here would wait for whatever timer was
+ * armed before (up to the 250 ms poll).  Waking lws's service makes it
+ * see the new timer.
+ */
 static void
 source_ready(void *arg)
 {
-	server_hint(arg);
+	struct server *s = arg;
+
+	server_hint(s);
+	lws_cancel_service(s->ctx);
 }
 
 static void
