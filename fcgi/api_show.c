@@ -80,8 +80,13 @@ h_reactions_post(struct app *app, const struct http_request *req,
 		return outcome_error(resp, rc);
 	if (sid == 0)
 		return outcome_error(resp, STORE_NO_ACTIVE_SESSION);
-	(void)notify_send_reaction(app->notify_fd, app->cfg->notify_socket, sid,
-	    emoji);
+	/* Not stored anywhere else: one pushd did not take is not accepted. */
+	if (notify_send_reaction(app->notify_fd, app->cfg->notify_socket, sid,
+	    emoji) == -1) {
+		(void)http_header(resp, "Retry-After: 1");
+		return http_error(resp, 503, "unavailable", "The live channel "
+		    "is not taking reactions now; try again in a moment.");
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "session_id", json_object_new_int64(sid));
 	json_object_object_add(o, "emoji",

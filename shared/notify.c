@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -95,6 +96,7 @@ int
 notify_send_reaction(int fd, const char *path, int64_t session_id, int emoji)
 {
 	struct sockaddr_un sun;
+	struct timespec pause = { 0, 1000000L };	/* 1 ms */
 	char msg[48];
 	int len;
 
@@ -102,12 +104,23 @@ notify_send_reaction(int fd, const char *path, int64_t session_id, int emoji)
 	    unixsock_addr(&sun, path, __func__) == -1)
 		return -1;
 	len = snprintf(msg, sizeof(msg), "R%" PRId64 ":%d", session_id, emoji);
-	if (sendto(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_debug("%s: to %s: %s", __func__, path, strerror(errno));
-		return -1;
+	/*
+	 * A reaction lives only in this datagram, and pushd's queue holds
+	 * ten (net.unix.max_dgram_qlen): when pushd is off the CPU a burst
+	 * fills it.  Unlike a seq hint (the next read finds the event) a
+	 * dropped reaction is lost, so wait a little for room.
+	 */
+	for (int waited = 0;; waited++) {
+		if (sendto(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		    (struct sockaddr *)&sun, sizeof(sun)) == len)
+			return 0;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    waited == NOTIFY_REACTION_WAIT_MS)
+			break;
+		(void)nanosleep(&pause, NULL);
 	}
-	return 0;
+	log_debug("%s: to %s: %s", __func__, path, strerror(errno));
+	return -1;
 }
 
 /* A positive decimal of exactly len digits (no sign, no space): 0 and

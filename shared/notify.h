@@ -47,7 +47,12 @@ struct notify_msg {
 	int64_t		 session_id;	/* NOTIFY_REACTION */
 	int		 emoji;		/* NOTIFY_REACTION: 0..5 */
 };
-/* Sends a reaction the way notify_send() sends a seq. */
+/*
+ * Sends a reaction the way notify_send() sends a seq, but waits up to
+ * NOTIFY_REACTION_WAIT_MS for room in pushd's queue: 0, or -1 when pushd
+ * did not take it (the caller says so instead of accepting it).
+ */
+#define NOTIFY_REACTION_WAIT_MS	20
 int	notify_send_reaction(int fd, const char *path, int64_t session_id,
 	    int emoji);
 /* Parses one datagram's bytes (any bytes: fuzzed): 0 and *m, or -1. */
