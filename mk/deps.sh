@@ -7,7 +7,7 @@ PACKAGES="build-essential pkg-config libfcgi-dev libsqlite3-dev sqlite3
 libjson-c-dev libcmocka-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev
 libssl-dev libcrypt-dev nginx clang libclang-rt-dev
 libnginx-mod-nchan curl jq xxd cppcheck valgrind chromium wrk nodejs python3
-fonts-dejavu-core zlib1g-dev libvips-dev zbar-tools redis-server
+fonts-dejavu-core fonts-noto-color-emoji zlib1g-dev libvips-dev zbar-tools redis-server
 libhiredis-dev"
 
 missing=""
