@@ -235,7 +235,8 @@ activity_text(struct activity *a, int *len)
 
 	if ((buf = malloc(cap)) == NULL)
 		return NULL;
-	qsort(a->pairs, a->n, sizeof(*a->pairs), pair_by_meme);
+	if (a->n > 0)	/* pairs is NULL until the first one */
+		qsort(a->pairs, a->n, sizeof(*a->pairs), pair_by_meme);
 	jsonw_init(&w, buf, cap);
 	jsonw_lit(&w, "{\"type\":\"activity\",\"data\":{\"session_id\":");
 	jsonw_int(&w, a->session_id);
