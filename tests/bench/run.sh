@@ -811,9 +811,9 @@ make_push_table() {
     done
 }
 
-# The rest, one figure each: memeter's end-to-end rating path and reload,
-# and the rows other bench parts write ($OUT/rows-*.md: lines of this
-# table, "| figure | memeter | Nchan | target | met |").
+# The rest, one figure each: memeter's end-to-end rating path and reload.
+# The other bench parts (show.sh, cluster.sh) write tables of their own,
+# $OUT/rows-*.md, printed after this one.
 make_table() {
     local r="$OUT/ratings.txt" h="$OUT/reload.txt"
     make_push_table
@@ -836,11 +836,6 @@ make_table() {
             "$RELOAD_FAILED / $RELOAD_DROPPED ($(val "$h" reload ok) ratings ok, $(val "$h" reload missing) events missing)" \
             "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
     fi
-    local f
-    for f in "$OUT"/rows-*.md; do
-        [ -s "$f" ] || continue
-        mapfile -t -O "${#ROWS[@]}" ROWS < "$f"
-    done
 }
 
 # e2e_best FILE: "rate achieved p50/p99" of the best step with p99 < 20 ms,
