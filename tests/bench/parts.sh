@@ -83,9 +83,8 @@ part_cpu_ns() {
 
 # part_children PID: PID and its children (an nginx master's workers).
 part_children() {
-    local kids
-    kids=$(ps -o pid= --ppid "$1" | tr -s ' \n' ' ')
-    echo "$1 $kids"
+    # One space between pids, none around: ps pads them to a column width.
+    echo $1 $(pgrep -P "$1")
 }
 
 # part_admin_login: ADMIN_JAR, CSRF and ADMIN_COOKIE for $BASE.
