@@ -41,11 +41,12 @@ static size_t
 serialize(const char *b, const struct multipart_part *v, size_t n,
     char **out)
 {
-	size_t cap = 64, o = 0;
+	size_t cap = 64 + strlen(b), o = 0;
 	char *s;
 
+	/* Each part opens with the boundary, whatever length it has. */
 	for (size_t i = 0; i < n; i++)
-		cap += 200 + 2 * sizeof(v[i].name) + 3 * sizeof(v[i].filename) +
+		cap += 200 + strlen(b) + 2 * sizeof(v[i].name) + 3 * sizeof(v[i].filename) +
 		    sizeof(v[i].content_type) + v[i].len;
 	s = malloc(cap);
 	FUZZ_CHECK(s != NULL);
