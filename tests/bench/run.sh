@@ -534,6 +534,20 @@ cpu_fanout() {
         for (i = 5; i <= NF; i++) if ($i ~ /^us_per_/) { split($i, kv, "="); print kv[2]; exit } }' "$1"
 }
 
+# cpu_user FILE N: us per delivery in user space (the server's own code;
+# the rest is the kernel's, mostly the loopback TCP path of both ends).
+cpu_user() {
+    awk -v n="n=$2" '$1 == "cpu" && $2 == "phase=fanout" && $3 == n && $4 == "proc=all" {
+        u = ""; sh = ""
+        for (i = 5; i <= NF; i++) {
+            split($i, kv, "=")
+            if (kv[1] ~ /^us_per_/) u = kv[2]
+            if (kv[1] == "sys_share") sh = kv[2]
+        }
+        if (u != "" && sh != "") printf "%.2f\n", u * (1 - sh)
+        exit }' "$1"
+}
+
 # cpu_pick N FILE...: the round with the least CPU per delivery at N.
 cpu_pick() {
     local n=$1 f v best="" bestf=""
@@ -781,6 +795,19 @@ make_push_table() {
         local rc
         rc=$(ratio "$bc" "$nc2")
         prow "${crow[@]}" "${rc:--}" "<= 0.7" "$(yesno "$(fcmp "$rc" "<=" 0.7)")"
+        # The same rounds split: what the servers' own code costs.
+        local urow=("of which user space (us; the rest is kernel time)") bu="" nu=""
+        for c in "${cols[@]}"; do
+            name=${c%%:*}
+            mapfile -t files < <(rounds "$name")
+            f=$(cpu_pick "$fo" "${files[@]}" /dev/null)
+            cv=$(cpu_user "$f" "$fo")
+            if [ -z "$cv" ]; then urow+=("-"); continue; fi
+            urow+=("$cv")
+            [ "$name" = nchan ] && nu=$cv
+            [ "$name" = "$BEST" ] && bu=$cv
+        done
+        prow "${urow[@]}" "$(ratio "$bu" "$nu")" "-" "-"
     done
 
     # Sustained ladder (Nchan and the nginx path; the direct runs skip it).

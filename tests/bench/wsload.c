@@ -1091,11 +1091,11 @@ procset_pss_kb(const struct procset *ps, long *rss_kb)
  * counts 0, so a procset must not change while it is measured.
  */
 static int64_t
-procset_cpu_us(const struct procset *ps)
+procset_cpu_us(const struct procset *ps, int64_t *sys_us)
 {
 	char path[64], buf[1024];
 	unsigned long long ut, st;
-	int64_t ticks = 0;
+	int64_t ticks = 0, sys_ticks = 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *fp;
 
@@ -1115,17 +1115,19 @@ procset_cpu_us(const struct procset *ps)
 		    "%llu %llu", &ut, &st) != 2)
 			continue;
 		ticks += (int64_t)(ut + st);
+		sys_ticks += (int64_t)st;
 	}
+	*sys_us = hz > 0 ? sys_ticks * 1000000 / hz : 0;
 	return hz > 0 ? ticks * 1000000 / hz : 0;
 }
 
-static int64_t cpu_base[8];
+static int64_t cpu_base[8], cpu_base_sys[8];
 
 static void
 cpu_mark(void)
 {
 	for (int i = 0; i < nprocsets; i++)
-		cpu_base[i] = procset_cpu_us(&procsets[i]);
+		cpu_base[i] = procset_cpu_us(&procsets[i], &cpu_base_sys[i]);
 }
 
 /* One line per procset and one for all of them: CPU spent since
@@ -1133,21 +1135,27 @@ cpu_mark(void)
 static void
 cpu_report(const char *phase, int n, uint64_t units, const char *unit)
 {
-	int64_t total = 0;
+	int64_t total = 0, total_sys = 0;
 
 	if (nprocsets == 0)
 		return;
 	for (int i = 0; i < nprocsets; i++) {
-		int64_t us = procset_cpu_us(&procsets[i]) - cpu_base[i];
+		int64_t sys, us = procset_cpu_us(&procsets[i], &sys) -
+		    cpu_base[i];
 
+		sys -= cpu_base_sys[i];
 		total += us;
+		total_sys += sys;
 		printf("cpu phase=%s n=%d proc=%s us=%" PRId64 " %ss=%" PRIu64
-		    " us_per_%s=%.3f\n", phase, n, procsets[i].name, us, unit,
-		    units, unit, units ? (double)us / (double)units : 0.0);
+		    " us_per_%s=%.3f sys_share=%.2f\n", phase, n,
+		    procsets[i].name, us, unit, units, unit,
+		    units ? (double)us / (double)units : 0.0,
+		    us ? (double)sys / (double)us : 0.0);
 	}
 	printf("cpu phase=%s n=%d proc=all us=%" PRId64 " %ss=%" PRIu64
-	    " us_per_%s=%.3f\n", phase, n, total, unit, units, unit,
-	    units ? (double)total / (double)units : 0.0);
+	    " us_per_%s=%.3f sys_share=%.2f\n", phase, n, total, unit, units,
+	    unit, units ? (double)total / (double)units : 0.0,
+	    total ? (double)total_sys / (double)total : 0.0);
 	fflush(stdout);
 }
 
@@ -1967,12 +1975,12 @@ push_idle(struct push_opts *o, struct ws_target *t)
 static void
 servers_quiet(void)
 {
-	int64_t last = -1, cur, deadline = now_ns() + 10 * NS;
+	int64_t last = -1, cur, sys, deadline = now_ns() + 10 * NS;
 
 	while (nprocsets > 0 && now_ns() < deadline && !stop_requested) {
 		cur = 0;
 		for (int i = 0; i < nprocsets; i++)
-			cur += procset_cpu_us(&procsets[i]);
+			cur += procset_cpu_us(&procsets[i], &sys);
 		if (last >= 0 && cur - last <= 10000)
 			return;
 		last = cur;
