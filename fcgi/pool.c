@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "jsonw.h"
 #include "log.h"
 #include "store/store.h"
@@ -369,41 +370,26 @@ pool_worker_ready(struct pool *pool, struct pool_worker *w,
 		pool_reload_commit(pool, now);
 }
 
-static void
-pool_describe_exit(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "was killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "ended with wait status %#x", status);
-}
-
 /* A serving worker died: replace it, pausing if it died young so that a
  * worker that cannot start does not spin the machine. */
 static void
 pool_schedule_replacement(struct pool *pool, const struct pool_worker *w,
     const char *how, uint64_t now)
 {
+	int young = w->state == POOL_WORKER_STARTING ||
+	    now - w->started_us < POOL_YOUNG_US;
+
 	pool->restarts++;
-	if (w->state == POOL_WORKER_STARTING ||
-	    now - w->started_us < POOL_YOUNG_US) {
-		pool->backoff_us = pool->backoff_us == 0 ? POOL_BACKOFF_MIN_US :
-		    pool->backoff_us * 2;
-		if (pool->backoff_us > POOL_BACKOFF_MAX_US)
-			pool->backoff_us = POOL_BACKOFF_MAX_US;
-		pool->respawn_at_us = now + pool->backoff_us;
+	pool->backoff_us = child_backoff_next(pool->backoff_us, young,
+	    POOL_BACKOFF_MIN_US, POOL_BACKOFF_MAX_US);
+	pool->respawn_at_us = now + pool->backoff_us;
+	if (young) {
 		log_warnx("worker %d (generation %d) %s %s; replacing it in "
 		    "%llu ms", (int)w->pid, w->generation, how,
 		    w->state == POOL_WORKER_STARTING ? "before it was ready" :
 		    "right after starting",
 		    (unsigned long long)(pool->backoff_us / 1000));
 	} else {
-		pool->backoff_us = 0;
-		pool->respawn_at_us = now;
 		log_warnx("worker %d (generation %d) %s; replacing it",
 		    (int)w->pid, w->generation, how);
 	}
@@ -418,7 +404,7 @@ pool_worker_exited(struct pool *pool, pid_t pid, int status, uint64_t now)
 	if ((w = pool_worker_find(pool, pid)) == NULL)
 		return;
 	pool_worker_unlink(pool, w);
-	pool_describe_exit(status, how, sizeof(how));
+	child_describe_exit(status, how, sizeof(how));
 	if (w->state == POOL_WORKER_STOPPING)
 		log_info("worker %d (generation %d) %s", (int)pid,
 		    w->generation, how);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "acceptor.h"
+#include "child.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -275,19 +276,6 @@ master_spawn(struct master *ms, struct master_child *c, uint64_t now)
 	return 0;
 }
 
-static void
-master_describe_exit(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "was killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "ended with wait status %#x", status);
-}
-
 /* A child ended: its counts leave the presence, its counters stay in the
  * totals, and unless we are stopping it is started again. */
 static void
@@ -296,7 +284,7 @@ master_child_ended(struct master *ms, struct master_child *c, int status,
 {
 	char how[96];
 
-	master_describe_exit(status, how, sizeof(how));
+	child_describe_exit(status, how, sizeof(how));
 	close_fd(&c->relay_fd);
 	close_fd(&c->link_fd);
 	linkmsg_metrics_add(&ms->retired, &c->m, 0, 1);
@@ -308,13 +296,9 @@ master_child_ended(struct master *ms, struct master_child *c, int status,
 		return;
 	}
 	c->restarts++;
-	if (now - c->started_us < MASTER_YOUNG_US) {
-		c->backoff_us = c->backoff_us == 0 ? MASTER_BACKOFF_MIN_US :
-		    c->backoff_us * 2;
-		if (c->backoff_us > MASTER_BACKOFF_MAX_US)
-			c->backoff_us = MASTER_BACKOFF_MAX_US;
-	} else
-		c->backoff_us = 0;
+	c->backoff_us = child_backoff_next(c->backoff_us,
+	    now - c->started_us < MASTER_YOUNG_US, MASTER_BACKOFF_MIN_US,
+	    MASTER_BACKOFF_MAX_US);
 	c->respawn_at_us = now + c->backoff_us;
 	if (c->backoff_us > 0)
 		log_warnx("process %d %s right after starting; restarting it "

@@ -1644,34 +1644,18 @@ procs_share(int n, int i)
 
 /* The ready, failed and dropped clients of every process: this one's
  * now and each helper's of its last reply. */
-static int
-total_ready(const struct ws_target *t)
+static struct ctl_status
+total_clients(const struct ws_target *t)
 {
-	int n = t->ready;
+	struct ctl_status sum = { .ready = t->ready, .failed = t->failed,
+	    .dropped = t->dropped };
 
-	for (int i = 1; i < procs.n; i++)
-		n += procs.st[i].ready;
-	return n;
-}
-
-static int
-total_failed(const struct ws_target *t)
-{
-	int n = t->failed;
-
-	for (int i = 1; i < procs.n; i++)
-		n += procs.st[i].failed;
-	return n;
-}
-
-static int
-total_dropped(const struct ws_target *t)
-{
-	int n = t->dropped;
-
-	for (int i = 1; i < procs.n; i++)
-		n += procs.st[i].dropped;
-	return n;
+	for (int i = 1; i < procs.n; i++) {
+		sum.ready += procs.st[i].ready;
+		sum.failed += procs.st[i].failed;
+		sum.dropped += procs.st[i].dropped;
+	}
+	return sum;
 }
 
 /* Brings the clients of every process to n in all (spread), or n in the
@@ -1879,7 +1863,7 @@ push_burst(struct ws_target *t, int events, int64_t interval, int64_t drain)
 		loop_run(now_ns() + 10 * MS, NULL);
 	g.mode.tick = NULL;
 	/* The helpers' ready counts are those of their CTL_RESET replies. */
-	deliver_expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
+	deliver_expect = (uint64_t)total_clients(t).ready * (uint64_t)sched.sent;
 	end = now_ns() + drain;
 	procs_drain(sched.sent, pub.burst_first ? pub.burst_first : INT64_MAX,
 	    end);
@@ -1892,16 +1876,16 @@ push_report(const char *tag, struct ws_target *t, int n, double rate,
     double secs)
 {
 	char sum[160];
-	uint64_t expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
+	uint64_t expect = (uint64_t)total_clients(t).ready * (uint64_t)sched.sent;
 
 	lat_summary(&g.lat, "", sum, sizeof(sum));
 	printf("%s n=%d ready=%d rate=%.0f events=%d deliveries=%" PRIu64
 	    " missing=%" PRId64 " delivered_per_s=%.0f msg_bytes=%.0f %s "
 	    "dropped=%d resyncs=%" PRIu64 " pub_failed=%" PRIu64 " samples=%zu"
 	    " unmatched=%" PRIu64 " stale=%" PRIu64 "\n", tag, n,
-	    total_ready(t), rate, sched.sent, g.msgs, (int64_t)(expect - g.msgs),
+	    total_clients(t).ready, rate, sched.sent, g.msgs, (int64_t)(expect - g.msgs),
 	    secs > 0 ? (double)g.msgs / secs : 0.0, g.msgs ? (double)g.msgbytes /
-	    (double)g.msgs : 0.0, sum, total_dropped(t), g.resyncs, pub.failed,
+	    (double)g.msgs : 0.0, sum, total_clients(t).dropped, g.resyncs, pub.failed,
 	    g.lat.n, g.unmatched, g.stale);
 	fflush(stdout);
 }
@@ -1948,19 +1932,19 @@ push_idle(struct push_opts *o, struct ws_target *t)
 
 		t0 = now_ns();
 		procs_resize(t, n, 120 * NS, 1);
-		before = total_dropped(t);
+		before = total_clients(t).dropped;
 		printf("connect n=%d ready=%d failed=%d secs=%.2f procs=%d\n", n,
-		    total_ready(t), total_failed(t), (double)(now_ns() - t0) / NS,
+		    total_clients(t).ready, total_clients(t).failed, (double)(now_ns() - t0) / NS,
 		    procs.n);
 		fflush(stdout);
 		/* Idle: nothing is published while they are held. */
 		loop_run(now_ns() + (int64_t)o->hold_ms * MS, NULL);
 		procs_status();
 		printf("idle n=%d held=%d dropped=%d hold_s=%.1f\n", n,
-		    total_ready(t), total_dropped(t) - before,
+		    total_clients(t).ready, total_clients(t).dropped - before,
 		    o->hold_ms / 1000.0);
 		mem_report(n);
-		if (total_ready(t) < n)
+		if (total_clients(t).ready < n)
 			return -1;
 	}
 	return 0;
@@ -2019,11 +2003,11 @@ push_rate_step(struct push_opts *o, struct ws_target *t, int rate, int try)
 	/* The publishing time, not the drain wait, is the step's length. */
 	push_report(try ? "rate_retry" : "rate", t, o->rate_n, rate,
 	    (double)o->step_ms / 1000.0);
-	expect = (uint64_t)total_ready(t) * (uint64_t)sched.sent;
+	expect = (uint64_t)total_clients(t).ready * (uint64_t)sched.sent;
 	/* Let queues empty before the next step. */
 	loop_run(now_ns() + 300 * MS, NULL);
 	return lat_q(&g.lat, 0.99, 1) <= o->p99_limit_ms && g.msgs >= expect &&
-	    total_ready(t) >= o->rate_n;
+	    total_clients(t).ready >= o->rate_n;
 }
 
 /*

@@ -109,6 +109,19 @@ error_is() { [ "$STATUS" = "$1" ] && json_is .error.code "$2" && json_is '.error
 header_has() { grep -qi "^$1" <<<"$HDRS"; }
 db() { sqlite3 -batch -noheader "$STACK_DIR/memeter.db" "$@"; }
 
+# png FILE N: a real, distinct N x 3 PNG.
+png() {
+    python3 - "$1" "$2" <<'PY'
+import struct, sys, zlib
+path, n = sys.argv[1], int(sys.argv[2])
+def chunk(k, d):
+    return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)
+raw = b"".join(b"\0" + bytes([n % 256, 3, 5]) * n for _ in range(3))
+open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", n, 3, 8, 2, 0, 0, 0))
+                       + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+}
+
 # A fingerprint of every data table, to prove a bad request changed nothing.
 db_fingerprint() {
     db "SELECT (SELECT count(*) FROM sessions) || '/' || (SELECT count(*) FROM ratings) || '/' ||

@@ -8,19 +8,6 @@
 stack_up
 [ -x "$MEMETER_BIN/wsclient" ] || { echo "$T_NAME: wsclient missing" >&2; exit 1; }
 
-# png FILE N: a real, distinct N x 3 PNG.
-png() {
-    python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
-path, n = sys.argv[1], int(sys.argv[2])
-def chunk(k, d):
-    return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)
-raw = b"".join(b"\0" + bytes([n % 256, 3, 5]) * n for _ in range(3))
-open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", n, 3, 8, 2, 0, 0, 0))
-                       + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-PY
-}
-
 # frame NAME TYPE [N]: the Nth (default last) frame of TYPE NAME received.
 frame() { jq -c --arg t "$2" 'select(.type == $t)' "$T_DIR/$1.out" | sed -n "${3:-\$}p"; }
 _nframes() { [ "$(jq -r --arg t "$2" 'select(.type == $t) | .seq' "$T_DIR/$1.out" | wc -l)" -ge "$3" ]; }

@@ -12,17 +12,6 @@
 . "$(dirname "$0")/pushd_lib.sh"
 stack_up
 
-png() {
-    python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
-path, n = sys.argv[1], int(sys.argv[2])
-def chunk(k, d):
-    return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)
-raw = b"".join(b"\0" + bytes([n % 256, 3, 5]) * n for _ in range(3))
-open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", n, 3, 8, 2, 0, 0, 0))
-                       + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-PY
-}
 png "$STACK_DIR/library/one.png" 3
 png "$STACK_DIR/library/two.png" 4
 admin_login || exit 1
@@ -134,6 +123,34 @@ t = [float(l.split("\t", 1)[0]) for l in open(sys.argv[1]) if '"type":"reactions
 bad = [(t[i], t[i + 4]) for i in range(len(t) - 4) if t[i + 4] - t[i] < 0.95]
 sys.exit(1 if bad else 0)
 PY
+
+# pushd off the CPU: its datagram queue (net.unix.max_dgram_qlen) fills,
+# and a reaction it cannot take is refused 503 with Retry-After instead
+# of a 202 for a reaction that is lost. Once pushd runs again, every 202
+# reaches the admin. Six fresh raters stay inside nginx's rate per rater.
+for r in 4 5 6 7 8 9 10; do
+    JAR="$T_DIR/r$r.jar"; api GET /api/state
+done
+SUM0=$(sum_counts)
+PUSHD_ALL=$(echo "$STACK_PUSHD_PID" $(pgrep -P "$STACK_PUSHD_PID"))
+# shellcheck disable=SC2086
+kill -STOP $PUSHD_ALL
+: >"$T_DIR/codes2"
+for r in 4 5 6 7 8 9; do burst "$r" 5 >>"$T_DIR/codes2"; done
+JAR="$T_DIR/r10.jar"; api POST /api/reactions '{"emoji":"🔥"}'
+STOPPED_STATUS=$STATUS STOPPED_CODE=$(jq -r .error.code <<<"$BODY") STOPPED_HDRS=$HDRS
+# shellcheck disable=SC2086
+kill -CONT $PUSHD_ALL
+OK2=$(grep -c '^202 ' "$T_DIR/codes2"); FULL2=$(grep -c '^503 ' "$T_DIR/codes2")
+LIMITED2=$(grep -c '^429 ' "$T_DIR/codes2")
+# The kernel queues one more than max_dgram_qlen (it refuses only above).
+QLEN=$(( $(cat /proc/sys/net/unix/max_dgram_qlen) + 1 ))
+check "pushd stopped: at most its queue accepted ($OK2 202, queue $QLEN)" test "$OK2" -le "$QLEN"
+check "pushd stopped: the rest refused 503 ($FULL2 of 30, $LIMITED2 429)" test "$((OK2 + FULL2 + LIMITED2))" = 30 -a "$FULL2" -ge 1
+check "a reaction pushd cannot take: 503 unavailable" test "$STOPPED_STATUS/$STOPPED_CODE" = 503/unavailable
+check "the 503 has Retry-After" grep -qi '^Retry-After' <<<"$STOPPED_HDRS"
+_poll 5 _sum_is "$((SUM0 + OK2))"
+check "pushd running again: the admin got every 202 (want $((SUM0 + OK2)), got $(sum_counts))" _sum_is "$((SUM0 + OK2))"
 kill "$(pgrep -P $$ -x wsclient)" 2>/dev/null; wait "$ADM_PID" 2>/dev/null
 
 # --- moderation ---------------------------------------------------------------

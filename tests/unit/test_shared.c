@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "config.h"
 #include "store/db.h"
 #include "event.h"
@@ -28,6 +29,39 @@ static int
 test_rollback(void **state)
 {
 	return db_exec(*state, "ROLLBACK");
+}
+
+/* A child that keeps dying young waits longer each time, up to the cap;
+ * one that had lived is replaced at once and starts the doubling over. */
+static void
+backoff_doubles_while_young(void **state)
+{
+	uint64_t b = 0;
+
+	(void)state;
+	b = child_backoff_next(b, 1, 100, 450);
+	assert_int_equal(b, 100);
+	b = child_backoff_next(b, 1, 100, 450);
+	assert_int_equal(b, 200);
+	b = child_backoff_next(b, 1, 100, 450);
+	assert_int_equal(b, 400);
+	b = child_backoff_next(b, 1, 100, 450);
+	assert_int_equal(b, 450);
+	b = child_backoff_next(b, 0, 100, 450);
+	assert_int_equal(b, 0);
+	assert_int_equal(child_backoff_next(b, 1, 100, 450), 100);
+}
+
+static void
+child_exit_described(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	child_describe_exit(1 << 8, buf, sizeof(buf));
+	assert_string_equal(buf, "exited with status 1");
+	child_describe_exit(9, buf, sizeof(buf));
+	assert_string_equal(buf, "was killed by signal 9 (Killed)");
 }
 
 static void
@@ -468,6 +502,8 @@ main(void)
 		cmocka_unit_test(token_new_is_valid_and_random),
 		cmocka_unit_test(token_sha256_known_vector),
 		cmocka_unit_test(token_password_hash_and_check),
+		cmocka_unit_test(backoff_doubles_while_young),
+		cmocka_unit_test(child_exit_described),
 		cmocka_unit_test(notify_roundtrip),
 		cmocka_unit_test(notify_refuses_all_but_digits),
 	};
