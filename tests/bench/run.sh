@@ -33,6 +33,8 @@ MEMETER_SRC=$(cd "$MEMETER_BIN/../../.." 2>/dev/null && pwd)
 WSLOAD="$MEMETER_BIN/wsload"
 # shellcheck source=../../mk/stack.sh
 . "$root/mk/stack.sh"
+# shellcheck source=parts.sh
+. "$root/tests/bench/parts.sh"
 
 LEVELS=${BENCH_LEVELS:-1000,5000,10000}
 FANOUT=${BENCH_FANOUT:-20000,10000,1000}
@@ -102,7 +104,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '== %s\n' "$*" >&2; }
 
 # --- what fits under the file limit -----------------------------------------
 # Every process here may hold at most FD_CAP files.  A fan-out level runs
@@ -155,31 +156,7 @@ rating_procs() {
         -P "pushd=$STACK_PUSHD_PID"
 }
 
-# Runs wsload with a log of its command line; its output goes to file.
-run_wsload() {
-    local file=$1; shift
-    COMMANDS+=("wsload $*")
-    "$WSLOAD" "$@" > "$file" 2> "$file.err"
-    local rc=$?
-    cat "$file" >&2
-    [ "$rc" -eq 0 ] || { echo "bench: wsload failed ($rc):" >&2; tail -5 "$file.err" >&2; }
-    return "$rc"
-}
 
-# val FILE TAG KEY [KEY2=VALUE2]: KEY's value on the first line tagged TAG
-# (that also has KEY2=VALUE2).
-val() {
-    awk -v tag="$2" -v key="$3" -v sel="${4:-}" '
-        $1 == tag {
-            ok = sel == ""
-            for (i = 2; i <= NF; i++) if ($i == sel) ok = 1
-            if (!ok) next
-            for (i = 2; i <= NF; i++) {
-                split($i, kv, "=")
-                if (kv[1] == key) { print kv[2]; exit }
-            }
-        }' "$1"
-}
 
 # --- Nchan ----------------------------------------------------------------
 
@@ -202,13 +179,13 @@ nchan_start() {
         sleep 0.02
     done
     NCHAN_WORKERS=$(nginx_workers "$NCHAN_PID")
-    say "Nchan on :$NCHAN_PORT (workers $NCHAN_WORKERS)"
+    part_say "Nchan on :$NCHAN_PORT (workers $NCHAN_WORKERS)"
 }
 
 # nchan_push FILE: the push figures of Nchan.
 nchan_push() {
-    say "Nchan: idle hold, fan-out, sustained ($1)"
-    run_wsload "$1" push -u "ws://127.0.0.1:$NCHAN_PORT/sub?id=bench" \
+    part_say "Nchan: idle hold, fan-out, sustained ($1)"
+    part_wsload "$1" push -u "ws://127.0.0.1:$NCHAN_PORT/sub?id=bench" \
         -p "nchan:http://127.0.0.1:$NCHAN_PORT/pub?id=bench" -r open \
         -l "$LEVELS" -f "$(fitting "$FANOUT" 1 "$NGINX_WORKERS" "$NGINX_FD_LIMIT")" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
@@ -220,34 +197,19 @@ nchan_push() {
 
 make_library() { python3 "$root/tests/bench/mklibrary.py" "$1" "$MEMES"; }
 
-# curl as the admin (cookie jar, CSRF header, same Origin as the site).
-ADMIN_JAR=""
-CSRF=""
-admin_curl() {
-    local method=$1 path=$2; shift 2
-    curl -sS -X "$method" -b "$ADMIN_JAR" -c "$ADMIN_JAR" -H "Origin: $BASE" \
-        -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' "$@" "$BASE$path"
-}
-
 memeter_session() {
     local body sid
-    ADMIN_JAR="$STACK_DIR/admin.jar"
-    body=$(admin_curl POST /api/admin/login --data-binary \
-        "{\"password\":\"$MEMETER_ADMIN_PASSWORD\"}") || return 1
-    CSRF=$(jq -r '.csrf // empty' <<<"$body")
-    [ -n "$CSRF" ] || { echo "bench: admin login failed: $body" >&2; return 1; }
-    body=$(admin_curl POST /api/admin/sessions --data-binary '{"name":"Benchmark"}')
+    part_admin_login || return 1
+    body=$(part_admin POST /api/admin/sessions '{"name":"Benchmark"}')
     sid=$(jq -r '.id // empty' <<<"$body")
     [ -n "$sid" ] || { echo "bench: create session failed: $body" >&2; return 1; }
-    body=$(admin_curl POST "/api/admin/sessions/$sid/populate" --data-binary '{}')
+    body=$(part_admin POST "/api/admin/sessions/$sid/populate")
     [ "$(jq -r '.added // 0' <<<"$body")" -gt 0 ] || {
         echo "bench: populate failed: $body" >&2; return 1; }
-    body=$(admin_curl POST "/api/admin/sessions/$sid/start" --data-binary '{}')
+    body=$(part_admin POST "/api/admin/sessions/$sid/start")
     [ "$(jq -r '.status // empty' <<<"$body")" = active ] || {
         echo "bench: start failed: $body" >&2; return 1; }
     SESSION_ID=$sid
-    ADMIN_COOKIE=$(awk '$6 == "mr_admin" { print $7 }' "$ADMIN_JAR")
-    [ -n "$ADMIN_COOKIE" ]
 }
 
 memeter_start() {
@@ -274,7 +236,7 @@ memeter_start() {
     stack_start || return 1
     memeter_session || return 1
     MEMETER_WORKERS=$(nginx_workers "$STACK_NGINX_PID")
-    say "memeter on :$port (pushd $STACK_PUSHD_PID, nginx workers $MEMETER_WORKERS, pool $STACK_POOL_PID, session $SESSION_ID)"
+    part_say "memeter on :$port (pushd $STACK_PUSHD_PID, nginx workers $MEMETER_WORKERS, pool $STACK_POOL_PID, session $SESSION_ID)"
 }
 
 # The /ws/ location's proxy_buffer_size in the stack's nginx config (a
@@ -304,8 +266,8 @@ nginx_restart() {
 
 # memeter_push FILE: the push figures of memeter (nginx -> pushd).
 memeter_push() {
-    say "memeter: idle hold, fan-out, sustained ($1)"
-    run_wsload "$1" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
+    part_say "memeter: idle hold, fan-out, sustained ($1)"
+    part_wsload "$1" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
         -p memeter -S "$SESSION_ID" -r hello \
         -l "$LEVELS" -f "$(fitting "$FANOUT" 2 "$NGINX_WORKERS" "$NGINX_FD_LIMIT")" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" \
@@ -371,7 +333,7 @@ wait_listeners() {
         sleep 0.02
     done
     if [ "$n" -ge 1 ] && kill -0 "$STACK_PUSHD_PID" 2>/dev/null; then
-        say "pushd: $n listener(s) on :$port for $want processes (one shared socket?)"
+        part_say "pushd: $n listener(s) on :$port for $want processes (one shared socket?)"
         return 0
     fi
     echo "bench: pushd did not listen on :$port; its log:" >&2
@@ -391,7 +353,7 @@ direct_check() {
     elif supports pushd_port; then DIRECT_KEY=pushd_port
     fi
     supports pushd_processes && MULTI=yes
-    say "memeter direct: ${DIRECT_KEY:-not supported by this build} (pushd_processes: ${MULTI:-not supported by this build})"
+    part_say "memeter direct: ${DIRECT_KEY:-not supported by this build} (pushd_processes: ${MULTI:-not supported by this build})"
 }
 # direct_why PROCS: why the direct column with PROCS pushd has no figures
 # ("" when it can have some).
@@ -420,8 +382,8 @@ memeter_direct() {
     supports pushd_ws_per_addr && env+=("MEMETER_PUSHD_WS_PER_ADDR=1000000")
     pushd_restart "${env[@]}" || return 1
     wait_listeners "$dport" "$procs" || return 1
-    say "memeter direct ($DIRECT_KEY 127.0.0.1:$dport), $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"
-    run_wsload "$file" push -u "ws://127.0.0.1:$dport/ws/user" -O "$BASE" \
+    part_say "memeter direct ($DIRECT_KEY 127.0.0.1:$dport), $procs pushd (pids $(pushd_pids)): idle $max_level, fan-out $fo"
+    part_wsload "$file" push -u "ws://127.0.0.1:$dport/ws/user" -O "$BASE" \
         -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$fo" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "" -t "$HOLD_MS" \
         -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$(pushd_pids)"
@@ -444,8 +406,8 @@ bench_proxy_memory() {
         seen+="$b,"
         # Both fresh: pushd keeps (and reuses) what the last clients freed.
         ws_buffer_set "$b" && nginx_restart && pushd_restart || return 1
-        say "memeter proxied path, proxy_buffer_size $b: memory at $max_level, fan-out"
-        run_wsload "$OUT/proxymem-$b.txt" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
+        part_say "memeter proxied path, proxy_buffer_size $b: memory at $max_level, fan-out"
+        part_wsload "$OUT/proxymem-$b.txt" push -u "ws://127.0.0.1:$STACK_PORT/ws/user" \
             -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$max_level" \
             -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "" -t "$HOLD_MS" \
             -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$STACK_PUSHD_PID" -P "nginx=$MEMETER_WORKERS" || return 1
@@ -461,9 +423,9 @@ memeter_rest() {
     if ! skipped direct; then bench_pushd_direct || return 1; fi
 
     if ! skipped ratings; then
-        say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
+        part_say "memeter end to end: POST /api/ratings -> new_rating at $E2E_ADMINS admin clients"
         # shellcheck disable=SC2046
-        run_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+        part_wsload "$OUT/ratings.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
             -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
             -H "Cookie: mr_admin=$ADMIN_COOKIE" $(rating_procs) || return 1
     fi
@@ -471,15 +433,15 @@ memeter_rest() {
     # The same with one admin client: what the pool alone sustains, to
     # tell the workers' limit from the fan-out's.
     if ! skipped ratings1; then
-        say "memeter end to end with 1 admin client (the pool's own limit)"
-        run_wsload "$OUT/ratings1.txt" ratings -u "$BASE" -a 1 \
+        part_say "memeter end to end with 1 admin client (the pool's own limit)"
+        part_wsload "$OUT/ratings1.txt" ratings -u "$BASE" -a 1 \
             -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$E2E_RATES" -s "$E2E_STEP_MS" -L 20 \
             -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
     fi
 
     if ! skipped reload; then
-        say "memeter reload under load: SIGHUP to the pool every second, $RELOAD_HUPS times"
-        run_wsload "$OUT/reload.txt" ratings -u "$BASE" -a 10 -U "$RELOAD_USERS" \
+        part_say "memeter reload under load: SIGHUP to the pool every second, $RELOAD_HUPS times"
+        part_wsload "$OUT/reload.txt" ratings -u "$BASE" -a 10 -U "$RELOAD_USERS" \
             -c 500 -C 16 -R "$RELOAD_RATE" -s "$(( (RELOAD_HUPS + 1) * 1000 ))" \
             -K "$STACK_POOL_PID" -k 1000 -N "$RELOAD_HUPS" \
             -H "Cookie: mr_admin=$ADMIN_COOKIE" || return 1
@@ -516,9 +478,9 @@ cpu_per_rating() {
             stack_start || return 1
             memeter_session || return 1
             MEMETER_WORKERS=$(nginx_workers "$STACK_NGINX_PID")
-            say "CPU per rating, $name build, round $r: $CPU_RATE ratings/s for $CPU_STEP_MS ms, $E2E_ADMINS admin clients"
+            part_say "CPU per rating, $name build, round $r: $CPU_RATE ratings/s for $CPU_STEP_MS ms, $E2E_ADMINS admin clients"
             # shellcheck disable=SC2046
-            run_wsload "$OUT/cpu-$name.$r.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
+            part_wsload "$OUT/cpu-$name.$r.txt" ratings -u "$BASE" -a "$E2E_ADMINS" \
                 -c "$E2E_RATERS" -C "$E2E_CONNS" -R "$CPU_RATE" -s "$CPU_STEP_MS" -L 1000 \
                 -H "Cookie: mr_admin=$ADMIN_COOKIE" $(rating_procs) || return 1
             stack_stop
@@ -592,9 +554,9 @@ bench_pushd_direct() {
     pid=$!
     STACK_PIDS+=("$pid")
     stack_wait_for_socket "$STACK_DIR/notify-direct.sock" "$pid" pushd-direct || return 1
-    say "pushd alone on 127.0.0.1:$pport (pid $pid), no nginx"
+    part_say "pushd alone on 127.0.0.1:$pport (pid $pid), no nginx"
     MEMETER_NOTIFY_SOCKET="$STACK_DIR/notify-direct.sock" \
-        run_wsload "$OUT/direct.txt" push -u "ws://127.0.0.1:$pport/ws/user" -O "$BASE" \
+        part_wsload "$OUT/direct.txt" push -u "ws://127.0.0.1:$pport/ws/user" -O "$BASE" \
         -p memeter -S "$SESSION_ID" -r hello -l "$max_level" -f "$DIAG_FANOUT" \
         -e "$FANOUT_EVENTS" -g "$FANOUT_GAP_MS" -R "$RATES" -n "$RATE_CLIENTS" \
         -s "$STEP_MS" -L 100 -t 500 -j "$CLIENT_PROCS" -b "$SOURCES" -P "pushd=$pid"
@@ -619,7 +581,7 @@ fcmp() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
 fsum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 
 lat3() { # FILE TAG SEL -> "p50 / p99 / max ms"
-    echo "$(val "$1" "$2" p50_ms "$3") / $(val "$1" "$2" p99_ms "$3") / $(val "$1" "$2" max_ms "$3") ms"
+    echo "$(part_val "$1" "$2" p50_ms "$3") / $(part_val "$1" "$2" p99_ms "$3") / $(part_val "$1" "$2" max_ms "$3") ms"
 }
 
 # memval FILE N PROC: per-connection PSS growth of PROC at N connections.
@@ -633,7 +595,7 @@ memval() {
 min_held() {
     local f v min=""
     while read -r f; do
-        v=$(val "$f" idle held "n=$2")
+        v=$(part_val "$f" idle held "n=$2")
         v=${v:-0}
         if [ -z "$min" ] || [ "$v" -lt "$min" ]; then min=$v; fi
     done < <(rounds "$1")
@@ -655,7 +617,7 @@ pick() {
     shift 4
     [ "$how" = min ] && op="<"
     for f in "$@"; do
-        v=$(val "$f" "$tag" "$key" "$sel")
+        v=$(part_val "$f" "$tag" "$key" "$sel")
         [ -n "$v" ] || continue
         if [ -z "$bestf" ] || [ "$(fcmp "$v" "$op" "$best")" = 1 ]; then
             best=$v
@@ -761,14 +723,14 @@ make_push_table() {
             mapfile -t files < <(rounds "$name")
             if [ "${#files[@]}" = 0 ]; then lrow+=("$(absent "$name")"); continue; fi
             f=$(pick fanout "n=$fo" p99_ms min "${files[@]}")
-            v=$(val "$f" fanout p99_ms "n=$fo")
+            v=$(part_val "$f" fanout p99_ms "n=$fo")
             if [ -z "$v" ]; then lrow+=("-"); continue; fi
             lrow+=("$(lat3 "$f" fanout "n=$fo")$(round_of "$f")")
             [ "$name" = nchan ] && nf=$f
             [ "$name" = "$BEST" ] && bf=$f
         done
-        np50=$(val "${nf:-/dev/null}" fanout p50_ms "n=$fo"); np99=$(val "${nf:-/dev/null}" fanout p99_ms "n=$fo")
-        bp50=$(val "${bf:-/dev/null}" fanout p50_ms "n=$fo"); bp99=$(val "${bf:-/dev/null}" fanout p99_ms "n=$fo")
+        np50=$(part_val "${nf:-/dev/null}" fanout p50_ms "n=$fo"); np99=$(part_val "${nf:-/dev/null}" fanout p99_ms "n=$fo")
+        bp50=$(part_val "${bf:-/dev/null}" fanout p50_ms "n=$fo"); bp99=$(part_val "${bf:-/dev/null}" fanout p99_ms "n=$fo")
         local r50 r99
         r50=$(ratio "$bp50" "$np50"); r99=$(ratio "$bp99" "$np99")
         prow "${lrow[@]}" "${r50:--} / ${r99:--}" "p50 and p99 <= 0.7" \
@@ -816,9 +778,9 @@ make_push_table() {
         name=${c%%:*}
         mapfile -t files < <(rounds "$name")
         f=$(pick sustained "" delivered_per_s max "${files[@]}" /dev/null)
-        sv=$(val "$f" sustained delivered_per_s)
+        sv=$(part_val "$f" sustained delivered_per_s)
         if [ -z "$sv" ]; then srow+=("-"); continue; fi
-        srow+=("$sv ($(val "$f" sustained best_rate) events/s)$(round_of "$f")")
+        srow+=("$sv ($(part_val "$f" sustained best_rate) events/s)$(round_of "$f")")
         [ "$name" = nchan ] && sn=$sv
         [ "$name" = memeter ] && sm=$sv
     done
@@ -834,7 +796,7 @@ make_push_table() {
         prow_+=("$(fsum "${mp:-0}" "${mn:-0}") kB (pushd $mp + nginx $mn); $(cpu_fanout "$pf" "$max_level" all) us; $(lat3 "$pf" fanout "n=$max_level")")
         for p in ${DIRECT_PROCS//,/ }; do prow_+=("-"); done
         prow "${prow_[@]}" "$(ratio "$(fsum "${mp:-0}" "${mn:-0}")" "$nc")" "smallest that loses nothing" \
-            "$(yesno "$([ "$(val "$pf" fanout missing "n=$max_level")" = 0 ] && [ "$(val "$pf" fanout dropped "n=$max_level")" = 0 ] && echo 1)")"
+            "$(yesno "$([ "$(part_val "$pf" fanout missing "n=$max_level")" = 0 ] && [ "$(part_val "$pf" fanout dropped "n=$max_level")" = 0 ] && echo 1)")"
     done
 }
 
@@ -855,12 +817,12 @@ make_table() {
     fi
     local rf rc rd ru
     if [ -s "$h" ]; then
-        rf=$(val "$h" reload failed); rc=$(val "$h" reload conn_errors)
-        rd=$(val "$h" reload admin_dropped); ru=$(val "$h" reload user_dropped)
+        rf=$(part_val "$h" reload failed); rc=$(part_val "$h" reload conn_errors)
+        rd=$(part_val "$h" reload admin_dropped); ru=$(part_val "$h" reload user_dropped)
         RELOAD_FAILED=$(( ${rf:-1} + ${rc:-1} ))
         RELOAD_DROPPED=$(( ${rd:-1} + ${ru:-1} ))
-        row "reload: $(val "$h" reload hups) SIGHUPs, $RELOAD_RATE ratings/s, $RELOAD_USERS+10 sockets: failed requests / dropped sockets" \
-            "$RELOAD_FAILED / $RELOAD_DROPPED ($(val "$h" reload ok) ratings ok, $(val "$h" reload missing) events missing)" \
+        row "reload: $(part_val "$h" reload hups) SIGHUPs, $RELOAD_RATE ratings/s, $RELOAD_USERS+10 sockets: failed requests / dropped sockets" \
+            "$RELOAD_FAILED / $RELOAD_DROPPED ($(part_val "$h" reload ok) ratings ok, $(part_val "$h" reload missing) events missing)" \
             "n/a" "0 / 0" "$(yesno "$([ "$RELOAD_FAILED" = 0 ] && [ "$RELOAD_DROPPED" = 0 ] && echo 1)")"
     fi
 }
@@ -886,7 +848,7 @@ make_diag() {
     for fo in ${DIAG_FANOUT//,/ }; do
         DIAG+=("| pushd alone (no nginx): fan-out to $fo, p50 / p99 / max | $(lat3 "$d" fanout "n=$fo") |")
     done
-    DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(val "$d" sustained delivered_per_s) ($(val "$d" sustained best_rate) events/s) |")
+    DIAG+=("| pushd alone: sustained msgs/s to $RATE_CLIENTS clients with p99 <= 100 ms | $(part_val "$d" sustained delivered_per_s) ($(part_val "$d" sustained best_rate) events/s) |")
     DIAG+=("| pushd alone: memory per connection at $max_level (kB, PSS growth) | $(memval "$d" "$max_level" pushd) |")
     local b proc
     for b in baseline current; do
