@@ -182,6 +182,10 @@ function render() {
     return;
   }
   ui.deferred = false;
+  // In the same frame as the screen swap: shown or hidden on its own
+  // later, the bar under the page would move the rating form (a layout
+  // jump of its height).
+  el.reactionBar.hidden = !sessionActive();
   showScreen(want);
   if (want === 'waiting') renderWaiting();
   else if (want === 'rate') renderRate(nextMeme());
@@ -695,7 +699,6 @@ function onRound(ev) {
 // The countdown, and the screen change when closes_at passes.
 let roundWasOpen = false;
 function tickRound() {
-  el.reactionBar.hidden = !sessionActive();
   const m = hostPaced() ? openRoundMeme() : null;
   const r = st.round;
   el.roundTimer.hidden = !(m && r.closes_at);

@@ -175,7 +175,7 @@ export class Browser {
             window.__layoutShift.worst = Math.max(window.__layoutShift.worst, e.value);
             if (e.value > 0.02 && window.__layoutShift.big.length < 10) {
               window.__layoutShift.big.push(`${e.value.toFixed(3)} at ${Math.round(e.startTime)} ms: ` +
-                `${(e.sources || []).slice(0, 3).map((x) => `${describe(x.node)} ${Math.round(x.previousRect.y)}->${Math.round(x.currentRect.y)}`).join(', ')} ` +
+                `${(e.sources || []).slice(0, 3).map((x) => `${describe(x.node)} ${Math.round(x.previousRect.y)}->${Math.round(x.currentRect.y)}${x.previousRect.height !== x.currentRect.height ? ` h ${Math.round(x.previousRect.height)}->${Math.round(x.currentRect.height)}` : ''}`).join(', ')} ` +
                 `(${innerWidth}x${innerHeight}, scrollY ${Math.round(scrollY)} of ${document.documentElement.scrollHeight}, ${document.body && document.body.dataset.screen})`);
             }
           }

@@ -40,7 +40,10 @@ async function main() {
     browser = new Browser(chrome);
     const ctx = { stack, base: stack.base, password, browser, memes, shared: {} };
 
-    const files = readdirSync(HERE).filter((f) => f.endsWith('.test.mjs')).sort();
+    // BROWSER_ONLY=party,stage: those files only (for development).
+    const only = (process.env.BROWSER_ONLY || '').split(',').filter(Boolean);
+    const files = readdirSync(HERE).filter((f) => f.endsWith('.test.mjs'))
+      .filter((f) => !only.length || only.includes(f.replace(/\.test\.mjs$/, ''))).sort();
     for (const f of files) {
       setFile(f);
       await import(pathToFileURL(path.join(HERE, f)).href);
