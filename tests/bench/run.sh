@@ -738,37 +738,29 @@ make_push_table() {
         bf="" nf=""
     done
 
-    # Server CPU per delivery: each column's least-CPU round.
+    # Server CPU per delivery: each column's least-CPU round, and under
+    # it the same round's user part (where the servers' own code differs).
     for fo in ${FANOUT//,/ }; do
         local crow=("server CPU per delivery, fan-out to $fo (us, user + system)") name cv bc nc2 parts
-        bc="" nc2=""
+        local urow=("of which user space (us; the rest is kernel time)") uv bu nu
+        bc="" nc2="" bu="" nu=""
         for c in "${cols[@]}"; do
             name=${c%%:*}
             mapfile -t files < <(rounds "$name")
             f=$(cpu_pick "$fo" "${files[@]}" /dev/null)
             cv=$(cpu_fanout "$f" "$fo" all)
-            if [ -z "$cv" ]; then crow+=("$(absent "$name")"); continue; fi
+            if [ -z "$cv" ]; then crow+=("$(absent "$name")"); urow+=("-"); continue; fi
             parts=""
             [ "$name" = memeter ] && parts=" (pushd $(cpu_fanout "$f" "$fo" pushd) + nginx $(cpu_fanout "$f" "$fo" nginx))"
             crow+=("$cv$parts$(round_of "$f")")
-            [ "$name" = nchan ] && nc2=$cv
-            [ "$name" = "$BEST" ] && bc=$cv
+            uv=$(cpu_user "$f" "$fo")
+            urow+=("${uv:--}")
+            [ "$name" = nchan ] && nc2=$cv nu=$uv
+            [ "$name" = "$BEST" ] && bc=$cv bu=$uv
         done
         local rc
         rc=$(ratio "$bc" "$nc2")
         prow "${crow[@]}" "${rc:--}" "<= 0.7" "$(yesno "$(fcmp "$rc" "<=" 0.7)")"
-        # The same rounds split: what the servers' own code costs.
-        local urow=("of which user space (us; the rest is kernel time)") bu="" nu=""
-        for c in "${cols[@]}"; do
-            name=${c%%:*}
-            mapfile -t files < <(rounds "$name")
-            f=$(cpu_pick "$fo" "${files[@]}" /dev/null)
-            cv=$(cpu_user "$f" "$fo")
-            if [ -z "$cv" ]; then urow+=("-"); continue; fi
-            urow+=("$cv")
-            [ "$name" = nchan ] && nu=$cv
-            [ "$name" = "$BEST" ] && bu=$cv
-        done
         prow "${urow[@]}" "$(ratio "$bu" "$nu")" "-" "-"
     done
 
